@@ -1,0 +1,385 @@
+"""Typed async clients for the operator API and the customer channel."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ._exceptions import BackendError, ConnectionLostError, error_for
+from ._models import (
+    AIState,
+    ChatStarted,
+    ConversationDetail,
+    ConversationStatus,
+    ConversationSummary,
+    Customer,
+    EditRequest,
+    Message,
+    Operator,
+    Page,
+    Problem,
+    ReasonCode,
+    ReasonRequest,
+    RegenerateRequest,
+    RejectRequest,
+    SendMessageRequest,
+    StartChatRequest,
+)
+
+M = TypeVar("M")
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DECISION_ATTEMPTS = 3
+"""A decision call is sent at most this often when the connection fails; the
+retries reuse the first attempt's Idempotency-Key, so it applies once."""
+
+
+def _problem_from(response: httpx.Response) -> Problem:
+    try:
+        return Problem.model_validate(response.json())
+    except (ValueError, ValidationError):
+        return Problem(
+            title=response.reason_phrase or "Error",
+            status=response.status_code,
+            detail=response.text[:500] or None,
+        )
+
+
+class _BaseClient:
+    """Shared plumbing: one `httpx.AsyncClient`, errors turned into typed exceptions."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=dict(headers or {}),
+            transport=transport,
+            timeout=timeout,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: BaseModel | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        attempts: int = 1,
+    ) -> httpx.Response:
+        body = json.model_dump(mode="json", exclude_none=True) if json is not None else None
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        last: Exception | None = None
+        for _ in range(attempts):
+            try:
+                response = await self._http.request(
+                    method, path, json=body, params=clean, headers=headers
+                )
+            except httpx.TransportError as exc:
+                last = exc
+                continue
+            if response.is_success:
+                return response
+            raise error_for(_problem_from(response))
+        raise ConnectionLostError(f"cannot reach {self.base_url}: {last}") from last
+
+    async def _get(
+        self, path: str, adapter: TypeAdapter[M], params: Mapping[str, Any] | None = None
+    ) -> M:
+        response = await self._send("GET", path, params=params, attempts=2)
+        return _parse(adapter, response)
+
+
+def _parse(adapter: TypeAdapter[M], response: httpx.Response) -> M:
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError as exc:
+        raise BackendError(f"unexpected response from {response.url}: {exc}") from exc
+
+
+_DETAIL = TypeAdapter(ConversationDetail)
+_SUMMARY_PAGE = TypeAdapter(Page[ConversationSummary])
+_AI_STATE = TypeAdapter(AIState)
+_OPERATOR = TypeAdapter(Operator)
+_MESSAGE = TypeAdapter(Message)
+_MESSAGE_PAGE = TypeAdapter(Page[Message])
+_CHAT = TypeAdapter(ChatStarted)
+
+
+class AsyncBackendClient(_BaseClient):
+    """The operator API: the queue, conversations and every decision on them.
+
+    Decision calls take the version the caller last saw and send it as
+    `If-Match`; each call makes one `Idempotency-Key` and reuses it when a
+    dropped connection forces a retry, so a decision applies exactly once.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
+            timeout=timeout,
+        )
+        self.token = token
+
+    async def _decide(
+        self,
+        path: str,
+        version: int | None,
+        body: BaseModel | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        response = await self._send(
+            "POST", path, json=body, headers=headers, attempts=DECISION_ATTEMPTS
+        )
+        return _parse(_DETAIL, response)
+
+    # -- reading -----------------------------------------------------------
+
+    async def me(self) -> Operator:
+        """Who this token belongs to."""
+        return await self._get("/v1/me", _OPERATOR)
+
+    async def list_conversations(
+        self,
+        *,
+        status: ConversationStatus | None = None,
+        holder: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ConversationSummary]:
+        """One page of the queue, longest waiting first."""
+        params = {"status": status, "holder": holder, "limit": limit, "cursor": cursor}
+        return await self._get("/v1/conversations", _SUMMARY_PAGE, params)
+
+    async def iter_conversations(
+        self, *, status: ConversationStatus | None = None, page_size: int = 500
+    ) -> AsyncIterator[ConversationSummary]:
+        """Every conversation of the queue, fetched page by page."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_conversations(status=status, limit=page_size, cursor=cursor)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def get_conversation(self, conversation_id: str) -> ConversationDetail:
+        """One conversation: transcript, pending draft, holder, version."""
+        return await self._get(f"/v1/conversations/{conversation_id}", _DETAIL)
+
+    async def ai_state(self) -> AIState:
+        """Whether AI sending is paused, and the review mode."""
+        return await self._get("/v1/ai", _AI_STATE)
+
+    # -- deciding drafts ---------------------------------------------------
+
+    async def approve(
+        self, draft_id: str, version: int, *, idempotency_key: str | None = None
+    ) -> ConversationDetail:
+        """Send the draft as the AI wrote it."""
+        return await self._decide(
+            f"/v1/drafts/{draft_id}/approve", version, idempotency_key=idempotency_key
+        )
+
+    async def edit(
+        self,
+        draft_id: str,
+        version: int,
+        text: str,
+        reason_code: ReasonCode,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        """Send `text` instead of the draft."""
+        body = EditRequest(text=text, reason_code=reason_code, note=note)
+        return await self._decide(
+            f"/v1/drafts/{draft_id}/edit", version, body, idempotency_key=idempotency_key
+        )
+
+    async def reject(
+        self,
+        draft_id: str,
+        version: int,
+        reason_code: ReasonCode,
+        note: str | None = None,
+        *,
+        regenerate: bool = False,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        """Discard the draft; the conversation escalates unless `regenerate`."""
+        body = RejectRequest(reason_code=reason_code, note=note, regenerate=regenerate)
+        return await self._decide(
+            f"/v1/drafts/{draft_id}/reject", version, body, idempotency_key=idempotency_key
+        )
+
+    async def regenerate(
+        self,
+        draft_id: str,
+        version: int,
+        instruction: str,
+        reason_code: ReasonCode,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        """Discard the draft and ask the AI for a new one, following `instruction`."""
+        body = RegenerateRequest(instruction=instruction, reason_code=reason_code, note=note)
+        return await self._decide(
+            f"/v1/drafts/{draft_id}/regenerate", version, body, idempotency_key=idempotency_key
+        )
+
+    # -- deciding conversations --------------------------------------------
+
+    async def takeover(
+        self,
+        conversation_id: str,
+        version: int,
+        reason_code: ReasonCode,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        """Hold the conversation: the AI goes silent in it, only you may write."""
+        body = ReasonRequest(reason_code=reason_code, note=note)
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/takeover",
+            version,
+            body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def send_message(
+        self, conversation_id: str, text: str, *, idempotency_key: str | None = None
+    ) -> ConversationDetail:
+        """Write to the customer in a conversation you hold."""
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/messages",
+            None,
+            SendMessageRequest(text=text),
+            idempotency_key=idempotency_key,
+        )
+
+    async def handback(
+        self, conversation_id: str, version: int, *, idempotency_key: str | None = None
+    ) -> ConversationDetail:
+        """Give a held conversation back to the AI."""
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/handback",
+            version,
+            idempotency_key=idempotency_key,
+        )
+
+    async def release(
+        self,
+        conversation_id: str,
+        version: int,
+        reason_code: ReasonCode,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ConversationDetail:
+        """Supervisor: end someone else's hold; the conversation escalates."""
+        body = ReasonRequest(reason_code=reason_code, note=note)
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/release",
+            version,
+            body,
+            idempotency_key=idempotency_key,
+        )
+
+    async def close(
+        self, conversation_id: str, version: int, *, idempotency_key: str | None = None
+    ) -> ConversationDetail:
+        """Close the conversation."""
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/close",
+            version,
+            idempotency_key=idempotency_key,
+        )
+
+    async def pause_ai(self) -> AIState:
+        """Supervisor: stop all AI sending at once, pending drafts included."""
+        response = await self._send("POST", "/v1/ai/pause", attempts=DECISION_ATTEMPTS)
+        return _parse(_AI_STATE, response)
+
+    async def resume_ai(self) -> AIState:
+        """Supervisor: let the AI send again."""
+        response = await self._send("POST", "/v1/ai/resume", attempts=DECISION_ATTEMPTS)
+        return _parse(_AI_STATE, response)
+
+
+class ChannelClient(_BaseClient):
+    """The customer side of a chat, as a website widget would speak it."""
+
+    async def start_chat(self, name: str, email: str | None = None) -> ChatStarted:
+        """Start a chat; keep the returned `customer_token` for the calls after."""
+        body = StartChatRequest(customer=Customer(name=name, email=email))
+        response = await self._send("POST", "/v1/channel/conversations", json=body)
+        return _parse(_CHAT, response)
+
+    async def say(self, chat: ChatStarted, text: str) -> Message:
+        """Send a customer message."""
+        response = await self._send(
+            "POST",
+            f"/v1/channel/conversations/{chat.id}/messages",
+            json=SendMessageRequest(text=text),
+            headers=_customer_auth(chat),
+        )
+        return _parse(_MESSAGE, response)
+
+    async def messages(self, chat: ChatStarted, after: str | None = None) -> list[Message]:
+        """What the customer can see: delivered messages, after the id `after`."""
+        response = await self._send(
+            "GET",
+            f"/v1/channel/conversations/{chat.id}/messages",
+            params={"after": after},
+            headers=_customer_auth(chat),
+            attempts=2,
+        )
+        return _parse(_MESSAGE_PAGE, response).items
+
+
+def _customer_auth(chat: ChatStarted) -> dict[str, str]:
+    return {"Authorization": f"Bearer {chat.customer_token}"}

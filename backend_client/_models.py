@@ -1,0 +1,397 @@
+"""Pydantic models of every object that crosses the wire.
+
+The backend builds its responses from these models and the client parses
+responses into them, so the two can never disagree about a field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+T = TypeVar("T")
+
+
+class ConversationStatus(StrEnum):
+    """Where a conversation stands in the review workflow."""
+
+    BOT = "bot"
+    AWAITING_REVIEW = "awaiting_review"
+    ESCALATED = "escalated"
+    HUMAN = "human"
+    CLOSED = "closed"
+
+
+class Author(StrEnum):
+    """Who wrote a message."""
+
+    CUSTOMER = "customer"
+    AI = "ai"
+    HUMAN = "human"
+    SYSTEM = "system"
+
+
+class DraftStatus(StrEnum):
+    """The fate of an AI draft."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    AUTO_SENT = "auto_sent"
+
+
+class Flag(StrEnum):
+    """Why a draft deserves a closer look."""
+
+    REFUND = "refund"
+    PII = "pii"
+    LEGAL = "legal"
+    LOW_CONFIDENCE = "low_confidence"
+    PROMPT_INJECTION = "prompt_injection"
+
+
+class ReasonCode(StrEnum):
+    """Why a human overrode the AI."""
+
+    INCORRECT = "incorrect"
+    INCOMPLETE = "incomplete"
+    TONE = "tone"
+    POLICY = "policy"
+    PRIVACY = "privacy"
+    BIAS = "bias"
+    OUTDATED = "outdated"
+    CUSTOMER_REQUEST = "customer_request"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """What an operator may do; checked by the backend on every call."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class ReviewMode(StrEnum):
+    """How much AI text needs a human before it reaches a customer."""
+
+    ALL = "all"
+    FLAGGED = "flagged"
+    OFF = "off"
+
+
+class EscalationReason(StrEnum):
+    """Why a conversation needs a human."""
+
+    ASKED_FOR_HUMAN = "asked_for_human"
+    LEGAL = "legal"
+    COMPLAINT = "complaint"
+    DATA_PROTECTION = "data_protection"
+    ANGER = "anger"
+    LOW_CONFIDENCE = "low_confidence"
+    DRAFT_REJECTED = "draft_rejected"
+    RELEASED = "released"
+
+
+class Action(StrEnum):
+    """A human decision, as written to the audit journal."""
+
+    APPROVE = "approve"
+    EDIT = "edit"
+    REJECT = "reject"
+    REGENERATE = "regenerate"
+    TAKEOVER = "takeover"
+    HANDBACK = "handback"
+    RELEASE = "release"
+    CLOSE = "close"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class EventType(StrEnum):
+    """The `event:` field of the live stream."""
+
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_UPDATED = "conversation.updated"
+    MESSAGE_CREATED = "message.created"
+    DRAFT_CREATED = "draft.created"
+    DRAFT_DECIDED = "draft.decided"
+    AUDIT_APPENDED = "audit.appended"
+    AI_PAUSED = "ai.paused"
+    AI_RESUMED = "ai.resumed"
+    RESET = "reset"
+
+
+class ConnectionState(StrEnum):
+    """How the live event stream is doing, as reported to a callback."""
+
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+
+
+class WireModel(BaseModel):
+    """Base of every wire object: unknown fields are kept out, values are frozen."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Page(WireModel, Generic[T]):
+    """Every list in the API: a page of items and the cursor of the next page."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class Customer(WireModel):
+    """The person on the other side of the chat."""
+
+    name: str
+    email: str | None = None
+
+
+class Operator(WireModel):
+    """A person using the console."""
+
+    id: str
+    name: str
+    role: Role
+
+
+class Message(WireModel):
+    """A message the customer can see (delivered)."""
+
+    id: str
+    conversation_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    operator: str | None = None
+    """The operator who wrote (human) or approved (ai) it."""
+    draft_id: str | None = None
+    """For `ai` messages: the draft it came from."""
+    ai_generated: bool = False
+    """True for every message the AI wrote, shown as such to the customer."""
+
+
+class Source(WireModel):
+    """A knowledge-base entry a draft relied on."""
+
+    id: str
+    title: str
+    score: float = 0.0
+
+
+class BotIdentity(WireModel):
+    """Which bot, and which model, wrote a draft."""
+
+    name: str
+    model: str
+
+
+class Draft(WireModel):
+    """An AI reply waiting for, or past, a human decision."""
+
+    id: str
+    conversation_id: str
+    text: str
+    confidence: float
+    rationale: str
+    sources: list[Source] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    status: DraftStatus
+    version: int
+    created_at: datetime
+    send_at: datetime | None = None
+    """In review mode `flagged`: when it goes out on its own unless someone decides."""
+    bot: BotIdentity | None = None
+    instruction: str | None = None
+    """The operator's instruction this draft was regenerated with."""
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    final_text: str | None = None
+
+
+class ConversationSummary(WireModel):
+    """One row of the queue."""
+
+    id: str
+    status: ConversationStatus
+    version: int
+    priority: int = 0
+    holder: str | None = None
+    customer: Customer
+    escalation_reason: EscalationReason | None = None
+    waiting_since: datetime | None = None
+    """Since when the customer has been waiting for a human or a reply."""
+    created_at: datetime
+    updated_at: datetime
+    last_message: str = ""
+    """A preview of the last delivered message."""
+    flags: list[Flag] = Field(default_factory=list)
+    """Flags of the pending draft, if any."""
+    draft_id: str | None = None
+    """The pending draft, if any."""
+
+
+class ConversationDetail(ConversationSummary):
+    """One conversation with its transcript and pending draft."""
+
+    messages: list[Message] = Field(default_factory=list)
+    draft: Draft | None = None
+
+
+class AIState(WireModel):
+    """Whether the AI may send, and how its drafts are reviewed."""
+
+    paused: bool
+    review_mode: ReviewMode
+    confidence_threshold: float
+    hold_seconds: float
+    bot: BotIdentity
+
+
+class _NoteMixin(WireModel):
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _other_needs_a_note(self) -> _NoteMixin:
+        reason = getattr(self, "reason_code", None)
+        if reason == ReasonCode.OTHER and not (self.note or "").strip():
+            raise ValueError("reason_code 'other' needs a note")
+        return self
+
+
+class EditRequest(_NoteMixin):
+    """Send this text instead of the draft."""
+
+    text: str
+    reason_code: ReasonCode
+
+
+class RejectRequest(_NoteMixin):
+    """Discard the draft; the conversation escalates unless `regenerate` is set."""
+
+    reason_code: ReasonCode
+    regenerate: bool = False
+
+
+class RegenerateRequest(_NoteMixin):
+    """Ask the AI for a new draft, guided by an instruction."""
+
+    instruction: str
+    reason_code: ReasonCode
+
+
+class ReasonRequest(_NoteMixin):
+    """A decision that only needs a reason: takeover, force-release."""
+
+    reason_code: ReasonCode
+
+
+class SendMessageRequest(WireModel):
+    """The holder of a conversation writes to the customer."""
+
+    text: str
+
+
+class StartChatRequest(WireModel):
+    """A customer starts a chat."""
+
+    customer: Customer
+
+
+class ChatStarted(WireModel):
+    """The id of a new chat and the token the customer uses from now on."""
+
+    id: str
+    customer_token: str
+
+
+class Event(WireModel):
+    """One entry of the live stream."""
+
+    id: int
+    type: EventType
+    at: datetime
+    conversation_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditEntry(WireModel):
+    """One human decision in the tamper-evident journal."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: Role
+    action: Action
+    reason_code: ReasonCode | None = None
+    note: str | None = None
+    conversation_id: str | None = None
+    draft_id: str | None = None
+    bot: BotIdentity | None = None
+    ai_text: str | None = None
+    """The AI's text, or null when it was erased or there was none."""
+    final_text: str | None = None
+    """The text that went out, or null when it was erased or there was none."""
+    ai_text_hmac: str | None = None
+    final_text_hmac: str | None = None
+    prev_hash: str
+    hash: str
+
+
+class VerifyResult(WireModel):
+    """The outcome of checking the journal's hash chain."""
+
+    ok: bool
+    entries: int
+    head: str | None
+    first_bad: int | None = None
+    reason: str | None = None
+
+
+class TimelineItem(WireModel):
+    """One step of a conversation's history: a message, a draft or a decision."""
+
+    kind: str
+    """`message`, `draft` or `decision`."""
+    at: datetime
+    message: Message | None = None
+    draft: Draft | None = None
+    decision: AuditEntry | None = None
+
+
+class Timeline(WireModel):
+    """A conversation's history in order, for replay."""
+
+    conversation: ConversationSummary
+    items: list[TimelineItem]
+
+
+class FieldError(WireModel):
+    """One invalid field of a request."""
+
+    field: str
+    message: str
+
+
+class Problem(WireModel):
+    """An RFC 9457 problem document: every error the API returns."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    """For 422: which fields were wrong and why."""
+    holder: str | None = None
+    """For a 409 on a held conversation: who holds it."""
+    current: dict[str, Any] | None = None
+    """For 409/412: the current state of what was asked about."""
