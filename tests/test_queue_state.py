@@ -1,0 +1,194 @@
+"""The console's picture of the queue, driven by snapshots and live events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend_client import ConversationStatus, ConversationSummary, Customer, Event, EventType
+from console.queue_state import QueueFilter, QueueState
+
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+_event_ids = iter(range(1, 1_000_000))
+
+
+def summary(
+    cid: str,
+    status: ConversationStatus = ConversationStatus.BOT,
+    *,
+    version: int = 1,
+    waiting: int | None = None,
+    updated: int = 0,
+    holder: str | None = None,
+    **extra: Any,
+) -> ConversationSummary:
+    """A queue row; `waiting`/`updated` are minutes after T0."""
+    return ConversationSummary(
+        id=cid,
+        status=status,
+        version=version,
+        holder=holder,
+        customer=Customer(name=f"Customer {cid}"),
+        waiting_since=T0 + timedelta(minutes=waiting) if waiting is not None else None,
+        created_at=T0,
+        updated_at=T0 + timedelta(minutes=updated),
+        **extra,
+    )
+
+
+def event(type: EventType, data: ConversationSummary | dict[str, Any]) -> Event:
+    payload = data.model_dump(mode="json") if isinstance(data, ConversationSummary) else data
+    cid = payload.get("id")
+    return Event(id=next(_event_ids), type=type, at=T0, conversation_id=cid, data=payload)
+
+
+def updated(s: ConversationSummary) -> Event:
+    return event(EventType.CONVERSATION_UPDATED, s)
+
+
+def ids(rows: list[ConversationSummary]) -> list[str]:
+    return [row.id for row in rows]
+
+
+def test_snapshot_then_events() -> None:
+    state = QueueState()
+    state.load([summary("a", waiting=5), summary("b", waiting=1)])
+    assert ids(state.rows()) == ["b", "a"]
+
+    changed = state.apply(event(EventType.CONVERSATION_CREATED, summary("c", waiting=0)))
+    assert changed == {"c"}
+    assert ids(state.rows()) == ["c", "b", "a"]
+
+    changed = state.apply(updated(summary("c", version=2, waiting=None)))
+    assert changed == {"c"}
+    assert ids(state.rows()) == ["b", "a", "c"]
+    assert state.get("c").version == 2  # type: ignore[union-attr]
+
+
+def test_a_new_snapshot_replaces_everything() -> None:
+    state = QueueState()
+    state.load([summary("a"), summary("b")])
+    state.load([summary("c"), summary("d", ConversationStatus.CLOSED)])
+    assert ids(state.rows()) == ["c"]
+    assert "a" not in state and len(state) == 1
+
+
+def test_an_out_of_order_older_version_is_ignored() -> None:
+    state = QueueState()
+    state.load([summary("a", ConversationStatus.BOT, version=3)])
+    changed = state.apply(updated(summary("a", ConversationStatus.ESCALATED, version=2)))
+    assert changed == set()
+    assert state.get("a").status is ConversationStatus.BOT  # type: ignore[union-attr]
+
+
+def test_the_same_event_twice_changes_nothing_the_second_time() -> None:
+    state = QueueState()
+    e = event(EventType.CONVERSATION_CREATED, summary("a"))
+    assert state.apply(e) == {"a"}
+    assert state.apply(e) == set()
+
+
+def test_closed_leaves_the_queue_and_a_late_older_update_does_not_bring_it_back() -> None:
+    state = QueueState()
+    state.load([summary("a", version=1), summary("b", version=1)])
+    assert state.apply(updated(summary("a", ConversationStatus.CLOSED, version=3))) == {"a"}
+    assert ids(state.rows()) == ["b"]
+    assert state.index_of("a") is None
+
+    assert state.apply(updated(summary("a", ConversationStatus.ESCALATED, version=2))) == set()
+    assert "a" not in state
+    # Reopened later (a newer version) it comes back.
+    assert state.apply(updated(summary("a", ConversationStatus.ESCALATED, version=4))) == {"a"}
+    assert "a" in state
+
+
+def test_closing_an_unknown_conversation_changes_nothing() -> None:
+    state = QueueState()
+    assert state.apply(updated(summary("x", ConversationStatus.CLOSED))) == set()
+    assert len(state) == 0
+
+
+def test_filters_and_counts() -> None:
+    state = QueueState()
+    state.load(
+        [
+            summary("bot", ConversationStatus.BOT),
+            summary("rev1", ConversationStatus.AWAITING_REVIEW, waiting=3),
+            summary("rev2", ConversationStatus.AWAITING_REVIEW, waiting=1),
+            summary("esc", ConversationStatus.ESCALATED, waiting=2),
+            summary("mine", ConversationStatus.HUMAN, holder="ana", waiting=4),
+            summary("theirs", ConversationStatus.HUMAN, holder="bo"),
+        ]
+    )
+    assert ids(state.rows(QueueFilter.REVIEW)) == ["rev2", "rev1"]
+    assert ids(state.rows(QueueFilter.ESCALATED)) == ["esc"]
+    assert ids(state.rows(QueueFilter.MINE, "ana")) == ["mine"]
+    assert state.rows(QueueFilter.MINE, None) == []
+    assert state.len_of(QueueFilter.ALL) == 6
+
+    counts = state.counts()
+    assert counts[ConversationStatus.AWAITING_REVIEW] == 2
+    assert counts[ConversationStatus.ESCALATED] == 1
+    assert counts[ConversationStatus.HUMAN] == 2
+    assert counts[ConversationStatus.BOT] == 1
+    assert counts[ConversationStatus.CLOSED] == 0
+
+    # A takeover moves a row from Escalated to Mine.
+    state.apply(updated(summary("esc", ConversationStatus.HUMAN, version=2, holder="ana")))
+    assert state.rows(QueueFilter.ESCALATED) == []
+    assert ids(state.rows(QueueFilter.MINE, "ana")) == ["mine", "esc"]
+    assert state.counts()[ConversationStatus.ESCALATED] == 0
+    # A handback empties Mine for that row.
+    state.apply(updated(summary("esc", ConversationStatus.BOT, version=3)))
+    assert ids(state.rows(QueueFilter.MINE, "ana")) == ["mine"]
+
+
+def test_sort_order_longest_waiting_first_then_not_waiting_by_update() -> None:
+    state = QueueState()
+    state.load(
+        [
+            summary("idle-new", updated=9),
+            summary("wait-2", waiting=2, updated=1),
+            summary("idle-old", updated=1),
+            summary("wait-0b", waiting=0, updated=5),
+            summary("wait-0a", waiting=0, updated=3),
+        ]
+    )
+    assert ids(state.rows()) == ["wait-0a", "wait-0b", "wait-2", "idle-old", "idle-new"]
+
+
+def test_index_and_row_access_without_materialising() -> None:
+    state = QueueState()
+    state.load([summary(f"c{i}", waiting=i) for i in range(10)])
+    assert state.index_of("c7") == 7
+    assert state.row_at(7).id == "c7"
+    assert state.index_of("c7", QueueFilter.ESCALATED) is None
+    assert state.index_of("nope") is None
+    state.apply(updated(summary("c7", version=2, waiting=-1)))
+    assert state.index_of("c7") == 0
+    assert state.row_at(-1).id == "c9"
+
+
+def test_reset_asks_for_a_reload_and_a_snapshot_clears_it() -> None:
+    state = QueueState()
+    state.load([summary("a")])
+    assert state.apply(event(EventType.RESET, {})) == set()
+    assert state.needs_reload
+    assert "a" in state  # the old picture stays on screen until the reload arrives
+    state.load([summary("b")])
+    assert not state.needs_reload
+
+
+def test_events_that_do_not_change_a_row_are_ignored() -> None:
+    state = QueueState()
+    state.load([summary("a")])
+    message = {
+        "id": "m1",
+        "conversation_id": "a",
+        "author": "customer",
+        "text": "hi",
+        "created_at": T0.isoformat(),
+    }
+    assert state.apply(event(EventType.MESSAGE_CREATED, message)) == set()
+    assert state.apply(event(EventType.AI_PAUSED, {})) == set()
+    assert ids(state.rows()) == ["a"]
