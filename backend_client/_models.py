@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -97,6 +97,7 @@ class EscalationReason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     DRAFT_REJECTED = "draft_rejected"
     RELEASED = "released"
+    BOT_ERROR = "bot_error"
 
 
 class Action(StrEnum):
@@ -259,13 +260,7 @@ class AIState(WireModel):
 
 class _NoteMixin(WireModel):
     note: str | None = None
-
-    @model_validator(mode="after")
-    def _other_needs_a_note(self) -> _NoteMixin:
-        reason = getattr(self, "reason_code", None)
-        if reason == ReasonCode.OTHER and not (self.note or "").strip():
-            raise ValueError("reason_code 'other' needs a note")
-        return self
+    """Free text; required by the backend when `reason_code` is `other`."""
 
 
 class EditRequest(_NoteMixin):

@@ -1,0 +1,450 @@
+"""The HTTP API: thin routes over `service.Hitl`. Every rule lives in the service and policy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend_client import (
+    AIState,
+    AuditEntry,
+    ChatStarted,
+    ConversationDetail,
+    ConversationStatus,
+    ConversationSummary,
+    EditRequest,
+    FieldError,
+    Message,
+    Operator,
+    Page,
+    Problem,
+    ReasonRequest,
+    RegenerateRequest,
+    RejectRequest,
+    SendMessageRequest,
+    StartChatRequest,
+    Timeline,
+    VerifyResult,
+)
+
+from . import journal, policy
+from .bots import make_bot
+from .bots.base import Bot
+from .deps import current_operator, customer_conversation, hitl
+from .errors import DomainError, NotFound
+from .events import EventHub
+from .events import router as events_router
+from .policy import Permission
+from .service import Hitl, fingerprint
+from .settings import Settings
+from .store import OperatorRecord, Store
+
+log = logging.getLogger("hitl.backend")
+
+PROBLEM_JSON = "application/problem+json"
+SWEEP_SECONDS = 0.25
+"""How often drafts whose hold window passed are looked for (review mode `flagged`)."""
+
+
+def _problem_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = []
+    for err in exc.errors():
+        field = _field_name(tuple(err.get("loc", ())))
+        message = err.get("msg", "is invalid")
+        if err.get("type") == "json_invalid":
+            field, message = "body", "is not valid JSON"
+        elif err.get("type") == "missing":
+            message = "is required"
+        errors.append(FieldError(field=field, message=message))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return Problem(
+        type="https://hitl.dev/problems/unprocessable-content",
+        title="Unprocessable content",
+        status=422,
+        detail=detail,
+        errors=errors,
+    )
+
+
+Service = Annotated[Hitl, Depends(hitl)]
+CurrentOperator = Annotated[OperatorRecord, Depends(current_operator)]
+CustomerChat = Annotated[str, Depends(customer_conversation)]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+async def _decide(
+    request: Request,
+    service: Hitl,
+    op: OperatorRecord,
+    key: str | None,
+    run: Callable[[], Awaitable[BaseModel]],
+) -> Response:
+    body = await request.body()
+    print_ = fingerprint(request.method, request.url.path, body)
+    content = await service.idempotent(op, key, print_, run)
+    return Response(content, media_type="application/json")
+
+
+async def _sync(value: BaseModel) -> BaseModel:
+    return value
+
+
+def create_app(settings: Settings, *, bot: Bot | None = None) -> FastAPI:
+    """The backend as an ASGI app: store, bot and service made once, from `settings`."""
+    store = Store(settings.db_path)
+    service = Hitl(store, settings, bot or make_bot(settings.bot))
+    hub = EventHub(store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep(service, settings))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    app = FastAPI(
+        title="hitl backend",
+        version="1",
+        summary="Human review of a customer-service AI: queue, decisions, audit journal.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.hitl = service
+    app.state.hub = hub
+    app.state.store = store
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return _problem_response(exc.problem())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _problem_response(_validation_problem(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _problem_response(
+            Problem(title=str(exc.detail), status=exc.status_code, detail=str(exc.detail))
+        )
+
+    app.include_router(events_router)
+    _operator_routes(app)
+    _channel_routes(app)
+    return app
+
+
+async def _sweep(service: Hitl, settings: Settings) -> None:
+    """Send drafts whose hold window passed, and keep the event table to its retention."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            service.send_due_drafts()
+            ticks += 1
+            if ticks % 240 == 0:
+                service.store.trim_events(settings.event_retention)
+        except Exception:  # keep sweeping: one bad row must not stop every hold window
+            log.exception("sweeping due drafts failed")
+
+
+def _operator_routes(app: FastAPI) -> None:
+    @app.get("/v1/me", tags=["operators"])
+    def me(op: CurrentOperator) -> Operator:
+        """Who this token belongs to."""
+        return op.wire()
+
+    @app.get("/v1/ai", tags=["ai"])
+    def ai_state(service: Service, op: CurrentOperator) -> AIState:
+        """Whether the AI may send, the review mode and the bot."""
+        return service.ai_state()
+
+    @app.post("/v1/ai/pause", tags=["ai"])
+    def pause(service: Service, op: CurrentOperator) -> AIState:
+        """Supervisor: stop all AI sending at once, pending drafts included."""
+        return service.set_paused(op, True)
+
+    @app.post("/v1/ai/resume", tags=["ai"])
+    def resume(service: Service, op: CurrentOperator) -> AIState:
+        """Supervisor: let the AI send again."""
+        return service.set_paused(op, False)
+
+    @app.get("/v1/conversations", tags=["conversations"])
+    def queue(
+        service: Service,
+        op: CurrentOperator,
+        status: ConversationStatus | None = None,
+        holder: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> Page[ConversationSummary]:
+        """The queue, longest waiting first; closed conversations only when asked for."""
+        return service.queue(op, status=status, holder=holder, limit=limit, cursor=cursor)
+
+    @app.get("/v1/conversations/{cid}", tags=["conversations"])
+    def conversation(cid: str, service: Service, op: CurrentOperator) -> ConversationDetail:
+        """One conversation: messages, pending draft, holder, version."""
+        return service.conversation(op, cid)
+
+    @app.get("/v1/conversations/{cid}/timeline", tags=["conversations"])
+    def timeline(cid: str, service: Service, op: CurrentOperator) -> Timeline:
+        """Messages, drafts and decisions in order, for replay."""
+        return service.timeline(op, cid)
+
+    @app.post("/v1/drafts/{did}/approve", tags=["drafts"], response_model=ConversationDetail)
+    async def approve(
+        did: str,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Send the draft as written."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request, service, op, key, lambda: _sync(service.approve(op, did, version))
+        )
+
+    @app.post("/v1/drafts/{did}/edit", tags=["drafts"], response_model=ConversationDetail)
+    async def edit(
+        did: str,
+        body: EditRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Send the edited text instead of the draft."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request,
+            service,
+            op,
+            key,
+            lambda: _sync(service.edit(op, did, version, body.text, body.reason_code, body.note)),
+        )
+
+    @app.post("/v1/drafts/{did}/reject", tags=["drafts"], response_model=ConversationDetail)
+    async def reject(
+        did: str,
+        body: RejectRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Discard the draft; the conversation escalates unless asked to regenerate."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request,
+            service,
+            op,
+            key,
+            lambda: service.reject(op, did, version, body.reason_code, body.note, body.regenerate),
+        )
+
+    @app.post("/v1/drafts/{did}/regenerate", tags=["drafts"], response_model=ConversationDetail)
+    async def regenerate(
+        did: str,
+        body: RegenerateRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Ask the AI for a new draft that follows an instruction."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request,
+            service,
+            op,
+            key,
+            lambda: service.regenerate(
+                op, did, version, body.instruction, body.reason_code, body.note
+            ),
+        )
+
+    @app.post(
+        "/v1/conversations/{cid}/takeover",
+        tags=["conversations"],
+        response_model=ConversationDetail,
+    )
+    async def takeover(
+        cid: str,
+        body: ReasonRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Hold the conversation; the AI goes silent in it."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request,
+            service,
+            op,
+            key,
+            lambda: _sync(service.takeover(op, cid, version, body.reason_code, body.note)),
+        )
+
+    @app.post(
+        "/v1/conversations/{cid}/messages",
+        tags=["conversations"],
+        response_model=ConversationDetail,
+    )
+    async def write(
+        cid: str,
+        body: SendMessageRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """The holder writes to the customer."""
+        return await _decide(
+            request, service, op, key, lambda: _sync(service.send_message(op, cid, body.text))
+        )
+
+    @app.post(
+        "/v1/conversations/{cid}/handback",
+        tags=["conversations"],
+        response_model=ConversationDetail,
+    )
+    async def handback(
+        cid: str,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Give the conversation back to the AI."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(request, service, op, key, lambda: service.handback(op, cid, version))
+
+    @app.post(
+        "/v1/conversations/{cid}/release", tags=["conversations"], response_model=ConversationDetail
+    )
+    async def release(
+        cid: str,
+        body: ReasonRequest,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Supervisor: force-release someone else's hold."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request,
+            service,
+            op,
+            key,
+            lambda: _sync(service.release(op, cid, version, body.reason_code, body.note)),
+        )
+
+    @app.post(
+        "/v1/conversations/{cid}/close", tags=["conversations"], response_model=ConversationDetail
+    )
+    async def close(
+        cid: str,
+        request: Request,
+        service: Service,
+        op: CurrentOperator,
+        if_match: IfMatch = None,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        """Close the conversation."""
+        version = policy.parse_if_match(if_match)
+        return await _decide(
+            request, service, op, key, lambda: _sync(service.close(op, cid, version))
+        )
+
+    @app.get("/v1/audit", tags=["audit"])
+    def audit(
+        service: Service,
+        op: CurrentOperator,
+        actor: str | None = None,
+        action: str | None = None,
+        reason_code: str | None = None,
+        conversation: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        q: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        cursor: str | None = None,
+    ) -> Page[AuditEntry]:
+        """The override log, newest first (supervisor and admin)."""
+        policy.require(op.role, Permission.AUDIT)
+        try:
+            return service.store.list_audit(
+                actor=actor,
+                action=action,
+                reason_code=reason_code,
+                conversation=conversation,
+                since=since,
+                until=until,
+                q=q,
+                limit=limit,
+                cursor=cursor,
+            )
+        except ValueError:
+            raise NotFound("no such page: the cursor is not one this API gave out") from None
+
+    @app.get("/v1/audit/verify", tags=["audit"])
+    def verify(service: Service, op: CurrentOperator) -> VerifyResult:
+        """Check the journal's hash chain: `{ok, entries, head, first_bad}`."""
+        policy.require(op.role, Permission.AUDIT)
+        return journal.verify_chain(service.store.audit_rows(), service.secret)
+
+
+def _channel_routes(app: FastAPI) -> None:
+    @app.post("/v1/channel/conversations", tags=["channel"], status_code=201)
+    def start_chat(body: StartChatRequest, service: Service) -> ChatStarted:
+        """Customer side: start a chat; keep the returned customer_token."""
+        return service.start_chat(body.customer)
+
+    @app.post("/v1/channel/conversations/{cid}/messages", tags=["channel"], status_code=201)
+    async def customer_says(
+        body: SendMessageRequest, service: Service, cid: CustomerChat
+    ) -> Message:
+        """Customer side: say something."""
+        return await service.customer_says(cid, body.text)
+
+    @app.get("/v1/channel/conversations/{cid}/messages", tags=["channel"])
+    def customer_reads(
+        service: Service, cid: CustomerChat, after: str | None = None
+    ) -> Page[Message]:
+        """Customer side: the delivered messages, never a pending draft."""
+        return service.customer_messages(cid, after)
