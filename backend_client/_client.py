@@ -13,6 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ._exceptions import BackendError, ConnectionLostError, error_for
 from ._models import (
     AIState,
+    AuditEntry,
     ChatStarted,
     ConversationDetail,
     ConversationStatus,
@@ -29,6 +30,8 @@ from ._models import (
     RejectRequest,
     SendMessageRequest,
     StartChatRequest,
+    Timeline,
+    VerifyResult,
 )
 
 M = TypeVar("M")
@@ -131,6 +134,9 @@ _OPERATOR = TypeAdapter(Operator)
 _MESSAGE = TypeAdapter(Message)
 _MESSAGE_PAGE = TypeAdapter(Page[Message])
 _CHAT = TypeAdapter(ChatStarted)
+_AUDIT_PAGE = TypeAdapter(Page[AuditEntry])
+_VERIFY = TypeAdapter(VerifyResult)
+_TIMELINE = TypeAdapter(Timeline)
 
 
 class AsyncBackendClient(_BaseClient):
@@ -211,6 +217,41 @@ class AsyncBackendClient(_BaseClient):
     async def ai_state(self) -> AIState:
         """Whether AI sending is paused, and the review mode."""
         return await self._get("/v1/ai", _AI_STATE)
+
+    async def timeline(self, conversation_id: str) -> Timeline:
+        """Messages, drafts and decisions of a conversation in order, for replay."""
+        return await self._get(f"/v1/conversations/{conversation_id}/timeline", _TIMELINE)
+
+    async def list_audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        reason_code: str | None = None,
+        conversation: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[AuditEntry]:
+        """One page of the override log, newest first (supervisor and admin)."""
+        params = {
+            "actor": actor,
+            "action": action,
+            "reason_code": reason_code,
+            "conversation": conversation,
+            "since": since,
+            "until": until,
+            "q": q,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._get("/v1/audit", _AUDIT_PAGE, params)
+
+    async def verify_audit(self) -> VerifyResult:
+        """Check the journal's hash chain on the server."""
+        return await self._get("/v1/audit/verify", _VERIFY)
 
     # -- deciding drafts ---------------------------------------------------
 
