@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rich.style import Style
 from rich.text import Text
 
 __all__ = ["safe_text", "sanitize"]
@@ -117,7 +118,7 @@ _SINGLE_LINE = re.compile(r"[ \t]*[\n\t][ \t\n]*")
 
 def safe_text(
     text: str,
-    style: str = "",
+    style: str | Style = "",
     *,
     single_line: bool = False,
     max_length: int | None = None,
