@@ -1,0 +1,488 @@
+"""A virtual list of the queue, drawn line by line for thousands of rows.
+
+`QueueList` renders rows straight out of a `QueueState` with the Line API
+(`render_line`), so only visible rows are ever drawn and nothing is copied
+per row. The owner applies events to the state and then calls `changed(ids)`;
+the widget repaints once per frame however many ids arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from backend_client import ConversationStatus, ConversationSummary, Flag
+from console.queue_state import QueueFilter, QueueState
+from console.sanitize import safe_text
+
+__all__ = ["QueueList", "format_waiting"]
+
+_GLYPHS: dict[ConversationStatus, tuple[str, str]] = {
+    ConversationStatus.BOT: ("·", "queue-list--bot"),
+    ConversationStatus.AWAITING_REVIEW: ("●", "queue-list--awaiting-review"),
+    ConversationStatus.ESCALATED: ("▲", "queue-list--escalated"),
+    ConversationStatus.HUMAN: ("◆", "queue-list--human"),
+    ConversationStatus.CLOSED: ("✓", "queue-list--closed"),
+}
+
+_FLAG_TAGS: dict[Flag, str] = {
+    Flag.REFUND: "refund",
+    Flag.PII: "pii",
+    Flag.LEGAL: "legal",
+    Flag.LOW_CONFIDENCE: "lowconf",
+    Flag.PROMPT_INJECTION: "inject",
+}
+
+# Column widths in cells; the preview takes whatever is left.
+_GLYPH_WIDTH = 2
+_WAITING_WIDTH = 6
+_NAME_WIDTH = 20
+_FLAGS_WIDTH = 16
+_HOLDER_WIDTH = 12
+_GAP = 1
+
+
+def format_waiting(seconds: float | None) -> str:
+    """A short waiting time: `12s`, `4m05s`, `1h02m`, `3d04h`; empty when nobody waits."""
+    if seconds is None:
+        return ""
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fit(text: Text, width: int, *, justify: str = "left") -> Text:
+    """`text` cut to `width` cells with "…", padded to exactly `width`."""
+    text.truncate(width, overflow="ellipsis", pad=justify == "left")
+    if justify == "right":
+        text.pad_left(width - text.cell_len)
+    return text
+
+
+class QueueList(ScrollView, can_focus=True):
+    """The queue as a keyboard-driven list: one line per conversation.
+
+    Customer-written text (name, preview) is shown through `safe_text`, never
+    as markup.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="queue_list.cursor_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="queue_list.cursor_down"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="queue_list.page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="queue_list.page_down"),
+        Binding("home", "cursor_first", "First", show=False, id="queue_list.first"),
+        Binding("end", "cursor_last", "Last", show=False, id="queue_list.last"),
+        Binding(
+            "enter",
+            "open_conversation",
+            "Open",
+            tooltip="Open the highlighted conversation",
+            id="queue_list.open",
+        ),
+    ]
+
+    COMPONENT_CLASSES = {
+        "queue-list--cursor",
+        "queue-list--bot",
+        "queue-list--awaiting-review",
+        "queue-list--escalated",
+        "queue-list--human",
+        "queue-list--closed",
+        "queue-list--waiting",
+        "queue-list--name",
+        "queue-list--flags",
+        "queue-list--holder",
+        "queue-list--preview",
+    }
+    """Parts of a row, styled in CSS with theme variables."""
+
+    DEFAULT_CSS = """
+    QueueList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        & > .queue-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .queue-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .queue-list--bot { color: $text-muted; }
+        & > .queue-list--awaiting-review { color: $warning; }
+        & > .queue-list--escalated { color: $error; text-style: bold; }
+        & > .queue-list--human { color: $accent; }
+        & > .queue-list--closed { color: $success; }
+        & > .queue-list--waiting { text-style: bold; }
+        & > .queue-list--name { text-style: bold; }
+        & > .queue-list--flags { color: $warning; }
+        & > .queue-list--holder { color: $text-accent; }
+        & > .queue-list--preview { color: $text-muted; }
+    }
+    """
+
+    filter: reactive[QueueFilter] = reactive(QueueFilter.ALL, init=False)
+    """Which conversations to show (the filter tab the parent selected)."""
+
+    me: reactive[str | None] = reactive(None, init=False)
+    """The operator id of the person at the console, for the Mine filter."""
+
+    class Highlighted(Message):
+        """The cursor moved to another conversation (None: the list is empty)."""
+
+        def __init__(self, queue_list: QueueList, conversation_id: str | None) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.conversation_id = conversation_id
+
+        @property
+        def control(self) -> QueueList:
+            """The list the cursor moved in."""
+            return self.queue_list
+
+    class Opened(Message):
+        """The operator asked to open a conversation (enter or double click)."""
+
+        def __init__(self, queue_list: QueueList, conversation_id: str) -> None:
+            super().__init__()
+            self.queue_list = queue_list
+            self.conversation_id = conversation_id
+
+        @property
+        def control(self) -> QueueList:
+            """The list the conversation was opened from."""
+            return self.queue_list
+
+    def __init__(
+        self,
+        state: QueueState,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """A list of `state`'s rows; `clock` gives "now" for waiting times (tests fix it)."""
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._state = state
+        self._clock = clock
+        self._cursor_index = 0
+        self._cursor_id: str | None = None
+        self._pending: set[str] = set()
+        self._everything_changed = False
+        self._flush_scheduled = False
+        # Keyed by everything a row's look depends on, so an event or a tick
+        # only re-renders the rows it touched.
+        self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        # Which conversation each screen line showed when last drawn: lets a
+        # change that moved no row repaint only its own lines.
+        self._drawn: dict[int, str] = {}
+
+    # -- what the owner calls --------------------------------------------------
+
+    @property
+    def state(self) -> QueueState:
+        """The queue this list draws."""
+        return self._state
+
+    @property
+    def highlighted_id(self) -> str | None:
+        """The conversation under the cursor."""
+        return self._cursor_id
+
+    @property
+    def cursor_index(self) -> int:
+        """The row the cursor is on."""
+        return self._cursor_index
+
+    def changed(self, ids: Iterable[str] | None = None) -> None:
+        """Tell the list these conversations changed in the state (None: all of it).
+
+        Cheap to call for every event: the repaint happens once, after the
+        next screen refresh.
+        """
+        if ids is None:
+            self._everything_changed = True
+        else:
+            self._pending.update(ids)
+        if not self._flush_scheduled and self.is_mounted:
+            self._flush_scheduled = True
+            self.call_after_refresh(self._flush)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Size the list, place the cursor and start the clock for waiting times."""
+        self._everything_changed = True
+        self._flush()
+        self.set_interval(1.0, self._tick)
+
+    def notify_style_update(self) -> None:
+        """The theme or CSS changed: cached rows have stale colours."""
+        super().notify_style_update()
+        self._strip_cache.clear()
+
+    def on_focus(self) -> None:
+        self._refresh_cursor_line()
+
+    def on_blur(self) -> None:
+        self._refresh_cursor_line()
+
+    def on_resize(self) -> None:
+        self._scroll_cursor_into_view()
+
+    def watch_filter(self) -> None:
+        self._filter_changed()
+
+    def watch_me(self) -> None:
+        self._filter_changed()
+
+    def _filter_changed(self) -> None:
+        if self._cursor_id is None or self._index_of(self._cursor_id) is None:
+            self._cursor_index = 0
+        self._everything_changed = True
+        self._flush()
+
+    # -- keeping view and state in step ------------------------------------
+
+    def _length(self) -> int:
+        return self._state.len_of(self.filter, self.me)
+
+    def _index_of(self, conversation_id: str) -> int | None:
+        return self._state.index_of(conversation_id, self.filter, self.me)
+
+    def _row_at(self, index: int) -> ConversationSummary | None:
+        try:
+            return self._state.row_at(index, self.filter, self.me)
+        except IndexError:
+            return None
+
+    def _flush(self) -> None:
+        """Apply the pending changes to the view: one repaint for the whole burst."""
+        self._flush_scheduled = False
+        changed, self._pending = self._pending, set()
+        everything, self._everything_changed = self._everything_changed, False
+
+        length = self._length()
+        resized = length != self.virtual_size.height
+        if resized:
+            self.virtual_size = Size(0, length)
+        cursor_moved = self._sync_cursor()
+
+        if everything or resized or cursor_moved or not self._window_unchanged():
+            self._drawn.clear()
+            self.refresh()
+            return
+        for y, conversation_id in self._drawn.items():
+            if conversation_id in changed:
+                self.refresh_line(self.scroll_offset.y + y)
+
+    def _window_unchanged(self) -> bool:
+        """True if every visible line would still show the same conversation."""
+        top = self.scroll_offset.y
+        for y in range(self.scrollable_content_region.height):
+            row = self._row_at(top + y)
+            if (row.id if row else None) != self._drawn.get(y):
+                return False
+        return True
+
+    def _sync_cursor(self) -> bool:
+        """Keep the cursor on its conversation; if that left, on the same index.
+
+        Returns True if the cursor's row index or conversation changed.
+        """
+        before = (self._cursor_index, self._cursor_id)
+        index = self._index_of(self._cursor_id) if self._cursor_id is not None else None
+        if index is None:
+            length = self._length()
+            index = min(self._cursor_index, max(length - 1, 0))
+            row = self._row_at(index)
+            self._cursor_id = row.id if row is not None else None
+        self._cursor_index = index
+        if self._cursor_id != before[1]:
+            self.post_message(self.Highlighted(self, self._cursor_id))
+        if (self._cursor_index, self._cursor_id) != before:
+            self._scroll_cursor_into_view()
+            return True
+        return False
+
+    def _move_cursor(self, index: int) -> None:
+        if self._pending or self._everything_changed:
+            self._flush()  # act on the rows as they are now, not a frame ago
+        length = self._length()
+        if length == 0:
+            return
+        index = max(0, min(index, length - 1))
+        row = self._row_at(index)
+        assert row is not None
+        old_index = self._cursor_index
+        self._cursor_index = index
+        if row.id != self._cursor_id:
+            self._cursor_id = row.id
+            self.post_message(self.Highlighted(self, row.id))
+        self.refresh_line(old_index)
+        self.refresh_line(index)
+        self._scroll_cursor_into_view()
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = self.scroll_offset.y
+        if self._cursor_index < top:
+            self.scroll_to(y=self._cursor_index, animate=False)
+        elif self._cursor_index >= top + height:
+            self.scroll_to(y=self._cursor_index - height + 1, animate=False)
+
+    def _refresh_cursor_line(self) -> None:
+        self.refresh_line(self._cursor_index)
+
+    def _tick(self) -> None:
+        """Once a second: repaint visible rows whose waiting time is shown."""
+        top = self.scroll_offset.y
+        for y in range(self.scrollable_content_region.height):
+            row = self._row_at(top + y)
+            if row is None:
+                break
+            if row.waiting_since is not None:
+                # Unchanged rows are cache hits, so a full repaint of the
+                # window is cheaper than working out which labels changed.
+                self.refresh()
+                return
+
+    # -- actions -----------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor one row up."""
+        self._move_cursor(self._cursor_index - 1)
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor one row down."""
+        self._move_cursor(self._cursor_index + 1)
+
+    def action_cursor_page_up(self) -> None:
+        """Move the cursor one screen up."""
+        self._move_cursor(self._cursor_index - max(1, self.scrollable_content_region.height))
+
+    def action_cursor_page_down(self) -> None:
+        """Move the cursor one screen down."""
+        self._move_cursor(self._cursor_index + max(1, self.scrollable_content_region.height))
+
+    def action_cursor_first(self) -> None:
+        """Move the cursor to the first row (the longest waiting)."""
+        self._move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        """Move the cursor to the last row."""
+        self._move_cursor(self._length() - 1)
+
+    def action_open_conversation(self) -> None:
+        """Ask the owner to open the highlighted conversation."""
+        if self._pending or self._everything_changed:
+            self._flush()
+        if self._cursor_id is not None:
+            self.post_message(self.Opened(self, self._cursor_id))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor; a double click opens the row."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.scroll_offset.y + offset.y
+        if index >= self._length():
+            return
+        self._move_cursor(index)
+        if event.chain >= 2:
+            self.action_open_conversation()
+
+    # -- drawing -----------------------------------------------------------
+
+    def _waiting_seconds(self, row: ConversationSummary) -> float | None:
+        since = row.waiting_since
+        if since is None:
+            return None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)  # the wire speaks UTC
+        return (self._clock() - since).total_seconds()
+
+    def render_line(self, y: int) -> Strip:
+        """Draw screen line `y`: one conversation, from the cache when nothing changed."""
+        width = self.scrollable_content_region.width
+        row = self._row_at(self.scroll_offset.y + y)
+        if row is None:
+            self._drawn.pop(y, None)
+            return Strip.blank(width, self.rich_style)
+        self._drawn[y] = row.id
+        selected = row.id == self._cursor_id
+        # Keyed by the label rather than the raw second: past an hour the
+        # label changes once a minute, and so does the cached row.
+        waiting = format_waiting(self._waiting_seconds(row))
+        key = (row.id, row.version, width, selected, selected and self.has_focus, waiting)
+        strip = self._strip_cache.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, selected, waiting)
+            self._strip_cache[key] = strip
+        return strip
+
+    def _render_row(
+        self, row: ConversationSummary, width: int, selected: bool, waiting: str
+    ) -> Strip:
+        base = self.rich_style
+        if selected:
+            base += self.get_component_rich_style("queue-list--cursor", partial=True)
+
+        def part(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
+        glyph, glyph_class = _GLYPHS[row.status]
+        gap = " " * _GAP
+        line = Text(no_wrap=True, end="", style=base)
+        line.append_text(_fit(Text(glyph, style=part(glyph_class)), _GLYPH_WIDTH))
+        line.append_text(
+            _fit(Text(waiting, style=part("queue-list--waiting")), _WAITING_WIDTH, justify="right")
+        )
+        line.append(gap)
+        name = safe_text(row.customer.name, part("queue-list--name"), single_line=True)
+        line.append_text(_fit(name, _NAME_WIDTH))
+        line.append(gap)
+        tags = " ".join(_FLAG_TAGS.get(flag, str(flag)) for flag in row.flags)
+        line.append_text(_fit(Text(tags, style=part("queue-list--flags")), _FLAGS_WIDTH))
+        line.append(gap)
+        holder = safe_text(row.holder or "", part("queue-list--holder"), single_line=True)
+        line.append_text(_fit(holder, _HOLDER_WIDTH))
+        line.append(gap)
+        preview_width = max(0, width - line.cell_len)
+        preview = safe_text(row.last_message, part("queue-list--preview"), single_line=True)
+        line.append_text(_fit(preview, preview_width))
+
+        segments = list(line.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, base)
