@@ -267,6 +267,8 @@ class QueueList(ScrollView, can_focus=True):
         self._filter_changed()
 
     def _filter_changed(self) -> None:
+        if not self.is_mounted:
+            return  # on_mount draws whatever filter was set before it
         if self._cursor_id is None or self._index_of(self._cursor_id) is None:
             self._cursor_index = 0
         self._everything_changed = True
