@@ -61,7 +61,7 @@ _ASKED_FOR_HUMAN = _any(
         r"\bno\s+(?:more\s+)?(?:bots|robots|chatbots)\b",
         # A message that is nothing but the word: "agent", "operator please".
         r"^\W*(?:agent|operator|representative|rep|person|manager|supervisor)"
-        r"(?:\s+(?:please|pls|plz|now))?\W*$",
+        r"(?:[\s,]+(?:please|pls|plz|now))?\W*$",
         # A few words from German, French and Spanish customers.
         r"\b(?:mensch|menschen|mitarbeiter(?:in)?|echten? person)\b",
         r"\b(?:humain|vraie personne|conseill(?:er|ère)|parler (?:à|a) quelqu'un)\b",
