@@ -289,8 +289,8 @@ class BuiltinBot:
         entries = self._index.entries
 
         used: list[int] = []
-        small_talk = _GREETING.match(last) or _THANKS.match(last)
-        if small_talk and top < MIN_SCORE * 3:
+        # Both patterns match whole messages only, so "thanks, where is my parcel?" is a question.
+        if _GREETING.match(last) or _THANKS.match(last):
             text = GREETING_ANSWER if _GREETING.match(last) else THANKS_ANSWER
             reply_conf, rationale = 0.6, "Small talk: greeted or thanked"
         elif top < MIN_SCORE:
