@@ -15,7 +15,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -48,6 +48,8 @@ from .settings import Settings
 from .store import OperatorRecord, Store
 
 log = logging.getLogger("hitl.backend")
+
+W = TypeVar("W", bound=BaseModel)
 
 HANDOFF_TEXT = "I'm bringing in a person from our team. They will reply here shortly."
 """What the customer is told when their conversation escalates to a human."""
@@ -611,7 +613,7 @@ class Hitl:
         timeline = Timeline(conversation=summary, items=items)
         return self.view(op, timeline)
 
-    def view(self, op: OperatorRecord, model: Any) -> Any:
+    def view(self, op: OperatorRecord, model: W) -> W:
         """`model` as `op` may see it: personal data masked for roles without the right."""
         if policy.may(op.role, Permission.UNMASKED):
             return model
@@ -655,7 +657,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 _MASKED_TEXT_FIELDS = {"text", "last_message", "final_text", "ai_text", "note"}
 
 
-def mask_model(model: Any) -> Any:
+def mask_model(model: W) -> W:
     """A copy of a wire object with personal data masked in every text and the customer."""
     data = model.model_dump(mode="json")
     return type(model).model_validate(_mask(data))

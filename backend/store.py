@@ -218,7 +218,7 @@ class Store:
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow) -> None:
         memory = str(path) == ":memory:"
         conn = sqlite3.connect(
-            ":memory:" if memory else str(path), check_same_thread=False, isolation_level=""
+            ":memory:" if memory else str(path), check_same_thread=False, isolation_level="DEFERRED"
         )
         self.db = Database(conn)
         if not memory:
