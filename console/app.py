@@ -1,0 +1,363 @@
+"""The console app: wires the backend client, the queue state and the screens.
+
+All I/O runs in workers that post past-tense messages (`console.messages`);
+the handlers here apply them to `self.queue` and call the screens' methods.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import httpx
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from backend_client import (
+    AIState,
+    AsyncBackendClient,
+    BackendError,
+    ConnectionLostError,
+    ConnectionState,
+    ConversationStatus,
+    ConversationSummary,
+    Event,
+    EventType,
+    ForbiddenError,
+    Operator,
+    Role,
+    UnauthorizedError,
+)
+from console.commands import ConsoleCommands
+from console.config import ConsoleConfig
+from console.messages import (
+    AIStateLoaded,
+    ConnectionChanged,
+    EventReceived,
+    OperatorLoaded,
+    QueueLoaded,
+)
+from console.queue_state import QueueFilter, QueueState
+from console.sanitize import sanitize
+from console.screens.help import HelpScreen
+from console.screens.queue import QueueScreen
+from console.widgets.queue_list import format_waiting
+
+__all__ = ["HitlApp", "make_app"]
+
+SLA_CHECK_SECONDS = 1.0
+"""How often drafts are checked against `sla_seconds`."""
+
+
+class HitlApp(App[None]):
+    """The hitl console: the live queue, conversations, and the AI's stop button."""
+
+    TITLE = "hitl"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            tooltip="Every key of this screen",
+            id="app.help",
+        ),
+        Binding(
+            "n",
+            "next_draft",
+            "Next draft",
+            tooltip="Open the conversation whose draft has waited longest",
+            id="app.next_draft",
+        ),
+    ]
+
+    def __init__(self, config: ConsoleConfig, client: AsyncBackendClient) -> None:
+        """An app for `config` that talks to the backend through `client`."""
+        super().__init__()
+        self.config = config
+        self.client = client
+        self.theme = config.theme
+        self.me: Operator | None = None
+        """Who is at the console (None until the backend said)."""
+        self.ai_state: AIState | None = None
+        """Whether AI sending is paused (None until the backend said)."""
+        self.connection: ConnectionState | None = None
+        """The live stream's state (None before its first report)."""
+        self.queue = QueueState()
+        """Every open conversation, kept current by the live stream."""
+        self.queue_screen = QueueScreen()
+        """The home screen, always at the bottom of the stack."""
+        self._loaded_once = False
+        # Events that arrive while a snapshot is on its way: re-applied on
+        # top of it, since the snapshot may predate them.
+        self._since_request: list[Event] | None = None
+        self._sla_warned: set[str] = set()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Follow the live stream first, then load the snapshot, so nothing falls between."""
+        self.follow_events()
+        self.load_operator()
+        self.load_snapshot()
+        self.set_interval(SLA_CHECK_SECONDS, self.check_sla)
+
+    def get_default_screen(self) -> QueueScreen:
+        """The queue is home."""
+        return self.queue_screen
+
+    async def on_unmount(self) -> None:
+        """Close the client's connections."""
+        await self.client.aclose()
+
+    # -- workers (the only place that awaits the network) -------------------
+
+    @work(exclusive=True, group="events", exit_on_error=False)
+    async def follow_events(self) -> None:
+        """Post every live event; the client reconnects and reports its state."""
+
+        def report(state: ConnectionState) -> None:
+            self.post_message(ConnectionChanged(state))
+
+        async for event in self.client.events(on_state=report):
+            self.post_message(EventReceived(event))
+
+    @work(exclusive=True, group="operator", exit_on_error=False)
+    async def load_operator(self) -> None:
+        """Learn who the token belongs to."""
+        self.post_message(OperatorLoaded(await self.client.me()))
+
+    @work(exclusive=True, group="snapshot", exit_on_error=False)
+    async def load_snapshot(self) -> None:
+        """Load the AI state and the whole queue."""
+        self._since_request = []
+        self.post_message(AIStateLoaded(await self.client.ai_state()))
+        items = [item async for item in self.client.iter_conversations()]
+        self.post_message(QueueLoaded(items))
+
+    @work(exclusive=True, group="ai", exit_on_error=False)
+    async def set_ai_paused(self, paused: bool) -> None:
+        """Pause or resume all AI sending (the backend lets only supervisors)."""
+        state = await (self.client.pause_ai() if paused else self.client.resume_ai())
+        self.post_message(AIStateLoaded(state))
+        self.notify("AI paused: nothing the AI writes goes out." if paused else "AI resumed.")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Turn a failed worker into something a person sees."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, UnauthorizedError):
+            self.notify(
+                f"The token was refused by {self.config.url}: {error}. Check --token / HITL_TOKEN.",
+                title="Not signed in",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        elif isinstance(error, ConnectionLostError):
+            self._show_connection(ConnectionState.OFFLINE)
+            self.notify(str(error), title="Backend unreachable", severity="error", markup=False)
+        elif isinstance(error, ForbiddenError):
+            self.notify(str(error), title="Not allowed", severity="error", markup=False)
+        elif isinstance(error, BackendError):
+            self.notify(str(error), title="Backend error", severity="error", markup=False)
+        else:
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=f"{event.worker.name} failed",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
+    # -- results coming back -----------------------------------------------
+
+    def on_operator_loaded(self, message: OperatorLoaded) -> None:
+        """Show who is signed in; the Mine filter now knows whose rows are mine."""
+        self.me = message.operator
+        self.queue_screen.show_operator(message.operator)
+
+    @on(AIStateLoaded)
+    def show_loaded_ai_state(self, message: AIStateLoaded) -> None:
+        """Show whether the AI may send."""
+        self._show_ai_state(message.state)
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        """Replace the queue with the snapshot, then re-apply what arrived meanwhile."""
+        before = self.queue if self._loaded_once else None
+        fresh = QueueState()
+        fresh.load(message.items)
+        fresh.apply_all(self._since_request or [])
+        self._since_request = None
+        if before is not None:
+            for summary in fresh.rows(QueueFilter.ESCALATED):
+                self._notify_if_escalated(before.get(summary.id), summary)
+        # The list holds the state object, so load into it rather than swap it.
+        self.queue.load(fresh.rows())
+        self._loaded_once = True
+        self.queue_screen.queue_changed(None)
+
+    def on_event_received(self, message: EventReceived) -> None:
+        """Apply one live event and tell whoever shows it."""
+        event = message.event
+        if self._since_request is not None:
+            self._since_request.append(event)
+        if event.type is EventType.RESET:
+            self.load_snapshot()
+            return
+        if event.type in (EventType.AI_PAUSED, EventType.AI_RESUMED):
+            self._show_ai_state(AIState.model_validate(event.data))
+        cid = event.conversation_id
+        before = self.queue.get(cid) if cid is not None else None
+        changed = self.queue.apply(event)
+        if changed:
+            for changed_id in changed:
+                self._notify_if_escalated(before, self.queue.get(changed_id))
+            self.queue_screen.queue_changed(changed)
+        self._forward_to_conversation(event)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        """Show the stream's state; after a gap, reload what may have been missed."""
+        previous = self.connection
+        if message.state is previous:
+            return
+        self._show_connection(message.state)
+        if message.state is ConnectionState.LIVE:
+            if previous is not None:
+                self.notify("Connection to the backend is back.")
+            # Events between the last snapshot and this connection were not seen.
+            self.load_snapshot()
+        elif previous is ConnectionState.LIVE:
+            self.notify(
+                "Connection to the backend lost; reconnecting…",
+                severity="warning",
+                markup=False,
+            )
+
+    # -- what screens call ---------------------------------------------------
+
+    def open_conversation(self, conversation_id: str) -> None:
+        """Show one conversation on top of the queue."""
+        from console.screens.conversation import ConversationScreen
+
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ConversationScreen(conversation_id))
+
+    def open_next_draft(self, exclude: str | None = None) -> bool:
+        """Open the conversation whose draft has waited longest (not `exclude`)."""
+        for index in range(min(2, self.queue.len_of(QueueFilter.REVIEW))):
+            summary = self.queue.row_at(index, QueueFilter.REVIEW)
+            if summary.id != exclude:
+                self.open_conversation(summary.id)
+                return True
+        self.notify("No drafts waiting.")
+        return False
+
+    def show_filter(self, queue_filter: QueueFilter) -> None:
+        """Go back to the queue and show `queue_filter`."""
+        while self.screen is not self.queue_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.queue_screen.show_filter(queue_filter)
+
+    @property
+    def is_supervisor(self) -> bool:
+        """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
+        return self.me is None or self.me.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    # -- actions -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_next_draft(self) -> None:
+        """Open the draft that has waited longest."""
+        current = getattr(self.screen, "conversation_id", None)
+        self.open_next_draft(exclude=current if isinstance(current, str) else None)
+
+    def action_pause_ai(self) -> None:
+        """Stop all AI sending (supervisor)."""
+        self.set_ai_paused(True)
+
+    def action_resume_ai(self) -> None:
+        """Let the AI send again (supervisor)."""
+        self.set_ai_paused(False)
+
+    # -- timers ------------------------------------------------------------
+
+    def check_sla(self) -> None:
+        """Warn once per draft that has waited longer than `sla_seconds`."""
+        now = datetime.now(UTC)
+        limit = self.config.sla_seconds
+        for summary in self.queue.rows(QueueFilter.REVIEW):
+            if summary.waiting_since is None:
+                continue
+            waited = (now - summary.waiting_since).total_seconds()
+            if waited < limit:
+                break  # longest waiting first: the rest waited less
+            key = summary.draft_id or summary.id
+            if key in self._sla_warned:
+                continue
+            self._sla_warned.add(key)
+            self.notify(
+                f"{sanitize(summary.customer.name)} has waited {format_waiting(waited)} "
+                "for a reviewed reply.",
+                title="Draft waiting",
+                severity="warning",
+                markup=False,
+            )
+
+    # -- helpers -----------------------------------------------------------
+
+    def _notify_if_escalated(
+        self, before: ConversationSummary | None, after: ConversationSummary | None
+    ) -> None:
+        if after is None or after.status is not ConversationStatus.ESCALATED:
+            return
+        if before is not None and before.status is ConversationStatus.ESCALATED:
+            return
+        reason = (after.escalation_reason or "needs a person").replace("_", " ")
+        self.notify(
+            f"{sanitize(after.customer.name)} — {reason}",
+            title="Escalated",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+
+    def _show_connection(self, state: ConnectionState) -> None:
+        self.connection = state
+        self.queue_screen.show_connection(state)
+
+    def _show_ai_state(self, state: AIState) -> None:
+        self.ai_state = state
+        self.queue_screen.show_ai_state(state)
+
+    def _forward_to_conversation(self, event: Event) -> None:
+        if event.conversation_id is None:
+            return
+        try:
+            from console.screens.conversation import ConversationScreen
+        except ImportError:
+            return  # the conversation screen is not there yet
+        for screen in self.screen_stack:
+            if (
+                isinstance(screen, ConversationScreen)
+                and screen.conversation_id == event.conversation_id
+            ):
+                screen.backend_event(event)
+
+
+def make_app(
+    config: ConsoleConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> HitlApp:
+    """The console for `config`; `transport` lets tests talk to a backend in-process."""
+    client = AsyncBackendClient(config.url, config.require_token(), transport=transport)
+    return HitlApp(config, client)

@@ -1,0 +1,68 @@
+"""The command palette (ctrl+p): the current screen's actions and the app's own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from console.queue_state import QueueFilter
+
+if TYPE_CHECKING:
+    from console.app import HitlApp
+
+__all__ = ["ConsoleCommands"]
+
+Command = tuple[str, str, Callable[[], Any]]
+
+
+class ConsoleCommands(Provider):
+    """Every shown binding of the screen the palette was opened over, plus app commands."""
+
+    def _commands(self) -> Iterator[Command]:
+        app: HitlApp = self.app  # type: ignore[assignment]
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.show or binding.system or active.node is app:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = app.get_key_display(binding)
+            yield (
+                binding.description,
+                f"{binding.tooltip or binding.description} ({key})",
+                partial(app.run_action, binding.action, active.node),
+            )
+        for queue_filter in QueueFilter:
+            yield (
+                f"Queue: {queue_filter.title()}",
+                f"Show the {queue_filter.title()} tab of the queue",
+                partial(app.show_filter, queue_filter),
+            )
+        yield (
+            "Next waiting draft",
+            "Open the draft that has waited longest",
+            app.action_next_draft,
+        )
+        if app.is_supervisor:
+            yield ("Pause AI", "Supervisor: stop all AI sending now", app.action_pause_ai)
+            yield ("Resume AI", "Supervisor: let the AI send again", app.action_resume_ai)
+        yield ("Help", "Every key of this screen", app.action_help)
+        yield ("Quit", "Leave the console", app.exit)
+
+    async def discover(self) -> Hits:
+        """Everything, for an empty query."""
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Commands whose name fuzzily matches `query`."""
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

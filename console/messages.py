@@ -1,0 +1,59 @@
+"""Past-tense messages that carry the results of I/O back into the UI.
+
+Workers post them; the app applies them to its state and tells the screens
+what changed. Screens may define their own messages next to themselves.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from backend_client import AIState, ConnectionState, ConversationSummary, Event, Operator
+
+__all__ = [
+    "AIStateLoaded",
+    "ConnectionChanged",
+    "EventReceived",
+    "OperatorLoaded",
+    "QueueLoaded",
+]
+
+
+class QueueLoaded(Message):
+    """A snapshot of the whole queue arrived."""
+
+    def __init__(self, items: list[ConversationSummary]) -> None:
+        super().__init__()
+        self.items = items
+
+
+class EventReceived(Message):
+    """One event arrived on the live stream."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ConnectionChanged(Message):
+    """The live stream went live, started reconnecting, or gave up for now."""
+
+    def __init__(self, state: ConnectionState) -> None:
+        super().__init__()
+        self.state = state
+
+
+class AIStateLoaded(Message):
+    """The AI's state (paused or running, review mode) arrived."""
+
+    def __init__(self, state: AIState) -> None:
+        super().__init__()
+        self.state = state
+
+
+class OperatorLoaded(Message):
+    """We learned who the token belongs to."""
+
+    def __init__(self, operator: Operator) -> None:
+        super().__init__()
+        self.operator = operator

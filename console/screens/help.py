@@ -1,0 +1,61 @@
+"""`?`: every key of the screen below, with what it does."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label
+
+__all__ = ["HelpScreen", "keys_of"]
+
+
+def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
+    """(keys, description, tooltip) for every binding active on `screen`, one row per action."""
+    rows: dict[tuple[int, str], tuple[list[str], str, str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if binding.system:
+            continue
+        display = screen.app.get_key_display(binding.with_key(key))
+        slot = (id(active.node), binding.action)
+        if slot in rows:
+            rows[slot][0].append(display)
+        else:
+            rows[slot] = ([display], binding.description, binding.tooltip)
+    return [(" ".join(keys), description, tooltip) for keys, description, tooltip in rows.values()]
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of the keys of the screen it was opened over; escape closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", tooltip="Close help", id="help.close"),
+    ]
+
+    def __init__(self, for_screen: Screen[object]) -> None:
+        """Help for the keys of `for_screen` (read now, while it is still active)."""
+        super().__init__()
+        self._keys = keys_of(for_screen)
+        self._title = for_screen.__class__.__name__.removesuffix("Screen") or "Console"
+
+    def compose(self) -> ComposeResult:
+        """A title, the table, how to close."""
+        with Vertical(id="help-dialog"):
+            yield Label(f"Keys — {self._title}", id="help-title")
+            table: DataTable[Text] = DataTable(
+                cursor_type="row", zebra_stripes=True, id="help-keys"
+            )
+            table.add_columns("Key", "Does", "Details")
+            for keys, description, tooltip in self._keys:
+                table.add_row(Text(keys, style="bold"), Text(description), Text(tooltip))
+            yield table
+            yield Label("escape closes · ctrl+p finds any command by name", id="help-hint")
+
+    def action_close(self) -> None:
+        """Back to the screen below."""
+        self.dismiss()

@@ -1,0 +1,175 @@
+"""The home screen: the live queue under a header and filter tabs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Tab, Tabs
+
+from backend_client import AIState, ConnectionState, Operator
+from console.queue_state import QueueFilter
+from console.widgets.header import ConsoleHeader
+from console.widgets.queue_list import QueueList
+
+if TYPE_CHECKING:
+    from console.app import HitlApp
+
+__all__ = ["QueueScreen"]
+
+_FILTERS: tuple[QueueFilter, ...] = (
+    QueueFilter.ALL,
+    QueueFilter.REVIEW,
+    QueueFilter.ESCALATED,
+    QueueFilter.MINE,
+)
+
+_EMPTY_HINTS: dict[QueueFilter, str] = {
+    QueueFilter.ALL: "No open conversations.",
+    QueueFilter.REVIEW: "No drafts waiting for review.",
+    QueueFilter.ESCALATED: "Nobody is waiting for a person.",
+    QueueFilter.MINE: "You hold no conversations.",
+}
+
+
+class FilterTabs(Tabs, can_focus=False):
+    """The filter tabs; the list keeps the focus, the screen's keys switch tabs."""
+
+
+class QueueScreen(Screen[None]):
+    """The queue, longest waiting first, filtered by the selected tab."""
+
+    app: HitlApp  # type: ignore[assignment]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                str(number),
+                f"show_filter('{queue_filter}')",
+                queue_filter.title(),
+                show=False,
+                tooltip=f"Show the {queue_filter.title()} tab",
+                id=f"queue.filter_{queue_filter}",
+            )
+            for number, queue_filter in enumerate(_FILTERS, start=1)
+        ),
+        Binding(
+            "tab,right",
+            "cycle_filter(1)",
+            "Next tab",
+            show=False,
+            priority=True,
+            tooltip="Show the next filter tab",
+            id="queue.next_filter",
+        ),
+        Binding(
+            "shift+tab,left",
+            "cycle_filter(-1)",
+            "Previous tab",
+            show=False,
+            priority=True,
+            tooltip="Show the previous filter tab",
+            id="queue.previous_filter",
+        ),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Header, tabs, the list, and the keys at the bottom."""
+        yield ConsoleHeader()
+        yield FilterTabs(
+            *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
+        )
+        yield QueueList(self.app.queue, id="queue-list")
+        yield Label("", id="queue-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start where the operator will act: in the list."""
+        self.query_one(QueueList).focus()
+        header = self.query_one(ConsoleHeader)
+        header.connection = self.app.connection
+        header.ai_state = self.app.ai_state
+        if self.app.me is not None:
+            self.show_operator(self.app.me)
+        self.queue_changed(None)
+
+    # -- what the app calls --------------------------------------------------
+
+    def queue_changed(self, ids: set[str] | None) -> None:
+        """The queue state changed for `ids` (None: all of it); update list, counts, tabs."""
+        if not self.is_mounted:
+            return
+        queue = self.app.queue
+        self.query_one(QueueList).changed(ids)
+        self.query_one(ConsoleHeader).counts = queue.counts()
+        me = self.app.me.id if self.app.me is not None else None
+        tabs = self.query_one(FilterTabs)
+        for queue_filter in _FILTERS:
+            tab = tabs.query_one(f"#filter-{queue_filter}", Tab)
+            tab.label = f"{queue_filter.title()} {queue.len_of(queue_filter, me)}"
+        self._show_empty_hint()
+
+    def show_operator(self, operator: Operator) -> None:
+        """The operator is known: the Mine tab can show their rows."""
+        if not self.is_mounted:
+            return
+        self.query_one(ConsoleHeader).operator = operator
+        self.query_one(QueueList).me = operator.id
+        self.queue_changed(None)
+
+    def show_connection(self, state: ConnectionState) -> None:
+        """Show the live stream's state."""
+        if not self.is_mounted:
+            return
+        self.query_one(ConsoleHeader).connection = state
+
+    def show_ai_state(self, state: AIState) -> None:
+        """Show whether the AI may send."""
+        if not self.is_mounted:
+            return
+        self.query_one(ConsoleHeader).ai_state = state
+
+    def show_filter(self, queue_filter: QueueFilter) -> None:
+        """Select the tab of `queue_filter` (the list follows the tab)."""
+        self.query_one(FilterTabs).active = f"filter-{queue_filter}"
+
+    @property
+    def current_filter(self) -> QueueFilter:
+        """The filter the list shows now."""
+        return self.query_one(QueueList).filter
+
+    # -- events ------------------------------------------------------------
+
+    @on(Tabs.TabActivated)
+    def _filter_selected(self, event: Tabs.TabActivated) -> None:
+        """A tab was chosen (by key or click): the list shows that filter."""
+        if event.tab.id is None:
+            return
+        self.query_one(QueueList).filter = QueueFilter(event.tab.id.removeprefix("filter-"))
+        self._show_empty_hint()
+
+    @on(QueueList.Opened)
+    def _open(self, event: QueueList.Opened) -> None:
+        """Enter or double click on a row opens the conversation."""
+        self.app.open_conversation(event.conversation_id)
+
+    def _show_empty_hint(self) -> None:
+        queue_list = self.query_one(QueueList)
+        empty = queue_list.state.len_of(queue_list.filter, queue_list.me) == 0
+        hint = self.query_one("#queue-empty", Label)
+        hint.update(_EMPTY_HINTS[queue_list.filter] if empty else "")
+        hint.display = empty
+
+    # -- actions -----------------------------------------------------------
+
+    def action_show_filter(self, queue_filter: str) -> None:
+        """Show the tab of `queue_filter`."""
+        self.show_filter(QueueFilter(queue_filter))
+
+    def action_cycle_filter(self, step: int) -> None:
+        """Show the tab `step` places to the right (wrapping around)."""
+        index = _FILTERS.index(self.current_filter)
+        self.show_filter(_FILTERS[(index + step) % len(_FILTERS)])

@@ -1,0 +1,106 @@
+"""The console's header: queue counts, the AI's state and the live connection."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from backend_client import AIState, ConnectionState, ConversationStatus, Operator
+from console.sanitize import sanitize
+
+__all__ = ["ConsoleHeader"]
+
+_COUNTED: tuple[tuple[ConversationStatus, str], ...] = (
+    (ConversationStatus.AWAITING_REVIEW, "review"),
+    (ConversationStatus.ESCALATED, "escalated"),
+    (ConversationStatus.HUMAN, "human"),
+    (ConversationStatus.BOT, "bot"),
+)
+
+_CONNECTION_LABELS: dict[ConnectionState | None, str] = {
+    None: "connecting…",
+    ConnectionState.LIVE: "● live",
+    ConnectionState.RECONNECTING: "◌ reconnecting…",
+    ConnectionState.OFFLINE: "○ offline",
+}
+
+
+class ConsoleHeader(Horizontal):
+    """One line: who is signed in, counts per status, AI running or PAUSED, connection."""
+
+    DEFAULT_CSS = """
+    ConsoleHeader {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        & > Static { width: auto; padding: 0 1; }
+        & > #header-title { text-style: bold; color: $text-accent; }
+        & > #header-counts { width: 1fr; }
+        & > #header-ai.-paused { background: $error; color: $text; text-style: bold; }
+        & > #header-ai.-running { color: $text-success; }
+        & > #header-connection.-live { color: $text-success; }
+        & > #header-connection.-reconnecting { color: $text-warning; }
+        & > #header-connection.-offline { background: $error; color: $text; }
+    }
+    """
+
+    counts: reactive[dict[ConversationStatus, int]] = reactive(dict, init=False)
+    """How many open conversations are in each status."""
+
+    ai_state: reactive[AIState | None] = reactive(None, init=False)
+    """Whether the AI may send (None: not known yet)."""
+
+    connection: reactive[ConnectionState | None] = reactive(None, init=False)
+    """The live stream's state (None: not connected yet)."""
+
+    operator: reactive[Operator | None] = reactive(None, init=False)
+    """Who is signed in (None: not known yet)."""
+
+    def compose(self) -> ComposeResult:
+        """Title, counts, AI state, connection, left to right."""
+        yield Static("hitl", id="header-title")
+        yield Static(id="header-counts")
+        yield Static("AI …", id="header-ai")
+        yield Static(_CONNECTION_LABELS[None], id="header-connection")
+
+    def on_mount(self) -> None:
+        """Draw whatever was set before the header was mounted."""
+        self.watch_counts()
+        self.watch_ai_state()
+        self.watch_connection()
+        self.watch_operator()
+
+    def watch_counts(self) -> None:
+        """Redraw the counts."""
+        parts = [f"{self.counts.get(status, 0)} {label}" for status, label in _COUNTED]
+        self.query_one("#header-counts", Static).update(Content("  ·  ".join(parts)))
+
+    def watch_ai_state(self) -> None:
+        """Show AI running, or PAUSED loud enough to notice."""
+        label = self.query_one("#header-ai", Static)
+        state = self.ai_state
+        if state is None:
+            label.update("AI …")
+        else:
+            label.update(
+                "AI PAUSED" if state.paused else f"AI running · review {state.review_mode}"
+            )
+        label.set_class(state is not None and state.paused, "-paused")
+        label.set_class(state is not None and not state.paused, "-running")
+
+    def watch_connection(self) -> None:
+        """Show whether events are flowing."""
+        label = self.query_one("#header-connection", Static)
+        label.update(_CONNECTION_LABELS[self.connection])
+        for state in ConnectionState:
+            label.set_class(self.connection is state, f"-{state}")
+
+    def watch_operator(self) -> None:
+        """Show who is signed in, next to the title."""
+        operator = self.operator
+        title = "hitl" if operator is None else f"hitl · {operator.name} ({operator.role})"
+        # Content(...) never parses markup: names come from the backend.
+        self.query_one("#header-title", Static).update(Content(sanitize(title)))
