@@ -23,16 +23,20 @@ from backend_client import (
     ConversationSummary,
     EditRequest,
     FieldError,
+    Flag,
     Message,
+    Metrics,
     Operator,
     Page,
     Problem,
+    ReasonCode,
     ReasonRequest,
     RegenerateRequest,
     RejectRequest,
     SendMessageRequest,
     StartChatRequest,
     Timeline,
+    TrainingPair,
     VerifyResult,
 )
 
@@ -202,9 +206,51 @@ def _operator_routes(app: FastAPI) -> None:
         holder: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
+        q: str | None = None,
+        flag: Flag | None = None,
+        reason_code: ReasonCode | None = None,
+        include_closed: bool = False,
     ) -> Page[ConversationSummary]:
-        """The queue, longest waiting first; closed conversations only when asked for."""
-        return service.queue(op, status=status, holder=holder, limit=limit, cursor=cursor)
+        """The queue, longest waiting first; closed conversations only when asked for.
+
+        `q` (id, customer name or email), `flag` and `reason_code` search for replay.
+        """
+        return service.queue(
+            op,
+            status=status,
+            holder=holder,
+            limit=limit,
+            cursor=cursor,
+            q=q,
+            flag=flag.value if flag else None,
+            reason_code=reason_code.value if reason_code else None,
+            include_closed=include_closed,
+        )
+
+    @app.get("/v1/metrics", tags=["metrics"])
+    def metrics(service: Service, op: CurrentOperator) -> Metrics:
+        """Override rate by reason, operator and flag; review time; fast approvals; queue."""
+        return service.metrics(op)
+
+    @app.get("/v1/training/pairs", tags=["training"])
+    def training_pairs(
+        service: Service,
+        op: CurrentOperator,
+        since: str | None = None,
+        reason_code: ReasonCode | None = None,
+        unmasked: bool = False,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        cursor: str | None = None,
+    ) -> Page[TrainingPair]:
+        """Preference pairs from overridden drafts (trainer and up; unmasked: admin)."""
+        return service.training_pairs(
+            op,
+            since=since,
+            reason_code=reason_code.value if reason_code else None,
+            unmasked=unmasked,
+            limit=limit,
+            cursor=cursor,
+        )
 
     @app.get("/v1/conversations/{cid}", tags=["conversations"])
     def conversation(cid: str, service: Service, op: CurrentOperator) -> ConversationDetail:

@@ -28,12 +28,14 @@ class Permission(StrEnum):
     AUDIT = "read the override log"
     METRICS = "read the metrics"
     UNMASKED = "see unmasked personal data"
+    TRAIN = "export training data"
+    EXPORT_UNMASKED = "export training data unmasked"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.TRAINER: frozenset({Permission.READ}),
+    Role.TRAINER: frozenset({Permission.READ, Permission.TRAIN}),
     Role.AGENT: frozenset({Permission.READ, Permission.DECIDE, Permission.UNMASKED}),
-    Role.SUPERVISOR: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(Permission) - {Permission.EXPORT_UNMASKED},
     Role.ADMIN: frozenset(Permission),
 }
 """The backend is the only authority on roles (invariant 7): a trainer reads, masked."""

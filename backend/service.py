@@ -23,7 +23,9 @@ from backend_client import (
     Action,
     AIState,
     Author,
+    BotIdentity,
     ChatStarted,
+    ContextTurn,
     ConversationDetail,
     ConversationStatus,
     ConversationSummary,
@@ -34,18 +36,21 @@ from backend_client import (
     EventType,
     Flag,
     Message,
+    Metrics,
     Page,
     ReasonCode,
     Timeline,
     TimelineItem,
+    TrainingPair,
 )
 
 from . import policy, signals
 from .bots.base import Bot, Turn
 from .errors import Conflict, Invalid, NotFound
+from .metrics import compute_metrics
 from .policy import Permission
 from .settings import Settings
-from .store import OperatorRecord, Store
+from .store import OperatorRecord, Store, decode_cursor, encode_cursor
 
 log = logging.getLogger("hitl.backend")
 
@@ -582,12 +587,23 @@ class Hitl:
         holder: str | None,
         limit: int,
         cursor: str | None,
+        q: str | None = None,
+        flag: str | None = None,
+        reason_code: str | None = None,
+        include_closed: bool = False,
     ) -> Page[ConversationSummary]:
-        """A page of the queue as this operator may see it."""
+        """A page of the queue (or of a search for replay) as this operator may see it."""
         policy.require(op.role, Permission.READ)
         try:
             page = self.store.list_conversations(
-                status=status, holder=holder, limit=limit, cursor=cursor
+                status=status,
+                holder=holder,
+                limit=limit,
+                cursor=cursor,
+                q=q,
+                flag=flag,
+                reason_code=reason_code,
+                include_closed=include_closed,
             )
         except ValueError:
             raise Invalid("cursor", "not a cursor this API gave out") from None
@@ -618,6 +634,81 @@ class Hitl:
         if policy.may(op.role, Permission.UNMASKED):
             return model
         return mask_model(model)
+
+    def metrics(self, op: OperatorRecord) -> Metrics:
+        """Override rates, review times, fast approvals and queue sizes (supervisor)."""
+        policy.require(op.role, Permission.METRICS)
+        names = {o.id: o.name for o in self.store.list_operators()}
+        return compute_metrics(
+            self.store.decision_rows(),
+            queue=self.store.queue_counts(),
+            now=self._now(),
+            fast_seconds=self.settings.fast_approval_seconds,
+            operator_names=names,
+        )
+
+    def training_pairs(
+        self,
+        op: OperatorRecord,
+        *,
+        since: str | None,
+        reason_code: str | None,
+        unmasked: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[TrainingPair]:
+        """Preference pairs from every edited, rejected or regenerated draft, oldest first.
+
+        Masked unless an admin asks for them unmasked.
+        """
+        policy.require(op.role, Permission.TRAIN)
+        if unmasked:
+            policy.require(op.role, Permission.EXPORT_UNMASKED)
+        try:
+            after = int(decode_cursor(cursor)[0]) if cursor else 0
+        except (ValueError, IndexError):
+            raise Invalid("cursor", "not a cursor this API gave out") from None
+        rows = self.store.override_entries(
+            since=since, reason_code=reason_code, after_seq=after, limit=limit + 1
+        )
+        pairs = [self._pair(row, masked=not unmasked) for row in rows[:limit]]
+        next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
+        return Page[TrainingPair](items=pairs, next_cursor=next_cursor)
+
+    def _pair(self, row: dict[str, Any], *, masked: bool) -> TrainingPair:
+        draft = self.store.draft(row["draft_id"])
+        assert draft is not None
+        cid = draft.conversation_id
+        context = [
+            ContextTurn(author=m.author, text=m.text)
+            for m in self.store.messages(cid)
+            if m.created_at <= draft.created_at
+        ]
+        if row["action"] == Action.EDIT.value:
+            chosen = row["final_text"] if row["final_text"] is not None else draft.final_text
+        else:
+            chosen = self.store.reply_after(cid, row["at"])
+        bot = BotIdentity(name=row["bot_name"], model=row["bot_model"]) if row["bot_name"] else None
+        pair = TrainingPair(
+            conversation_id=cid,
+            draft_id=draft.id,
+            audit_seq=row["seq"],
+            at=row["at"],
+            action=row["action"],
+            context=context,
+            rejected=row["ai_text"] if row["ai_text"] is not None else draft.text,
+            chosen=chosen,
+            reason_code=row["reason_code"],
+            note=row["note"],
+            operator_role=row["role"],
+            bot=bot,
+            masked=masked,
+        )
+        if not masked:
+            return pair
+        return TrainingPair.model_validate(
+            _mask(pair.model_dump(mode="json") | {"masked": True}, extra={"rejected", "chosen"})
+        )
 
     # -- idempotency ------------------------------------------------------------------------
 
@@ -654,7 +745,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-_MASKED_TEXT_FIELDS = {"text", "last_message", "final_text", "ai_text", "note"}
+_MASKED_TEXT_FIELDS = frozenset({"text", "last_message", "final_text", "ai_text", "note"})
 
 
 def mask_model(model: W) -> W:
@@ -663,14 +754,16 @@ def mask_model(model: W) -> W:
     return type(model).model_validate(_mask(data))
 
 
-def _mask(value: Any, key: str | None = None) -> Any:
+def _mask(
+    value: Any, key: str | None = None, extra: frozenset[str] | set[str] = frozenset()
+) -> Any:
     if isinstance(value, dict):
         if key == "customer":
             name = value.get("name") or "?"
             return {"name": f"{name[:1]}.", "email": "[email]" if value.get("email") else None}
-        return {k: _mask(v, k) for k, v in value.items()}
+        return {k: _mask(v, k, extra) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v, key) for v in value]
-    if isinstance(value, str) and key in _MASKED_TEXT_FIELDS:
+        return [_mask(v, key, extra) for v in value]
+    if isinstance(value, str) and (key in _MASKED_TEXT_FIELDS or key in extra):
         return signals.mask_pii(value)
     return value

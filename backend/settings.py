@@ -63,5 +63,7 @@ class Settings(BaseSettings):
     """How many events the live stream keeps for clients that reconnect."""
     keepalive_seconds: float = Field(15.0, gt=0)
     """How often an idle event stream sends a keep-alive comment."""
+    fast_approval_seconds: float = Field(2.0, ge=0)
+    """Approvals faster than this are counted as possibly not meaningful review."""
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     bot: BotSettings = Field(default_factory=BotSettings)

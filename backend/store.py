@@ -44,6 +44,7 @@ from backend_client import (
 )
 
 from . import journal
+from .metrics import DRAFT_ACTIONS, DecisionRow
 
 migrations = Migrations("hitl")
 
@@ -181,7 +182,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _encode_cursor(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor holding keyset values."""
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
@@ -459,11 +461,36 @@ class Store:
         holder: str | None,
         limit: int,
         cursor: str | None,
+        q: str | None = None,
+        flag: str | None = None,
+        reason_code: str | None = None,
+        include_closed: bool = False,
     ) -> Page[ConversationSummary]:
-        """The queue, longest waiting first, by keyset pagination."""
+        """The queue, longest waiting first, by keyset pagination.
+
+        `q` matches the id or the customer's name or email; `flag` any draft's
+        flag; `reason_code` any override's reason (for finding replays).
+        """
         where: list[str] = []
         params: list[Any] = []
-        if status is None:
+        if q:
+            where.append("(c.id = ? OR c.customer_name LIKE ? OR c.customer_email LIKE ?)")
+            params.extend([q, f"%{q}%", f"%{q}%"])
+        if flag:
+            where.append(
+                "EXISTS (SELECT 1 FROM drafts f, json_each(f.flags) j "
+                "WHERE f.conversation_id = c.id AND j.value = ?)"
+            )
+            params.append(flag)
+        if reason_code:
+            where.append(
+                "EXISTS (SELECT 1 FROM audit r WHERE r.conversation_id = c.id "
+                "AND r.reason_code = ?)"
+            )
+            params.append(reason_code)
+        if status is None and include_closed:
+            pass
+        elif status is None:
             where.append("c.status != 'closed'")
         else:
             where.append("c.status = ?")
@@ -475,13 +502,13 @@ class Store:
         if cursor is not None:
             where.append(f"({key}) > (?, ?, ?, ?)")
             params.extend(decode_cursor(cursor))
-        sql = f"{self._SUMMARY_SQL} WHERE {' AND '.join(where)} ORDER BY {key} LIMIT ?"
+        sql = f"{self._SUMMARY_SQL} WHERE {' AND '.join(where) or '1'} ORDER BY {key} LIMIT ?"
         rows = list(self.db.query(sql, [*params, limit + 1]))
         items = [self._summary_from_row(r) for r in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = _encode_cursor(
+            next_cursor = encode_cursor(
                 [
                     int(last["waiting_since"] is None),
                     last["waiting_since"] or "",
@@ -805,7 +832,7 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         rows = list(self.db.query(sql + " ORDER BY a.seq DESC LIMIT ?", [*params, limit + 1]))
         items = [self._audit_from_row(r) for r in rows[:limit]]
-        next_cursor = _encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
+        next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
         return Page[AuditEntry](items=items, next_cursor=next_cursor)
 
     def erase_audit_texts(self, cid: str) -> int:
@@ -826,6 +853,59 @@ class Store:
                     "UPDATE audit_fts SET ai_text = '', final_text = '' WHERE rowid = ?", [seq]
                 )
         return len(seqs)
+
+    # -- metrics and training data ------------------------------------------------------
+
+    def decision_rows(self) -> Iterator[DecisionRow]:
+        """Every human decision on a draft, with the draft's creation time and flags."""
+        actions = tuple(a.value for a in DRAFT_ACTIONS)
+        rows = self.db.execute(
+            "SELECT a.at, a.actor, a.action, a.reason_code, d.created_at, d.flags "
+            "FROM audit a JOIN drafts d ON d.id = a.draft_id "
+            f"WHERE a.action IN ({', '.join('?' for _ in actions)}) ORDER BY a.seq",
+            actions,
+        )
+        for at, actor, action, reason, created, flags in rows:
+            yield DecisionRow(
+                at=datetime.fromisoformat(at),
+                actor=actor,
+                action=Action(action),
+                reason_code=reason,
+                draft_created_at=datetime.fromisoformat(created),
+                flags=tuple(json.loads(flags)),
+            )
+
+    def queue_counts(self) -> dict[str, int]:
+        """Open conversations per status."""
+        rows = self.db.execute(
+            "SELECT status, count(*) FROM conversations WHERE status != 'closed' GROUP BY status"
+        )
+        return {status: count for status, count in rows}
+
+    def override_entries(
+        self, *, since: str | None, reason_code: str | None, after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Journal entries that overrode a draft (edit, reject, regenerate), oldest first."""
+        where = ["a.action IN ('edit', 'reject', 'regenerate')", "a.seq > ?"]
+        params: list[Any] = [after_seq]
+        if since is not None:
+            where.append("a.at >= ?")
+            params.append(since)
+        if reason_code is not None:
+            where.append("a.reason_code = ?")
+            params.append(reason_code)
+        sql = f"{self._AUDIT_SQL} WHERE {' AND '.join(where)} ORDER BY a.seq LIMIT ?"
+        return list(self.db.query(sql, [*params, limit]))
+
+    def reply_after(self, cid: str, at: str) -> str | None:
+        """The first text a person let out after `at`: a human message or an approved AI one."""
+        row = self.db.execute(
+            "SELECT text FROM messages WHERE conversation_id = ? AND created_at >= ? "
+            "AND (author = 'human' OR (author = 'ai' AND operator IS NOT NULL)) "
+            "ORDER BY seq LIMIT 1",
+            [cid, at],
+        ).fetchone()
+        return row[0] if row else None
 
     # -- idempotency ---------------------------------------------------------------------
 

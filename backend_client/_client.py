@@ -20,7 +20,9 @@ from ._models import (
     ConversationSummary,
     Customer,
     EditRequest,
+    Flag,
     Message,
+    Metrics,
     Operator,
     Page,
     Problem,
@@ -31,6 +33,7 @@ from ._models import (
     SendMessageRequest,
     StartChatRequest,
     Timeline,
+    TrainingPair,
     VerifyResult,
 )
 
@@ -137,6 +140,8 @@ _CHAT = TypeAdapter(ChatStarted)
 _AUDIT_PAGE = TypeAdapter(Page[AuditEntry])
 _VERIFY = TypeAdapter(VerifyResult)
 _TIMELINE = TypeAdapter(Timeline)
+_METRICS = TypeAdapter(Metrics)
+_PAIR_PAGE = TypeAdapter(Page[TrainingPair])
 
 
 class AsyncBackendClient(_BaseClient):
@@ -192,9 +197,26 @@ class AsyncBackendClient(_BaseClient):
         holder: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        q: str | None = None,
+        flag: Flag | None = None,
+        reason_code: ReasonCode | None = None,
+        include_closed: bool = False,
     ) -> Page[ConversationSummary]:
-        """One page of the queue, longest waiting first."""
-        params = {"status": status, "holder": holder, "limit": limit, "cursor": cursor}
+        """One page of the queue, longest waiting first.
+
+        `q` (id, customer name or email), `flag`, `reason_code` and
+        `include_closed` search past conversations, e.g. for replay.
+        """
+        params = {
+            "status": status,
+            "holder": holder,
+            "limit": limit,
+            "cursor": cursor,
+            "q": q,
+            "flag": flag,
+            "reason_code": reason_code,
+            "include_closed": "true" if include_closed else None,
+        }
         return await self._get("/v1/conversations", _SUMMARY_PAGE, params)
 
     async def iter_conversations(
@@ -252,6 +274,53 @@ class AsyncBackendClient(_BaseClient):
     async def verify_audit(self) -> VerifyResult:
         """Check the journal's hash chain on the server."""
         return await self._get("/v1/audit/verify", _VERIFY)
+
+    async def metrics(self) -> Metrics:
+        """Override rates, review times, fast approvals, queue sizes (supervisor)."""
+        return await self._get("/v1/metrics", _METRICS)
+
+    async def training_pairs(
+        self,
+        *,
+        since: str | None = None,
+        reason_code: ReasonCode | None = None,
+        unmasked: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[TrainingPair]:
+        """One page of preference pairs from overridden drafts, oldest first."""
+        params = {
+            "since": since,
+            "reason_code": reason_code,
+            "unmasked": "true" if unmasked else None,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self._get("/v1/training/pairs", _PAIR_PAGE, params)
+
+    async def iter_training_pairs(
+        self,
+        *,
+        since: str | None = None,
+        reason_code: ReasonCode | None = None,
+        unmasked: bool = False,
+        page_size: int = 500,
+    ) -> AsyncIterator[TrainingPair]:
+        """Every preference pair, fetched page by page."""
+        cursor: str | None = None
+        while True:
+            page = await self.training_pairs(
+                since=since,
+                reason_code=reason_code,
+                unmasked=unmasked,
+                limit=page_size,
+                cursor=cursor,
+            )
+            for pair in page.items:
+                yield pair
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
 
     # -- deciding drafts ---------------------------------------------------
 

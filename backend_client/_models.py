@@ -390,3 +390,65 @@ class Problem(WireModel):
     """For a 409 on a held conversation: who holds it."""
     current: dict[str, Any] | None = None
     """For 409/412: the current state of what was asked about."""
+
+
+class RateRow(WireModel):
+    """Decisions and overrides for one slice (a reason, an operator, a flag)."""
+
+    key: str
+    decisions: int
+    overrides: int
+    rate: float
+    """overrides / decisions (0 when there were none)."""
+
+
+class Metrics(WireModel):
+    """How humans and the AI are doing: `GET /v1/metrics`."""
+
+    decisions: int
+    """Human decisions on drafts (approve, edit, reject, regenerate)."""
+    overrides: int
+    """Of those, the ones that overrode the AI (edit, reject, regenerate)."""
+    override_rate: float
+    by_reason: list[RateRow]
+    """Overrides per reason code (`decisions` is the total, for the rate)."""
+    by_operator: list[RateRow]
+    by_flag: list[RateRow]
+    review_seconds_p50: float | None
+    """Median time from draft to human decision."""
+    review_seconds_p90: float | None
+    fast_approval_seconds: float
+    """Approvals faster than this may not be meaningful review (GDPR art. 22)."""
+    fast_approvals: list[RateRow]
+    """Per operator: approvals (`decisions`) and how many were fast (`overrides`)."""
+    queue: dict[str, int]
+    """Open conversations per status, now."""
+    decisions_per_minute: list[int]
+    """The last 30 minutes, oldest first."""
+
+
+class ContextTurn(WireModel):
+    """One message of the conversation before a draft, for training."""
+
+    author: Author
+    text: str
+
+
+class TrainingPair(WireModel):
+    """A preference pair from one human override: what the AI wrote vs. what a human chose."""
+
+    conversation_id: str
+    draft_id: str
+    audit_seq: int
+    at: datetime
+    action: Action
+    context: list[ContextTurn]
+    rejected: str
+    """The AI's draft."""
+    chosen: str | None
+    """What a human sent instead; null for a rejection nobody answered yet."""
+    reason_code: ReasonCode | None
+    note: str | None
+    operator_role: Role
+    bot: BotIdentity | None
+    masked: bool
