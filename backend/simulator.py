@@ -534,9 +534,11 @@ def _latency(values: Sequence[float], quantile: float) -> str:
     if not values:
         return "–"
     if len(values) == 1:
-        return f"{values[0]:.1f} s"
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return f"{cuts[round(quantile * 100) - 1]:.1f} s"
+        value = values[0]
+    else:
+        value = statistics.quantiles(values, n=100, method="inclusive")[round(quantile * 100) - 1]
+    # Without a human in the loop replies take milliseconds; with one, seconds.
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
 def _duration(seconds: float) -> str:
