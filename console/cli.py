@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from backend_client import ReviewMode, Role
+from backend_client import ReasonCode, ReviewMode, Role
 
 DEFAULT_PORT = 8765
 
@@ -26,6 +26,7 @@ examples:
   hitl console --url http://127.0.0.1:8765 --token hitl_...
   hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
   hitl audit verify --db hitl.db             check the journal's hash chain
+  hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
 
 Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
 HITL_DB_PATH, HITL_REVIEW__MODE, ...).
@@ -209,6 +210,45 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- training export -------------------------------------------------------------------
+
+
+def cmd_export_pairs(args: argparse.Namespace) -> int:
+    """Write preference pairs (JSONL) from every edited or rejected draft."""
+    import asyncio
+
+    from backend_client import AsyncBackendClient, BackendError, ReasonCode
+    from console.config import ConsoleConfig, MissingTokenError
+    from console.export import export_pairs
+
+    overrides = {"url": args.url, "token": args.token}
+    config = ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        token = config.require_token()
+    except MissingTokenError as exc:
+        print(f"hitl: {exc}", file=sys.stderr)
+        return 2
+    reason = ReasonCode(args.reason) if args.reason else None
+
+    async def run(out: TextIO) -> int:
+        async with AsyncBackendClient(config.url, token) as client:
+            return await export_pairs(
+                client, out, since=args.since, reason=reason, unmasked=args.unmasked
+            )
+
+    try:
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as out:
+                count = asyncio.run(run(out))
+            print(f"wrote {count} pairs to {args.out}", file=sys.stderr)
+        else:
+            asyncio.run(run(sys.stdout))
+    except BackendError as exc:
+        print(f"hitl: {config.url}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # -- console and demo -------------------------------------------------------------------
 
 
@@ -318,6 +358,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only entries at or after this ISO time")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser("export", help="export training data from a running backend")
+    esub = p.add_subparsers(dest="export_command", metavar="WHAT")
+    esub.required = True
+    p = esub.add_parser(
+        "pairs",
+        help="JSONL preference pairs (context, rejected AI draft, chosen human text)",
+        description="Every edited, rejected or regenerated draft as a preference pair. What "
+        "the token may see follows its role: masked for trainers and supervisors; "
+        "--unmasked only for admins.",
+    )
+    p.add_argument("--url", help="backend URL (default $HITL_URL or http://127.0.0.1:8765)")
+    p.add_argument("--token", help="operator token (default $HITL_TOKEN)")
+    p.add_argument("--since", help="only decisions at or after this ISO time")
+    p.add_argument("--reason", choices=[r.value for r in ReasonCode], help="only this reason")
+    p.add_argument("--unmasked", action="store_true", help="personal data unmasked (admin only)")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_export_pairs)
     return parser
 
 

@@ -1,0 +1,48 @@
+"""`hitl export pairs`: training data from the backend, as the token's role may see it."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from backend_client import AsyncBackendClient, ReasonCode, TrainingPair
+
+
+def pair_line(pair: TrainingPair) -> str:
+    """One JSONL line: the conversation so far, the rejected AI draft, the chosen human text."""
+    record = {
+        "conversation_id": pair.conversation_id,
+        "draft_id": pair.draft_id,
+        "audit_seq": pair.audit_seq,
+        "at": pair.at.isoformat(),
+        "action": pair.action.value,
+        "context": [{"role": t.author.value, "text": t.text} for t in pair.context],
+        "rejected": pair.rejected,
+        "reason_code": pair.reason_code.value if pair.reason_code else None,
+        "note": pair.note,
+        "operator_role": pair.operator_role.value,
+        "bot": pair.bot.model_dump() if pair.bot else None,
+        "masked": pair.masked,
+    }
+    if pair.chosen is not None:
+        # A rejection nobody has answered yet has no chosen text: the key is left out.
+        record["chosen"] = pair.chosen
+    return json.dumps(record, ensure_ascii=False)
+
+
+async def export_pairs(
+    client: AsyncBackendClient,
+    out: TextIO,
+    *,
+    since: str | None = None,
+    reason: ReasonCode | None = None,
+    unmasked: bool = False,
+) -> int:
+    """Write every preference pair as JSONL to `out`, page by page; returns the count."""
+    count = 0
+    async for pair in client.iter_training_pairs(
+        since=since, reason_code=reason, unmasked=unmasked
+    ):
+        out.write(pair_line(pair) + "\n")
+        count += 1
+    return count
