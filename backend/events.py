@@ -4,6 +4,8 @@ Events are written to the `events` table in the same transaction as the
 change they describe; once it commits, the store hands them to the hub,
 which keeps the newest in memory and wakes every waiting stream. A stream
 reads from memory; only a client resuming from further back reads the table.
+Nothing polls the database per client: an idle stream sleeps until a publish
+or its keep-alive is due.
 """
 
 from __future__ import annotations
@@ -11,36 +13,167 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from backend_client import Event, EventType
+from backend_client import (
+    AIState,
+    AuditEntry,
+    ConversationSummary,
+    Draft,
+    Event,
+    EventType,
+    Message,
+)
 
+from . import policy
 from .deps import current_operator
+from .errors import Invalid
+from .policy import Permission
+from .service import mask_model
 from .store import Store
+
+MEMORY = 10_000
+"""Events kept in memory: a client this close behind never touches the table."""
+BATCH = 500
+"""Most events one stream sends before it lets the others run."""
+SEND_TIMEOUT = 30.0
+"""A client that takes longer than this to accept one event is cut off; it
+reconnects with Last-Event-ID and catches up, instead of pinning memory."""
+
+_PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
+    EventType.CONVERSATION_CREATED: ConversationSummary,
+    EventType.CONVERSATION_UPDATED: ConversationSummary,
+    EventType.MESSAGE_CREATED: Message,
+    EventType.DRAFT_CREATED: Draft,
+    EventType.DRAFT_DECIDED: Draft,
+    EventType.AUDIT_APPENDED: AuditEntry,
+    EventType.AI_PAUSED: AIState,
+    EventType.AI_RESUMED: AIState,
+}
+"""The wire model each event type carries in `data`, so it can be masked like the API."""
+
+
+def mask_event_data(event: Event) -> dict[str, Any]:
+    """`event.data` with personal data masked the way the API masks its models.
+
+    An event type without a known model, or a payload that does not fit it,
+    yields `{}`: a trainer sees less rather than someone's email.
+    """
+    model = _PAYLOAD_MODELS.get(event.type)
+    if model is None:
+        return {} if event.type is not EventType.RESET else dict(event.data)
+    try:
+        masked = mask_model(model.model_validate(event.data))
+    except ValidationError:
+        return {}
+    data: dict[str, Any] = masked.model_dump(mode="json")
+    return data
+
+
+class _Entry:
+    """One event with its SSE bytes, encoded once however many streams send it."""
+
+    __slots__ = ("event", "_plain", "_masked")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self._plain: bytes | None = None
+        self._masked: bytes | None = None
+
+    def encoded(self, masked: bool) -> bytes:
+        """The event as SSE bytes, for a reader who may (not) see personal data."""
+        if masked:
+            if self._masked is None:
+                data = mask_event_data(self.event)
+                self._masked = self._encode(self.event.model_copy(update={"data": data}))
+            return self._masked
+        if self._plain is None:
+            self._plain = self._encode(self.event)
+        return self._plain
+
+    @staticmethod
+    def _encode(event: Event) -> bytes:
+        return ServerSentEvent(
+            event=event.type.value, id=str(event.id), data=event.model_dump_json()
+        ).encode()
 
 
 class EventHub:
-    """Fans committed events out to every open stream without polling the database."""
+    """Fans committed events out to every open stream without polling the database.
 
-    def __init__(self, store: Store, *, memory: int = 10_000) -> None:
+    `publish` only appends to a ring and sets a flag, so a slow stream never
+    holds up the store or the other streams: each stream reads the ring at
+    its own pace, and one that falls out of it reads the table instead.
+    """
+
+    def __init__(self, store: Store, *, memory: int = MEMORY) -> None:
         self.store = store
-        self.recent: deque[Event] = deque(maxlen=memory)
+        self.recent: deque[_Entry] = deque(maxlen=memory)
         self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         store.listeners.append(self.publish)
 
     def publish(self, events: list[Event]) -> None:
-        """Called by the store after a commit: remember the events, wake the streams."""
-        self.recent.extend(events)
-        self._wakeup.set()
-        self._wakeup = asyncio.Event()
+        """Called by the store after a commit: remember the events, wake the streams.
 
-    def after(self, last_id: int) -> list[Event]:
-        """Events after `last_id`: from memory when we have them, else from the table."""
-        if self.recent and self.recent[0].id <= last_id + 1:
-            return [e for e in self.recent if e.id > last_id]
-        return self.store.events_after(last_id)
+        Sync routes run in a thread pool, so this may be called off the event
+        loop; asyncio objects are not thread-safe, so the work hops onto the
+        loop. It must never raise: the change it announces is already committed.
+        """
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None and (self._loop is None or self._loop.is_closed()):
+            self._loop = running
+        loop = self._loop
+        if running is not None and running is loop:
+            self._publish_on_loop(events)
+        elif loop is None or loop.is_closed():
+            # No loop has run a stream yet, so nobody is waiting: just remember.
+            self._remember(events)
+        else:
+            loop.call_soon_threadsafe(self._publish_on_loop, events)
+
+    def _publish_on_loop(self, events: list[Event]) -> None:
+        self._remember(events)
+        self._wake()
+
+    def _remember(self, events: list[Event]) -> None:
+        for event in events:
+            if self.recent and event.id <= self.recent[-1].event.id:
+                # Out of order (a commit from another thread overtook this one):
+                # rebuild in id order so that `after` may keep trusting the ring.
+                merged = sorted([*self.recent, _Entry(event)], key=lambda entry: entry.event.id)
+                self.recent = deque(merged, maxlen=self.recent.maxlen)
+            else:
+                self.recent.append(_Entry(event))
+
+    def _wake(self) -> None:
+        # Waiters hold the old Event; swapping first means a stream that reads
+        # the ring after this wake-up and then waits again sleeps on a fresh one.
+        wakeup, self._wakeup = self._wakeup, asyncio.Event()
+        wakeup.set()
+
+    def after(self, last_id: int, limit: int = BATCH) -> list[_Entry]:
+        """Up to `limit` events after `last_id`: from memory when we have them, else the table."""
+        recent = self.recent
+        if recent and recent[0].event.id <= last_id + 1:
+            if recent[-1].event.id <= last_id:
+                return []
+            # Streams are nearly always close to the newest event: walk back from the end.
+            newer: list[_Entry] = []
+            for entry in reversed(recent):
+                if entry.event.id <= last_id:
+                    break
+                newer.append(entry)
+            newer.reverse()
+            return newer[:limit]
+        return [_Entry(e) for e in self.store.events_after(last_id, limit)]
 
     async def wait(self, timeout: float) -> None:
         """Sleep until the next publish, or `timeout` seconds."""
@@ -49,21 +182,65 @@ class EventHub:
         except TimeoutError:
             pass
 
-    async def stream(self, since: int | None, keepalive: float) -> AsyncIterator[ServerSentEvent]:
-        """Every event after `since` (or from now), then live ones, as SSE."""
+    def _reset(self, low: int, high: int) -> ServerSentEvent:
+        """Tell a client its position is gone: reload a snapshot, then follow from `high`."""
+        event = Event(
+            id=high,
+            type=EventType.RESET,
+            at=self.store.clock(),
+            data={
+                "reason": "the events after your last id are no longer kept",
+                "oldest": low,
+                "newest": high,
+                "snapshot": "/v1/conversations",
+            },
+        )
+        return ServerSentEvent(event=event.type.value, id=str(high), data=event.model_dump_json())
+
+    def _gone(self, last: int) -> tuple[int, int] | None:
+        """(low, high) when the events after `last` can no longer all be sent, else None."""
         low, high = self.store.event_bounds()
-        last = high if since is None else since
-        if since is not None and low and since < low - 1:
-            yield ServerSentEvent(event=EventType.RESET.value, id=str(high), data="{}")
-            last = high
+        if last > high or (low and last < low - 1):
+            return low, high
+        return None
+
+    async def stream(
+        self, since: int | None, keepalive: float, *, masked: bool = False
+    ) -> AsyncIterator[ServerSentEvent | bytes]:
+        """Every event after `since` (or from now on), then live ones, as SSE.
+
+        Idle, it sleeps until a publish; the keep-alive comments come from
+        sse-starlette's ping, so this only wakes when there is work.
+        """
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        if since is None:
+            last = self.store.event_bounds()[1]
+        else:
+            last = since
+            gone = self._gone(last)
+            if gone is not None:
+                yield self._reset(*gone)
+                last = gone[1]
+        # A data-less event carrying only the position: a client that connected
+        # "from now" learns where now is, so a drop before the first event loses nothing.
+        yield ServerSentEvent(id=str(last))
         while True:
             batch = self.after(last)
-            for event in batch:
-                yield ServerSentEvent(
-                    event=event.type.value, id=str(event.id), data=event.model_dump_json()
-                )
-                last = event.id
-            if not batch:
+            if batch and batch[0].event.id > last + 1 and self._gone(last) is not None:
+                # Trimmed while this client was reading the table: it would skip a gap.
+                low, high = self.store.event_bounds()
+                yield self._reset(low, high)
+                last = high
+                continue
+            if batch:
+                # One write per batch, of bytes encoded once for every stream:
+                # per-event sends would cost each stream a syscall per event.
+                yield b"".join(entry.encoded(masked) for entry in batch)
+                last = batch[-1].event.id
+                # Let other streams (and the store) run between batches of a backlog.
+                await asyncio.sleep(0)
+            else:
                 await self.wait(keepalive)
 
 
@@ -71,11 +248,26 @@ router = APIRouter()
 
 
 @router.get("/v1/events", tags=["events"])
-async def events(request: Request, since: int | None = None) -> EventSourceResponse:
-    """Live events as Server-Sent Events; resume with `Last-Event-ID` or `?since=`."""
-    current_operator(request)
+async def events(request: Request, since: int | None = Query(None, ge=0)) -> EventSourceResponse:
+    """Live events as Server-Sent Events; resume with `Last-Event-ID` or `?since=`.
+
+    A `reset` event means the asked-for position is no longer kept: reload
+    the queue, then keep reading (the stream continues from the newest id).
+    """
+    operator = current_operator(request)
+    policy.require(operator.role, Permission.READ)
     header = request.headers.get("last-event-id")
-    start = int(header) if header and header.isdigit() else since
+    start = since
+    if header is not None and header.strip():
+        if not header.strip().isdigit():
+            raise Invalid("Last-Event-ID", "must be an event id (a whole number)")
+        start = int(header.strip())
     hub: EventHub = request.app.state.hub
-    keepalive = request.app.state.settings.keepalive_seconds
-    return EventSourceResponse(hub.stream(start, keepalive), ping=int(keepalive))
+    keepalive: float = request.app.state.settings.keepalive_seconds
+    masked = not policy.may(operator.role, Permission.UNMASKED)
+    return EventSourceResponse(
+        hub.stream(start, keepalive, masked=masked),
+        ping=keepalive,
+        send_timeout=SEND_TIMEOUT,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -10,6 +10,7 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ._events import StateCallback, stream_events
 from ._exceptions import BackendError, ConnectionLostError, error_for
 from ._models import (
     AIState,
@@ -20,6 +21,7 @@ from ._models import (
     ConversationSummary,
     Customer,
     EditRequest,
+    Event,
     Flag,
     Message,
     Metrics,
@@ -458,6 +460,20 @@ class AsyncBackendClient(_BaseClient):
         """Supervisor: let the AI send again."""
         response = await self._send("POST", "/v1/ai/resume", attempts=DECISION_ATTEMPTS)
         return _parse(_AI_STATE, response)
+
+    # -- the live stream ---------------------------------------------------
+
+    def events(
+        self, since: int | None = None, on_state: StateCallback | None = None
+    ) -> AsyncIterator[Event]:
+        """Live events after id `since` (from now on when None), surviving any drop.
+
+        Reconnects with backoff and `Last-Event-ID`; yields each event once, in
+        order; a `reset` event means reload the queue, then keep reading.
+        `on_state` hears `live`, `reconnecting` and `offline`. Raises
+        `UnauthorizedError` / `ForbiddenError` rather than retrying forever.
+        """
+        return stream_events(self._http, since, on_state)
 
 
 class ChannelClient(_BaseClient):
