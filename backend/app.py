@@ -43,7 +43,7 @@ from backend_client import (
 from . import journal, policy
 from .bots import make_bot
 from .bots.base import Bot
-from .deps import current_operator, customer_conversation, hitl
+from .deps import customer_conversation, hitl, operator_dependency
 from .errors import DomainError, NotFound
 from .events import EventHub
 from .events import router as events_router
@@ -93,7 +93,7 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
 
 
 Service = Annotated[Hitl, Depends(hitl)]
-CurrentOperator = Annotated[OperatorRecord, Depends(current_operator)]
+CurrentOperator = Annotated[OperatorRecord, Depends(operator_dependency)]
 CustomerChat = Annotated[str, Depends(customer_conversation)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -179,27 +179,27 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
 
 def _operator_routes(app: FastAPI) -> None:
     @app.get("/v1/me", tags=["operators"])
-    def me(op: CurrentOperator) -> Operator:
+    async def me(op: CurrentOperator) -> Operator:
         """Who this token belongs to."""
         return op.wire()
 
     @app.get("/v1/ai", tags=["ai"])
-    def ai_state(service: Service, op: CurrentOperator) -> AIState:
+    async def ai_state(service: Service, op: CurrentOperator) -> AIState:
         """Whether the AI may send, the review mode and the bot."""
         return service.ai_state()
 
     @app.post("/v1/ai/pause", tags=["ai"])
-    def pause(service: Service, op: CurrentOperator) -> AIState:
+    async def pause(service: Service, op: CurrentOperator) -> AIState:
         """Supervisor: stop all AI sending at once, pending drafts included."""
         return service.set_paused(op, True)
 
     @app.post("/v1/ai/resume", tags=["ai"])
-    def resume(service: Service, op: CurrentOperator) -> AIState:
+    async def resume(service: Service, op: CurrentOperator) -> AIState:
         """Supervisor: let the AI send again."""
         return service.set_paused(op, False)
 
     @app.get("/v1/conversations", tags=["conversations"])
-    def queue(
+    async def queue(
         service: Service,
         op: CurrentOperator,
         status: ConversationStatus | None = None,
@@ -228,12 +228,12 @@ def _operator_routes(app: FastAPI) -> None:
         )
 
     @app.get("/v1/metrics", tags=["metrics"])
-    def metrics(service: Service, op: CurrentOperator) -> Metrics:
+    async def metrics(service: Service, op: CurrentOperator) -> Metrics:
         """Override rate by reason, operator and flag; review time; fast approvals; queue."""
         return service.metrics(op)
 
     @app.get("/v1/training/pairs", tags=["training"])
-    def training_pairs(
+    async def training_pairs(
         service: Service,
         op: CurrentOperator,
         since: str | None = None,
@@ -253,12 +253,12 @@ def _operator_routes(app: FastAPI) -> None:
         )
 
     @app.get("/v1/conversations/{cid}", tags=["conversations"])
-    def conversation(cid: str, service: Service, op: CurrentOperator) -> ConversationDetail:
+    async def conversation(cid: str, service: Service, op: CurrentOperator) -> ConversationDetail:
         """One conversation: messages, pending draft, holder, version."""
         return service.conversation(op, cid)
 
     @app.get("/v1/conversations/{cid}/timeline", tags=["conversations"])
-    def timeline(cid: str, service: Service, op: CurrentOperator) -> Timeline:
+    async def timeline(cid: str, service: Service, op: CurrentOperator) -> Timeline:
         """Messages, drafts and decisions in order, for replay."""
         return service.timeline(op, cid)
 
@@ -438,7 +438,7 @@ def _operator_routes(app: FastAPI) -> None:
         )
 
     @app.get("/v1/audit", tags=["audit"])
-    def audit(
+    async def audit(
         service: Service,
         op: CurrentOperator,
         actor: str | None = None,
@@ -469,7 +469,7 @@ def _operator_routes(app: FastAPI) -> None:
             raise NotFound("no such page: the cursor is not one this API gave out") from None
 
     @app.get("/v1/audit/verify", tags=["audit"])
-    def verify(service: Service, op: CurrentOperator) -> VerifyResult:
+    async def verify(service: Service, op: CurrentOperator) -> VerifyResult:
         """Check the journal's hash chain: `{ok, entries, head, first_bad}`."""
         policy.require(op.role, Permission.AUDIT)
         return journal.verify_chain(service.store.audit_rows(), service.secret)
@@ -477,7 +477,7 @@ def _operator_routes(app: FastAPI) -> None:
 
 def _channel_routes(app: FastAPI) -> None:
     @app.post("/v1/channel/conversations", tags=["channel"], status_code=201)
-    def start_chat(body: StartChatRequest, service: Service) -> ChatStarted:
+    async def start_chat(body: StartChatRequest, service: Service) -> ChatStarted:
         """Customer side: start a chat; keep the returned customer_token."""
         return service.start_chat(body.customer)
 
@@ -489,7 +489,7 @@ def _channel_routes(app: FastAPI) -> None:
         return await service.customer_says(cid, body.text)
 
     @app.get("/v1/channel/conversations/{cid}/messages", tags=["channel"])
-    def customer_reads(
+    async def customer_reads(
         service: Service, cid: CustomerChat, after: str | None = None
     ) -> Page[Message]:
         """Customer side: the delivered messages, never a pending draft."""

@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,13 +188,19 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    """The keyset values inside a cursor; ValueError when it is not one of ours."""
+def decode_cursor(cursor: str, size: int | None = None) -> list[Any]:
+    """The keyset values inside a cursor; ValueError when it is not one of ours.
+
+    A cursor comes back from the client, so a forged one must not reach SQL:
+    it needs `size` values (when given), each a number or a string.
+    """
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not a valid cursor") from exc
-    if not isinstance(values, list):
+    if not isinstance(values, list) or (size is not None and len(values) != size):
+        raise ValueError("not a valid cursor")
+    if not all(isinstance(v, int | float | str) for v in values):
         raise ValueError("not a valid cursor")
     return values
 
@@ -233,6 +240,7 @@ class Store:
         self.listeners: list[EventListener] = []
         self._pending: list[Event] = []
         self._depth = 0
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         """Close the connection."""
@@ -246,21 +254,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One atomic unit of work; events reach listeners only once it commits."""
-        self._depth += 1
-        try:
-            with self.db.atomic():
-                yield self
-        except BaseException:
-            if self._depth == 1:
-                self._pending.clear()
-            raise
-        finally:
-            self._depth -= 1
-        if self._depth == 0 and self._pending:
-            committed, self._pending = self._pending, []
-            for listener in self.listeners:
-                listener(committed)
+        """One atomic unit of work; events reach listeners only once it commits.
+
+        The backend uses the store from its event loop only, but a test or a
+        tool may touch it from another thread: the lock keeps two threads'
+        transactions from interleaving on the one connection.
+        """
+        with self._lock:
+            self._depth += 1
+            try:
+                with self.db.atomic():
+                    yield self
+            except BaseException:
+                if self._depth == 1:
+                    self._pending.clear()
+                raise
+            finally:
+                self._depth -= 1
+            if self._depth == 0 and self._pending:
+                committed, self._pending = self._pending, []
+                for listener in self.listeners:
+                    listener(committed)
 
     def append_event(
         self, type: EventType, conversation_id: str | None, data: dict[str, Any]
@@ -501,7 +515,7 @@ class Store:
         key = "(c.waiting_since IS NULL), COALESCE(c.waiting_since, ''), c.created_at, c.id"
         if cursor is not None:
             where.append(f"({key}) > (?, ?, ?, ?)")
-            params.extend(decode_cursor(cursor))
+            params.extend(decode_cursor(cursor, 4))
         sql = f"{self._SUMMARY_SQL} WHERE {' AND '.join(where) or '1'} ORDER BY {key} LIMIT ?"
         rows = list(self.db.query(sql, [*params, limit + 1]))
         items = [self._summary_from_row(r) for r in rows[:limit]]
@@ -826,7 +840,7 @@ class Store:
             params.append(_fts_query(q))
         if cursor is not None:
             where.append("a.seq < ?")
-            params.append(int(decode_cursor(cursor)[0]))
+            params.append(int(decode_cursor(cursor, 1)[0]))
         sql = self._AUDIT_SQL
         if where:
             sql += " WHERE " + " AND ".join(where)
