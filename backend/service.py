@@ -745,7 +745,10 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-_MASKED_TEXT_FIELDS = frozenset({"text", "last_message", "final_text", "ai_text", "note"})
+_MASKED_TEXT_FIELDS = frozenset(
+    {"text", "last_message", "final_text", "ai_text", "note", "rationale", "instruction"}
+)
+"""Every field that may carry what a customer wrote (rationales and instructions may quote it)."""
 
 
 def mask_model(model: W) -> W:

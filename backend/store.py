@@ -262,12 +262,13 @@ class Store:
         """
         with self._lock:
             self._depth += 1
+            queued = len(self._pending)
             try:
                 with self.db.atomic():
                     yield self
             except BaseException:
-                if self._depth == 1:
-                    self._pending.clear()
+                # What this level queued was rolled back with it: never announce it.
+                del self._pending[queued:]
                 raise
             finally:
                 self._depth -= 1
