@@ -164,6 +164,18 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_audit_actor_action(db: Database) -> None:
+    """The override log's most common pair of filters: one operator's edits, rejections, ..."""
+    db.execute("CREATE INDEX audit_actor_action ON audit (actor, action, seq)")
+
+
+_FIRST_SEQ_AT_OR_AFTER = (
+    "coalesce((SELECT seq FROM audit WHERE at >= ? ORDER BY at LIMIT 1), 9223372036854775807)"
+)
+"""The first entry at or after a time, through the `at` index (times grow with `seq`)."""
+
+
 def utcnow() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
@@ -818,7 +830,14 @@ class Store:
         limit: int = 50,
         cursor: str | None = None,
     ) -> Page[AuditEntry]:
-        """The journal, newest first, filtered, by keyset pagination on `seq`."""
+        """The journal, newest first, filtered, by keyset pagination on `seq`.
+
+        Entries are appended under the store's lock with the time of writing,
+        so `at` grows with `seq`: a time range becomes a `seq` range found
+        through the `at` index, and the page is then read backwards along
+        `seq` and stops at `limit`. Text search is driven from the FTS index
+        in descending rowid order for the same reason.
+        """
         where: list[str] = []
         params: list[Any] = []
         for column, value in (
@@ -831,21 +850,30 @@ class Store:
                 where.append(f"{column} = ?")
                 params.append(value)
         if since is not None:
-            where.append("a.at >= ?")
+            where.append(f"a.seq >= {_FIRST_SEQ_AT_OR_AFTER}")
             params.append(since)
         if until is not None:
-            where.append("a.at < ?")
+            where.append(f"a.seq < {_FIRST_SEQ_AT_OR_AFTER}")
             params.append(until)
-        if q:
-            where.append("a.seq IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ?)")
-            params.append(_fts_query(q))
         if cursor is not None:
             where.append("a.seq < ?")
-            params.append(int(decode_cursor(cursor, 1)[0]))
-        sql = self._AUDIT_SQL
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = list(self.db.query(sql + " ORDER BY a.seq DESC LIMIT ?", [*params, limit + 1]))
+            params.append(int(decode_cursor(cursor)[0]))
+        if q:
+            sql = (
+                "SELECT a.*, t.ai_text, t.final_text FROM audit_fts f "
+                "JOIN audit a ON a.seq = f.rowid LEFT JOIN audit_texts t ON t.seq = a.seq "
+                "WHERE audit_fts MATCH ?"
+            )
+            params.insert(0, _fts_query(q))
+            if where:
+                sql += " AND " + " AND ".join(where).replace("a.seq <", "f.rowid <")
+            order = " ORDER BY f.rowid DESC LIMIT ?"
+        else:
+            sql = self._AUDIT_SQL
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            order = " ORDER BY a.seq DESC LIMIT ?"
+        rows = list(self.db.query(sql + order, [*params, limit + 1]))
         items = [self._audit_from_row(r) for r in rows[:limit]]
         next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
         return Page[AuditEntry](items=items, next_cursor=next_cursor)
