@@ -131,10 +131,14 @@ class HitlApp(App[None]):
         """Learn who the token belongs to."""
         self.post_message(OperatorLoaded(await self.client.me()))
 
+    def load_snapshot(self) -> None:
+        """(Re)load the AI state and the whole queue; events meanwhile are kept to re-apply."""
+        if self._since_request is None:
+            self._since_request = []
+        self._fetch_snapshot()
+
     @work(exclusive=True, group="snapshot", exit_on_error=False)
-    async def load_snapshot(self) -> None:
-        """Load the AI state and the whole queue."""
-        self._since_request = []
+    async def _fetch_snapshot(self) -> None:
         self.post_message(AIStateLoaded(await self.client.ai_state()))
         items = [item async for item in self.client.iter_conversations()]
         self.post_message(QueueLoaded(items))
@@ -151,6 +155,10 @@ class HitlApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        if event.worker.group == "events":
+            self._show_connection(ConnectionState.OFFLINE)  # it gave up: say so
+        if event.worker.group == "snapshot" and not self._snapshot_running():
+            self._since_request = None  # nothing will consume the buffered events
         if isinstance(error, UnauthorizedError):
             self.notify(
                 f"The token was refused by {self.config.url}: {error}. Check --token / HITL_TOKEN.",
@@ -266,6 +274,11 @@ class HitlApp(App[None]):
         self.queue_screen.show_filter(queue_filter)
 
     @property
+    def loading(self) -> bool:
+        """True while a snapshot of the queue is on its way."""
+        return self._since_request is not None
+
+    @property
     def is_supervisor(self) -> bool:
         """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
         return self.me is None or self.me.role in (Role.SUPERVISOR, Role.ADMIN)
@@ -293,26 +306,32 @@ class HitlApp(App[None]):
     # -- timers ------------------------------------------------------------
 
     def check_sla(self) -> None:
-        """Warn once per draft that has waited longer than `sla_seconds`."""
+        """Warn once per draft that has waited longer than `sla_seconds`.
+
+        Drafts that cross the line in the same second share one notification,
+        so a console opened on an old queue does not bury the screen in toasts.
+        """
         now = datetime.now(UTC)
         limit = self.config.sla_seconds
+        late: list[ConversationSummary] = []
         for summary in self.queue.rows(QueueFilter.REVIEW):
             if summary.waiting_since is None:
                 continue
-            waited = (now - summary.waiting_since).total_seconds()
-            if waited < limit:
+            if (now - summary.waiting_since).total_seconds() < limit:
                 break  # longest waiting first: the rest waited less
             key = summary.draft_id or summary.id
-            if key in self._sla_warned:
-                continue
-            self._sla_warned.add(key)
-            self.notify(
-                f"{sanitize(summary.customer.name)} has waited {format_waiting(waited)} "
-                "for a reviewed reply.",
-                title="Draft waiting",
-                severity="warning",
-                markup=False,
-            )
+            if key not in self._sla_warned:
+                self._sla_warned.add(key)
+                late.append(summary)
+        if not late:
+            return
+        names = [sanitize(summary.customer.name) for summary in late]
+        if len(late) == 1:
+            message = f"{names[0]} has waited over {format_waiting(limit)} for a reviewed reply."
+        else:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            message = f"{len(late)} drafts have waited over {format_waiting(limit)}: {shown}."
+        self.notify(message, title="Draft waiting", severity="warning", markup=False)
 
     # -- helpers -----------------------------------------------------------
 
@@ -331,6 +350,9 @@ class HitlApp(App[None]):
             timeout=10,
             markup=False,
         )
+
+    def _snapshot_running(self) -> bool:
+        return any(worker.group == "snapshot" and not worker.is_finished for worker in self.workers)
 
     def _show_connection(self, state: ConnectionState) -> None:
         self.connection = state

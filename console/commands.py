@@ -24,6 +24,7 @@ class ConsoleCommands(Provider):
     def _commands(self) -> Iterator[Command]:
         app: HitlApp = self.app  # type: ignore[assignment]
         seen: set[str] = set()
+        names: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.show or binding.system or active.node is app:
@@ -31,12 +32,16 @@ class ConsoleCommands(Provider):
             if binding.action in seen:
                 continue
             seen.add(binding.action)
+            names.add(binding.description)
             key = app.get_key_display(binding)
             yield (
                 binding.description,
                 f"{binding.tooltip or binding.description} ({key})",
                 partial(app.run_action, binding.action, active.node),
             )
+        yield from (command for command in self._app_commands(app) if command[0] not in names)
+
+    def _app_commands(self, app: HitlApp) -> Iterator[Command]:
         for queue_filter in QueueFilter:
             yield (
                 f"Queue: {queue_filter.title()}",
@@ -44,15 +49,18 @@ class ConsoleCommands(Provider):
                 partial(app.show_filter, queue_filter),
             )
         yield (
-            "Next waiting draft",
+            "Next draft",
             "Open the draft that has waited longest",
             app.action_next_draft,
         )
         if app.is_supervisor:
-            yield ("Pause AI", "Supervisor: stop all AI sending now", app.action_pause_ai)
-            yield ("Resume AI", "Supervisor: let the AI send again", app.action_resume_ai)
+            paused = app.ai_state is not None and app.ai_state.paused
+            if not paused:
+                yield ("Pause AI", "Supervisor: stop all AI sending now", app.action_pause_ai)
+            if paused or app.ai_state is None:
+                yield ("Resume AI", "Supervisor: let the AI send again", app.action_resume_ai)
         yield ("Help", "Every key of this screen", app.action_help)
-        yield ("Quit", "Leave the console", app.exit)
+        # Quit comes with Textual's own system commands, which stay in COMMANDS.
 
     async def discover(self) -> Hits:
         """Everything, for an empty query."""

@@ -8,10 +8,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
 __all__ = ["HelpScreen", "keys_of"]
+
+
+def _declared_by_us(node: DOMNode, binding: Binding) -> bool:
+    """True unless `binding` came with a Textual base class (a scroll view's page-left...)."""
+    if node is node.app:
+        return True  # quit, the palette: the app's keys are the operator's keys too
+    return any(
+        isinstance(declared, Binding) and declared.action == binding.action
+        for cls in type(node).__mro__
+        if not cls.__module__.startswith("textual.")
+        for declared in cls.__dict__.get("BINDINGS", ())
+    )
 
 
 def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
@@ -19,7 +32,7 @@ def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
     rows: dict[tuple[int, str], tuple[list[str], str, str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system:
+        if binding.system or not _declared_by_us(active.node, binding):
             continue
         display = screen.app.get_key_display(binding.with_key(key))
         slot = (id(active.node), binding.action)

@@ -89,12 +89,15 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         """Start where the operator will act: in the list."""
         self.query_one(QueueList).focus()
+        # Whatever the app learned before this screen was mounted (the show_*
+        # methods below ignore calls until then).
         header = self.query_one(ConsoleHeader)
         header.connection = self.app.connection
         header.ai_state = self.app.ai_state
+        header.operator = self.app.me
         if self.app.me is not None:
-            self.show_operator(self.app.me)
-        self.queue_changed(None)
+            self.query_one(QueueList).me = self.app.me.id
+        self.call_after_refresh(self.queue_changed, None)
 
     # -- what the app calls --------------------------------------------------
 

@@ -1,0 +1,324 @@
+"""The queue screen end to end: the real backend on loopback, the app driven by the Pilot.
+
+Nothing here fakes the backend: customers chat through the channel API, the
+console hears about it over the live stream, and the tests look at what the
+operator would see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static, Tabs
+
+from backend_client import ConnectionState
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.queue_state import QueueFilter
+from console.screens.help import HelpScreen
+from console.widgets.header import ConsoleHeader
+from console.widgets.queue_list import QueueList
+from tests.conftest import Backend, LiveServer, eventually
+
+SIZE = (140, 40)
+ESCALATE = "I want to talk to a real person"
+QUESTION = "Where is my order?"
+
+
+@pytest.fixture
+def config(live_backend: Backend, tmp_path: Path) -> ConsoleConfig:
+    """Sam the supervisor, against the loopback backend, with no config file."""
+    return ConsoleConfig(
+        url=live_backend.url,
+        token=live_backend.tokens["sam"],
+        config_path=tmp_path / "absent.toml",
+    )
+
+
+class Recorded:
+    """The notifications an app raised, as (message, title, severity, markup)."""
+
+    def __init__(self, app: HitlApp) -> None:
+        self.items: list[dict[str, Any]] = []
+        original = app.notify
+
+        def notify(message: str, **kwargs: Any) -> None:
+            self.items.append({"message": message, **kwargs})
+            original(message, **kwargs)
+
+        app.notify = notify  # type: ignore[method-assign]
+
+    def titled(self, title: str) -> list[dict[str, Any]]:
+        """Notifications with this title."""
+        return [item for item in self.items if item.get("title") == title]
+
+
+def queue_list(app: HitlApp) -> QueueList:
+    """The list on the home screen."""
+    return app.queue_screen.query_one(QueueList)
+
+
+def shown(app: HitlApp) -> str:
+    """The list's visible lines, as text."""
+    widget = queue_list(app)
+    return "\n".join(
+        widget.render_line(y).text for y in range(widget.scrollable_content_region.height)
+    )
+
+
+def header_text(app: HitlApp, part: str) -> str:
+    """One part of the header (`counts`, `ai`, `connection`, `title`) as plain text."""
+    return str(
+        app.queue_screen.query_one(ConsoleHeader).query_one(f"#header-{part}", Static).visual
+    )
+
+
+async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10) -> None:
+    """Let the app run until `check()` is true."""
+
+    async def step() -> object:
+        await pilot.pause()
+        return check()
+
+    await eventually(step, timeout=timeout)
+
+
+async def started(pilot: Pilot[None]) -> HitlApp:
+    """The app once it is live, knows who is signed in, and has its snapshot."""
+    app = pilot.app
+    assert isinstance(app, HitlApp)
+    await until(pilot, lambda: app.connection is ConnectionState.LIVE and app.me is not None)
+    await until(pilot, lambda: not app.loading)
+    return app
+
+
+async def test_queue_shows_existing_conversations(live_backend: Backend, config: ConsoleConfig):
+    await live_backend.chat(QUESTION, name="Ann Early")
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: "Ann Early" in shown(app))
+        assert queue_list(app).has_focus
+        await until(pilot, lambda: "sam (supervisor)" in header_text(app, "title"))
+        assert "live" in header_text(app, "connection")
+        assert "AI running" in header_text(app, "ai")
+
+
+async def test_escalation_appears_and_notifies_without_a_key(
+    live_backend: Backend, config: ConsoleConfig
+):
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await live_backend.chat(ESCALATE, name="Rita Loud")
+        await until(pilot, lambda: "Rita Loud" in shown(app))
+        await until(pilot, lambda: notes.titled("Escalated"))
+        [note] = notes.titled("Escalated")
+        assert "Rita Loud" in note["message"] and "asked for human" in note["message"]
+        assert note["markup"] is False
+        await until(pilot, lambda: "1 escalated" in header_text(app, "counts"))
+
+
+async def test_filter_tabs_change_what_is_listed(live_backend: Backend, config: ConsoleConfig):
+    await live_backend.chat(QUESTION, name="Rev Iewer")
+    await live_backend.chat(ESCALATE, name="Esc Alated")
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: "Rev Iewer" in shown(app) and "Esc Alated" in shown(app))
+        await until(
+            pilot,
+            lambda: app.queue.len_of(QueueFilter.REVIEW) == 1,  # the bot's draft is in
+        )
+        tabs = app.queue_screen.query_one(Tabs)
+
+        await pilot.press("3")
+        await until(pilot, lambda: "Esc Alated" in shown(app) and "Rev Iewer" not in shown(app))
+        assert tabs.active == "filter-escalated"
+
+        await pilot.press("left")
+        await until(pilot, lambda: "Rev Iewer" in shown(app) and "Esc Alated" not in shown(app))
+        assert queue_list(app).filter is QueueFilter.REVIEW
+
+        await pilot.press("tab", "tab")  # Escalated, then Mine: sam holds nothing
+        await until(pilot, lambda: queue_list(app).filter is QueueFilter.MINE)
+        assert "Rev Iewer" not in shown(app) and "Esc Alated" not in shown(app)
+        assert "You hold no conversations" in str(app.queue_screen.query_one("#queue-empty").visual)
+
+        await pilot.press("tab")  # wraps to All
+        await until(pilot, lambda: "Rev Iewer" in shown(app) and "Esc Alated" in shown(app))
+        assert tabs.active_tab is not None and tabs.active_tab.label_text.startswith("All 2")
+
+        await pilot.click("#filter-review")  # the mouse works too
+        await until(pilot, lambda: queue_list(app).filter is QueueFilter.REVIEW)
+        assert queue_list(app).has_focus
+
+
+async def test_header_counts_follow_the_queue(live_backend: Backend, config: ConsoleConfig):
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert header_text(app, "counts").startswith("0 review")
+        await live_backend.chat(QUESTION)
+        await until(pilot, lambda: "1 review" in header_text(app, "counts"))
+        await live_backend.chat(ESCALATE)
+        await until(pilot, lambda: "1 escalated" in header_text(app, "counts"))
+
+
+async def test_enter_and_n_open_conversations(live_backend: Backend, config: ConsoleConfig):
+    conversation = pytest.importorskip("console.screens.conversation")
+    first = await live_backend.chat(QUESTION, name="First Waiting")
+    await live_backend.chat("Do you ship to Norway?", name="Second Waiting")
+    escalated = await live_backend.chat(ESCALATE, name="Top Escalated")
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: app.queue.len_of(QueueFilter.REVIEW) == 2)
+
+        await pilot.press("3", "enter")
+        await until(pilot, lambda: isinstance(app.screen, conversation.ConversationScreen))
+        assert app.screen.conversation_id == escalated.id
+
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue_screen)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, conversation.ConversationScreen))
+        assert app.screen.conversation_id == first.id  # its draft has waited longest
+
+
+async def test_n_with_nothing_waiting_says_so(live_backend: Backend, config: ConsoleConfig):
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert app.open_next_draft() is False
+        await pilot.press("n")
+        await pilot.pause()
+        assert [n["message"] for n in notes.items].count("No drafts waiting.") == 2
+        assert app.screen is app.queue_screen
+
+
+async def test_open_next_draft_skips_the_excluded_one(
+    live_backend: Backend, config: ConsoleConfig, monkeypatch: pytest.MonkeyPatch
+):
+    first = await live_backend.chat(QUESTION)
+    second = await live_backend.chat("Do you ship to Norway?")
+    app = make_app(config)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_conversation", opened.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: app.queue.len_of(QueueFilter.REVIEW) == 2)
+        assert app.open_next_draft() is True
+        assert app.open_next_draft(exclude=first.id) is True
+        assert app.open_next_draft(exclude=second.id) is True
+        assert opened == [first.id, second.id, first.id]
+
+
+async def test_connection_drop_and_catch_up(
+    live_server: LiveServer, live_backend: Backend, config: ConsoleConfig
+):
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        live_server.stop()
+        await until(pilot, lambda: app.connection is not ConnectionState.LIVE)
+        assert "live" not in header_text(app, "connection")
+        assert any("lost" in n["message"] for n in notes.items)
+
+        live_server.start()
+        chat = await live_backend.chat(ESCALATE, name="After Outage")
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE, timeout=15)
+        await until(pilot, lambda: "After Outage" in shown(app))
+        assert app.queue.get(chat.id) is not None
+        assert "live" in header_text(app, "connection")
+        assert any("back" in n["message"] for n in notes.items)
+
+
+async def test_markup_in_a_customer_name_is_shown_literally(
+    live_backend: Backend, config: ConsoleConfig
+):
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await live_backend.chat(ESCALATE, name="[bold red]X[/]")
+        await until(pilot, lambda: "[bold red]X[/]" in shown(app))
+        await until(pilot, lambda: notes.titled("Escalated"))
+        assert "[bold red]X[/]" in notes.titled("Escalated")[0]["message"]
+
+
+async def test_help_lists_the_keys_of_the_queue(live_backend: Backend, config: ConsoleConfig):
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one("#help-keys")
+        rows = [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
+        assert "Open" in rows and "Next draft" in rows and "Escalated" in rows
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue_screen)
+
+
+async def test_sla_warns_once_per_draft(live_backend: Backend, tmp_path: Path):
+    config = ConsoleConfig(
+        url=live_backend.url,
+        token=live_backend.tokens["sam"],
+        sla_seconds=0.5,
+        config_path=tmp_path / "absent.toml",
+    )
+    await live_backend.chat(QUESTION, name="Slow Reply")
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: notes.titled("Draft waiting"))
+        await pilot.pause(2.5)
+        [note] = notes.titled("Draft waiting")
+        assert "Slow Reply" in note["message"]
+
+
+async def test_pause_ai_from_the_palette_shows_paused(live_backend: Backend, config: ConsoleConfig):
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Pause AI")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: "PAUSED" in header_text(app, "ai"))
+        assert app.ai_state is not None and app.ai_state.paused
+
+
+async def test_an_agent_cannot_pause_and_sees_why(live_backend: Backend, tmp_path: Path):
+    config = ConsoleConfig(
+        url=live_backend.url,
+        token=live_backend.tokens["alice"],
+        config_path=tmp_path / "absent.toml",
+    )
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.action_pause_ai()
+        await until(pilot, lambda: notes.titled("Not allowed"))
+        assert "AI running" in header_text(app, "ai")
+
+
+async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Path):
+    config = ConsoleConfig(
+        url=live_backend.url, token="not-a-token", config_path=tmp_path / "absent.toml"
+    )
+    app = make_app(config)
+    notes = Recorded(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: notes.titled("Not signed in"))
+        assert "token was refused" in notes.titled("Not signed in")[0]["message"]
+        assert app.queue_screen.is_attached  # still running, saying why
