@@ -42,7 +42,7 @@ class FilterTabs(Tabs, can_focus=False):
 class QueueScreen(Screen[None]):
     """The queue, longest waiting first, filtered by the selected tab."""
 
-    app: HitlApp  # type: ignore[assignment]
+    app: HitlApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
