@@ -1,0 +1,272 @@
+"""The override log end to end: real decisions on the loopback backend, the screen driven by keys.
+
+Decisions are made through the API as alice (an agent) would make them from
+her console; the supervisor's console then reads the journal they produced.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, Static
+
+from backend.store import Store
+from backend_client import Action, ConnectionState, ReasonCode
+from console import export_view
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.screens.audit_log import AuditLogScreen, ExportDialog
+from tests.conftest import Backend, eventually
+
+SIZE = (160, 45)
+QUESTION = "How long does shipping take?"
+EDITED = "Shipping takes three to five working days, tracked."
+
+
+def config_for(backend: Backend, who: str, tmp_path: Path) -> ConsoleConfig:
+    """A console config for one of the seeded operators."""
+    return ConsoleConfig(
+        url=backend.url, token=backend.tokens[who], config_path=tmp_path / "absent.toml"
+    )
+
+
+async def decide(
+    backend: Backend,
+    how: Action,
+    *,
+    name: str = "Jo Customer",
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> str:
+    """Start a chat and have alice decide the bot's draft; returns the conversation id."""
+    chat = await backend.chat(QUESTION, name=name)
+    async with backend.client("alice") as alice:
+        draft = (await alice.get_conversation(chat.id)).draft
+        assert draft is not None
+        if how is Action.APPROVE:
+            await alice.approve(draft.id, draft.version)
+        elif how is Action.EDIT:
+            assert reason is not None
+            await alice.edit(draft.id, draft.version, EDITED, reason, note)
+        else:
+            assert reason is not None
+            await alice.reject(draft.id, draft.version, reason, note)
+    return chat.id
+
+
+async def three_decisions(backend: Backend) -> None:
+    """An approval, then an edit (tone, noted), then a rejection (policy, noted)."""
+    await decide(backend, Action.APPROVE, name="Ann Approve")
+    await decide(
+        backend, Action.EDIT, name="Ed Edit", reason=ReasonCode.TONE, note="warmer wording please"
+    )
+    await decide(
+        backend,
+        Action.REJECT,
+        name="Rae Reject",
+        reason=ReasonCode.POLICY,
+        note="promised a refund we do not give",
+    )
+
+
+async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10) -> None:
+    """Let the app run until `check()` is true."""
+
+    async def step() -> object:
+        await pilot.pause()
+        return check()
+
+    await eventually(step, timeout=timeout)
+
+
+async def opened(pilot: Pilot[None]) -> AuditLogScreen:
+    """The app signed in, with the override log opened by its key (f6)."""
+    app = pilot.app
+    assert isinstance(app, HitlApp)
+    await until(pilot, lambda: app.me is not None and app.connection is ConnectionState.LIVE)
+    await pilot.press("f6")
+    await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+    assert isinstance(app.screen, AuditLogScreen)
+    return app.screen
+
+
+def table(screen: AuditLogScreen) -> DataTable[object]:
+    """The log's table."""
+    return screen.query_one("#audit-table", DataTable)
+
+
+def column(screen: AuditLogScreen, key: str) -> list[str]:
+    """One column of the loaded rows, top to bottom, as plain text."""
+    widget = table(screen)
+    return [str(widget.get_cell(row.key, key)) for row in widget.ordered_rows]
+
+
+def static_text(screen: AuditLogScreen, selector: str) -> str:
+    """What a Static shows, as plain text."""
+    return str(screen.query_one(selector, Static).visual)
+
+
+async def test_supervisor_sees_newest_first_with_chain_and_diff(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 3)
+        assert column(screen, "action") == ["reject", "edit", "approve"]
+        assert column(screen, "reason") == ["policy", "tone", ""]
+        await until(
+            pilot, lambda: "Chain verified: 3 entries, head" in static_text(screen, "#audit-chain")
+        )
+        assert screen.query_one("#audit-chain").has_class("-ok")
+
+        # The cursor starts on the newest entry; one down is the edit.
+        await pilot.press("down")
+        detail = static_text(screen, "#audit-detail-text")
+        assert "edit" in detail and "tone" in detail and "warmer wording please" in detail
+        # The word diff carries the AI's words and the edited ones.
+        assert "Deliveries" in detail and "tracked." in detail
+        diff = screen.query_one("#audit-detail-text", Static).visual
+        styles = {str(span.style) for span in getattr(diff, "spans", [])}
+        assert any("strike" in style for style in styles)
+        assert any("underline" in style for style in styles)
+        assert "(agent)" in detail
+
+        # A decision made elsewhere reaches the screen as an event; the chain is verified again.
+        await decide(live_backend, Action.APPROVE, name="Late Comer")
+        await until(
+            pilot, lambda: "Chain verified: 4 entries" in static_text(screen, "#audit-chain")
+        )
+
+
+async def test_filters_narrow_and_free_text_finds_a_note(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 3)
+
+        screen.query_one("#filter-action", Select).value = "edit"
+        await until(pilot, lambda: column(screen, "action") == ["edit"])
+
+        screen.query_one("#filter-action", Select).clear()
+        await until(pilot, lambda: table(screen).row_count == 3)
+        screen.query_one("#filter-reason", Select).value = "policy"
+        await until(pilot, lambda: column(screen, "action") == ["reject"])
+        screen.query_one("#filter-reason", Select).clear()
+        await until(pilot, lambda: table(screen).row_count == 3)
+
+        # Keyboard: / focuses the search, enter applies it, escape goes back to the table.
+        await pilot.press("slash")
+        assert screen.focused is screen.query_one("#filter-q", Input)
+        await pilot.press(*"refund", "enter")
+        await until(pilot, lambda: column(screen, "action") == ["reject"])
+        assert "matching entries" in static_text(screen, "#audit-status")
+        await pilot.press("escape")
+        assert screen.focused is table(screen)
+
+
+async def test_tampering_shows_the_chain_broken(live_backend: Backend, tmp_path: Path) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: "Chain verified: 3" in static_text(screen, "#audit-chain"))
+
+        db_path = live_backend.app.state.settings.db_path
+        with sqlite3.connect(db_path) as db:
+            db.execute("UPDATE audit SET note = 'nothing to see' WHERE seq = 1")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "Chain BROKEN at entry 1" in static_text(screen, "#audit-chain"))
+        assert screen.query_one("#audit-chain").has_class("-broken")
+
+
+async def test_export_writes_every_filtered_entry_once(
+    live_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await three_decisions(live_backend)
+    for index in range(4):
+        await decide(live_backend, Action.APPROVE, name=f"Extra {index}")
+    # Pages of two, so the export has to follow the cursor across pages.
+    monkeypatch.setattr(export_view, "EXPORT_PAGE_SIZE", 2)
+    out = tmp_path / "log.csv"
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 7)
+        screen.query_one("#filter-action", Select).value = "approve"
+        await until(pilot, lambda: table(screen).row_count == 5)
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        path_input = app.screen.query_one("#export-path", Input)
+        assert path_input.value.endswith(".csv") and "hitl-audit-" in path_input.value
+        path_input.value = str(out)
+        await pilot.press("enter")
+        await until(pilot, out.exists)
+
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(export_view.EXPORT_FIELDS)
+    seqs = [int(row["seq"]) for row in rows]
+    assert len(seqs) == len(set(seqs)) == 5
+    assert seqs == sorted(seqs, reverse=True)
+    assert {row["action"] for row in rows} == {"approve"}
+    assert all(row["ai_text"] == row["final_text"] and row["hash"] for row in rows)
+    assert not (tmp_path / "log.csv.part").exists()
+
+
+def seed_entries(backend: Backend, count: int) -> None:
+    """Journal entries in bulk through the store (real decisions would take minutes)."""
+    store: Store = backend.store
+    secret = backend.app.state.hitl.secret
+    sam = next(op for op in store.list_operators() if op.name == "sam")
+    with store.transaction():
+        for index in range(count):
+            store.append_audit(
+                secret,
+                operator=sam,
+                action=Action.PAUSE if index % 2 else Action.RESUME,
+                reason_code=None,
+                note=f"bulk {index}",
+                conversation_id=None,
+                draft_id=None,
+                bot=None,
+                ai_text=None,
+                final_text=None,
+            )
+
+
+async def test_moving_to_the_end_loads_the_next_page(live_backend: Backend, tmp_path: Path) -> None:
+    seed_entries(live_backend, 250)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 100)
+        assert column(screen, "seq")[0] == "250"
+        await pilot.press("end")
+        await until(pilot, lambda: table(screen).row_count == 200)
+        await pilot.press("end")
+        await until(pilot, lambda: table(screen).row_count == 250)
+        seqs = [int(seq) for seq in column(screen, "seq")]
+        assert seqs == list(range(250, 0, -1))
+        assert "end of the log" in static_text(screen, "#audit-status")
+
+
+async def test_an_agent_sees_the_refusal(live_backend: Backend, tmp_path: Path) -> None:
+    app = make_app(config_for(live_backend, "alice", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: screen.has_class("-refused"))
+        refusal = static_text(screen, "#audit-refusal")
+        assert refusal.startswith("The override log is for supervisors: the agent role may not")
+        assert "override log" in refusal
+        assert not screen.query_one("#audit-body").display or not table(screen).row_count
