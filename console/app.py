@@ -73,6 +73,27 @@ class HitlApp(App[None]):
             tooltip="Open the conversation whose draft has waited longest",
             id="app.next_draft",
         ),
+        Binding(
+            "f6",
+            "open_audit_log",
+            "Override log",
+            tooltip="Supervisor: every human decision, the chain's state, export",
+            id="app.audit_log",
+        ),
+        Binding(
+            "f7",
+            "open_replay",
+            "Replay",
+            tooltip="Step through a past conversation and its decisions",
+            id="app.replay",
+        ),
+        Binding(
+            "f8",
+            "open_metrics",
+            "Metrics",
+            tooltip="Supervisor: override rates, review times, fast approvals",
+            id="app.metrics",
+        ),
     ]
 
     def __init__(self, config: ConsoleConfig, client: AsyncBackendClient) -> None:
@@ -228,6 +249,8 @@ class HitlApp(App[None]):
                 self._notify_if_escalated(before, self.queue.get(changed_id))
             self.queue_screen.queue_changed(changed)
         self._forward_to_conversation(event)
+        if event.type is EventType.AUDIT_APPENDED:
+            self._forward_to_audit_log(event)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         """Show the stream's state; after a gap, reload what may have been missed."""
@@ -303,6 +326,27 @@ class HitlApp(App[None]):
         """Let the AI send again (supervisor)."""
         self.set_ai_paused(False)
 
+    def action_open_audit_log(self) -> None:
+        """Show the override log (the backend refuses it to agents and trainers)."""
+        from console.screens.audit_log import AuditLogScreen
+
+        if not isinstance(self.screen, AuditLogScreen):
+            self.push_screen(AuditLogScreen())
+
+    def action_open_replay(self) -> None:
+        """Show replay."""
+        from console.screens.replay import ReplayScreen
+
+        if not isinstance(self.screen, ReplayScreen):
+            self.push_screen(ReplayScreen())
+
+    def action_open_metrics(self) -> None:
+        """Show the metrics (the backend refuses them to agents and trainers)."""
+        from console.screens.metrics import MetricsScreen
+
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen())
+
     # -- timers ------------------------------------------------------------
 
     def check_sla(self) -> None:
@@ -361,6 +405,13 @@ class HitlApp(App[None]):
     def _show_ai_state(self, state: AIState) -> None:
         self.ai_state = state
         self.queue_screen.show_ai_state(state)
+
+    def _forward_to_audit_log(self, event: Event) -> None:
+        from console.screens.audit_log import AuditLogScreen
+
+        # The chain's state is re-verified only while someone looks at it.
+        if isinstance(self.screen, AuditLogScreen):
+            self.screen.backend_event(event)
 
     def _forward_to_conversation(self, event: Event) -> None:
         if event.conversation_id is None:

@@ -59,6 +59,18 @@ class ConsoleCommands(Provider):
                 yield ("Pause AI", "Supervisor: stop all AI sending now", app.action_pause_ai)
             if paused or app.ai_state is None:
                 yield ("Resume AI", "Supervisor: let the AI send again", app.action_resume_ai)
+        if app.is_supervisor:
+            yield (
+                "Override log",
+                "Supervisor: decisions, chain state, export",
+                app.action_open_audit_log,
+            )
+            yield (
+                "Metrics",
+                "Supervisor: override rates and review times",
+                app.action_open_metrics,
+            )
+        yield ("Replay", "Step through a past conversation", app.action_open_replay)
         yield ("Help", "Every key of this screen", app.action_help)
         # Quit comes with Textual's own system commands, which stay in COMMANDS.
 
