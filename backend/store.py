@@ -170,6 +170,27 @@ def m002_audit_actor_action(db: Database) -> None:
     db.execute("CREATE INDEX audit_actor_action ON audit (actor, action, seq)")
 
 
+@migrations()
+def m003_audit_fts_stemmed(db: Database) -> None:
+    """Rebuild the journal's full-text index with Porter stemming.
+
+    'refund' then finds 'refunds' and 'refunded' with exact terms, instead of
+    prefix queries, whose doclists FTS5 materialises whole (slow at a million
+    entries).
+    """
+    db.executescript(
+        """
+        DROP TABLE audit_fts;
+        CREATE VIRTUAL TABLE audit_fts USING fts5(
+            note, ai_text, final_text, tokenize='porter unicode61');
+        INSERT INTO audit_fts (rowid, note, ai_text, final_text)
+            SELECT a.seq, coalesce(a.note, ''), coalesce(t.ai_text, ''),
+                   coalesce(t.final_text, '')
+            FROM audit a LEFT JOIN audit_texts t ON t.seq = a.seq;
+        """
+    )
+
+
 _FIRST_SEQ_AT_OR_AFTER = (
     "coalesce((SELECT seq FROM audit WHERE at >= ? ORDER BY at LIMIT 1), 9223372036854775807)"
 )
@@ -973,6 +994,6 @@ class Store:
 
 
 def _fts_query(text: str) -> str:
-    """Free text as an FTS5 query: every word must appear (prefix match), no operators."""
+    """Free text as an FTS5 query: every word must appear (stemmed, so forms of it match)."""
     words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
-    return " AND ".join(f'"{w}"*' for w in words) or '""'
+    return " AND ".join(f'"{w}"' for w in words) or '""'
