@@ -1,0 +1,92 @@
+"""A word diff of the AI's text against what an operator sent instead.
+
+Reviewers confirm an edit by reading what changed, so the diff works on
+words, not characters: a character diff of two sentences is unreadable. The
+whitespace between words is kept as its own token, so joining the pieces of
+either side gives that side back exactly (line breaks included).
+
+Both texts are untrusted (the model wrote one, and the operator may have
+pasted the other from a customer), so they go through the sanitiser first and
+the result is a `Text` built piece by piece, never a markup string.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Literal
+
+from rich.style import Style
+from rich.text import Text
+
+from console.sanitize import sanitize
+
+__all__ = ["DiffOp", "render_diff", "word_diff"]
+
+DiffOp = Literal["equal", "delete", "insert"]
+
+# A token is a run of non-blanks or a run of blanks; keeping blanks as tokens
+# is what lets a diff show an added line break or a doubled space.
+_TOKENS = re.compile(r"\s+|\S+")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKENS.findall(text)
+
+
+def word_diff(before: str, after: str) -> list[tuple[DiffOp, str]]:
+    """The word-level changes that turn `before` into `after`.
+
+    Returns `(op, text)` pairs in reading order, `op` being `equal`, `delete`
+    or `insert`. Joining the `equal` and `delete` texts gives `before`;
+    joining the `equal` and `insert` texts gives `after`. Neighbouring pieces
+    with the same op are merged.
+    """
+    old, new = _tokens(before), _tokens(after)
+    # autojunk off: in long drafts it would treat common words ("the") as
+    # junk and produce needlessly large replacements.
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    pieces: list[tuple[DiffOp, str]] = []
+
+    def add(op: DiffOp, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        text = "".join(tokens)
+        if pieces and pieces[-1][0] == op:
+            pieces[-1] = (op, pieces[-1][1] + text)
+        else:
+            pieces.append((op, text))
+
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            add("equal", old[i1:i2])
+        else:
+            # A replacement reads best as "old struck out, then new".
+            add("delete", old[i1:i2])
+            add("insert", new[j1:j2])
+    return pieces
+
+
+def render_diff(
+    before: str,
+    after: str,
+    *,
+    delete_style: str | Style = "strike red",
+    insert_style: str | Style = "bold underline green",
+    equal_style: str | Style = "",
+) -> Text:
+    """The word diff of `before` → `after` as a `Text`, deletions struck, insertions marked.
+
+    Both sides are sanitised before diffing, so what is compared is what the
+    terminal shows. Pass theme-aware styles (e.g. from a widget's component
+    classes) to follow the app's theme; the defaults read on any terminal.
+    """
+    styles: dict[DiffOp, str | Style] = {
+        "equal": equal_style,
+        "delete": delete_style,
+        "insert": insert_style,
+    }
+    result = Text(end="")
+    for op, text in word_diff(sanitize(before), sanitize(after)):
+        result.append(text, style=styles[op])
+    return result
