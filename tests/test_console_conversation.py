@@ -1,0 +1,290 @@
+"""The conversation screen end to end: a real backend on loopback, the real app, a Pilot.
+
+Each test drives the console as an operator would (keys, dialogs) and checks
+what the customer and the journal see, and what the operator is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
+
+from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.screens.conversation import ConversationScreen
+from console.screens.dialogs import (
+    DraftEditor,
+    EditConfirmDialog,
+    RegenerateDialog,
+    RejectDialog,
+    TakeoverDialog,
+)
+from tests.conftest import Backend, LiveServer
+
+SIZE = (140, 45)
+
+
+def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlApp:
+    """The real console app, signed in as `name`, against the loopback backend."""
+    config = ConsoleConfig(
+        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
+    )
+    return make_app(config)
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Let the app run until `check()` is truthy; return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := check()):
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.05)
+    return result
+
+
+def notes(app: HitlApp) -> list[str]:
+    """The text of every notification the app has shown so far."""
+    return [str(notification.message) for notification in app._notifications]
+
+
+async def open_screen(app: HitlApp, pilot: Pilot[Any], chat: ChatStarted) -> ConversationScreen:
+    """Open `chat` and wait until it is loaded and the app knows who is signed in."""
+    await until(pilot, lambda: app.me is not None)
+    # From inside the app, so the screen's tasks see this app as theirs even
+    # when a test runs two apps in one loop (Textual keeps the app in a contextvar).
+    app.call_later(app.open_conversation, chat.id)
+    screen = await until(
+        pilot,
+        lambda: app.screen if isinstance(app.screen, ConversationScreen) else None,
+    )
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
+
+
+async def customer_sees(backend: Backend, chat: ChatStarted) -> list[tuple[Author, str]]:
+    """What the customer can see in their chat window."""
+    async with backend.channel() as channel:
+        return [(m.author, m.text) for m in await channel.messages(chat)]
+
+
+async def pick_reason(pilot: Pilot[Any], reason: ReasonCode) -> None:
+    """Move the reason picker's highlight to `reason` (it starts with none)."""
+    steps = list(ReasonCode).index(reason) + 1
+    for _ in range(steps):
+        await pilot.press("down")
+
+
+async def test_approve_sends_the_draft_to_the_customer(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        draft = screen.detail.draft if screen.detail else None
+        assert draft is not None
+        # The draft is on screen, with its confidence.
+        assert draft.text[:30] in str(screen.query_one("#draft-text", Static).render())
+        await pilot.press("a")
+        await until(pilot, lambda: screen.detail and screen.detail.draft is None)
+        assert (Author.AI, draft.text) in await customer_sees(live_backend, chat)
+        await until(pilot, lambda: any("Approved" in note for note in notes(app)))
+        # The transcript shows the sent reply, marked as the AI's.
+        last_row = screen.query_one("#transcript").query("MessageRow").last()
+        assert str(last_row.render()).startswith(" AI  reviewed by alice")
+
+
+async def test_edit_with_a_reason_sends_the_edited_text_and_journals_the_reason(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    edited = "Your order left our warehouse today; the tracking link is in your email."
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        await pilot.press("e")
+        editor = await until(pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen)
+        editor.query_one(TextArea).text = edited
+        await pilot.press("ctrl+s")
+        dialog = await until(
+            pilot, lambda: isinstance(app.screen, EditConfirmDialog) and app.screen
+        )
+        # The diff shows the new words.
+        assert "tracking link" in str(dialog.query_one("#diff", Static).render())
+        # Enter without a reason does not confirm.
+        await pilot.press("tab")  # to the reason picker...
+        await pilot.press("tab")  # ...and on to the note
+        await pilot.press("enter")
+        assert app.screen is dialog
+        assert "Pick a reason" in str(dialog.query_one("#dialog-error", Static).render())
+        await pick_reason(pilot, ReasonCode.INCOMPLETE)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.detail and screen.detail.draft is None)
+        assert (Author.AI, edited) in await customer_sees(live_backend, chat)
+
+    async with live_backend.client("sam") as sam:
+        entries = (await sam.list_audit(action="edit")).items
+    assert [(e.reason_code, e.final_text) for e in entries] == [(ReasonCode.INCOMPLETE, edited)]
+
+
+async def test_reject_escalates_the_conversation(live_backend: Backend, tmp_path: Path) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RejectDialog))
+        await pick_reason(pilot, ReasonCode.INCORRECT)
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: screen.detail and screen.detail.status is ConversationStatus.ESCALATED,
+        )
+        assert screen.detail is not None and screen.detail.draft is None
+        assert "escalated" in str(screen.query_one("#conversation-header", Static).render())
+
+
+async def test_regenerate_brings_a_new_draft(live_backend: Backend, tmp_path: Path) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        assert screen.detail is not None and screen.detail.draft is not None
+        first = screen.detail.draft
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, RegenerateDialog))
+        await pilot.press(*"be more formal")
+        await pilot.press("enter")  # on to the reason picker
+        await pick_reason(pilot, ReasonCode.TONE)
+        await pilot.press("enter")
+        new = await until(
+            pilot,
+            lambda: (
+                (screen.detail and screen.detail.draft and screen.detail.draft.id != first.id)
+                and screen.detail.draft
+            ),
+        )
+        assert new.text != first.text
+        assert new.instruction == "be more formal"
+
+
+async def test_takeover_write_and_hand_back(live_backend: Backend, tmp_path: Path) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TakeoverDialog))
+        await pick_reason(pilot, ReasonCode.CUSTOMER_REQUEST)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.held_by_me)
+        composer = screen.query_one("#composer", Input)
+        assert composer.display and composer.has_focus
+        assert "You hold this conversation" in str(
+            screen.query_one("#hold-banner", Static).render()
+        )
+
+        await pilot.press(*"Hi, Ada here")
+        await pilot.press("enter")
+        await until(pilot, lambda: composer.value == "")
+        assert (Author.HUMAN, "Hi, Ada here") in await customer_sees(live_backend, chat)
+
+        await pilot.press("escape")  # leaves the composer, so keys are keys again
+        assert app.screen is screen
+        await pilot.press("h")
+        await until(pilot, lambda: screen.detail and screen.detail.status is ConversationStatus.BOT)
+        assert not screen.query_one("#composer", Input).display
+
+
+async def test_two_consoles_deciding_one_draft(live_backend: Backend, tmp_path: Path) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    alice, bob = console_for(live_backend, tmp_path), console_for(live_backend, tmp_path, "bob")
+    async with alice.run_test(size=SIZE) as alice_pilot, bob.run_test(size=SIZE) as bob_pilot:
+        alice_screen = await open_screen(alice, alice_pilot, chat)
+        bob_screen = await open_screen(bob, bob_pilot, chat)
+        # Both approve in the same instant, so neither view has heard of the
+        # other's decision yet. (Pressing `a` in turn leaves a gap in which the
+        # live stream may already have told the second console, whose key
+        # then does nothing: no race left to test.)
+        # call_later runs each action inside its own app (two apps share this loop).
+        alice.call_later(alice_screen.action_approve)
+        bob.call_later(bob_screen.action_approve)
+
+        def refusals() -> list[tuple[HitlApp, str]]:
+            return [
+                (app, note)
+                for app in (alice, bob)
+                for note in notes(app)
+                if note.startswith("Could not approve")
+            ]
+
+        # Notifications reach the app one message after the screen handled
+        # the result, so wait for them rather than for the screens.
+        await until(alice_pilot, refusals)
+        await until(bob_pilot, lambda: not alice_screen.busy and not bob_screen.busy)
+        refused = refusals()
+        assert len(refused) == 1, (notes(alice), notes(bob))
+        loser, note = refused[0]
+        winner = "bob" if loser is alice else "alice"
+        assert f"it was approved by {winner}" in note
+        # The loser's screen shows the delivered reply: its view was refreshed.
+        ai_messages = [m for m in (loser.screen.detail.messages) if m.author is Author.AI]
+        assert len(ai_messages) == 1
+    messages = await customer_sees(live_backend, chat)
+    assert [author for author, _ in messages].count(Author.AI) == 1
+
+
+async def test_a_trainer_is_told_the_role_may_not_approve(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "tina")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        await pilot.press("a")
+        note = await until(
+            pilot, lambda: next((n for n in notes(app) if n.startswith("Could not approve")), None)
+        )
+        assert "trainer" in note
+        assert screen.detail is not None and screen.detail.draft is not None
+        assert not screen.busy
+    assert Author.AI not in [author for author, _ in await customer_sees(live_backend, chat)]
+
+
+async def test_a_lost_connection_keeps_the_edit_for_a_retry(
+    live_backend: Backend, live_server: LiveServer, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    edited = "Your parcel is on its way and arrives tomorrow."
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        await pilot.press("e")
+        editor = await until(pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen)
+        editor.query_one(TextArea).text = edited
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, EditConfirmDialog))
+        await pick_reason(pilot, ReasonCode.INCORRECT)
+
+        live_server.stop()
+        await pilot.press("enter")
+        await until(pilot, lambda: any("connection lost" in n for n in notes(app)))
+        assert not screen.busy and screen.detail and screen.detail.draft is not None
+
+        live_server.start()
+        await pilot.press("e")
+        editor = await until(pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen)
+        assert editor.query_one(TextArea).text == edited
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, EditConfirmDialog))
+        await pick_reason(pilot, ReasonCode.INCORRECT)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.detail and screen.detail.draft is None)
+    assert (Author.AI, edited) in await customer_sees(live_backend, chat)
