@@ -799,7 +799,9 @@ class Store:
             "INSERT INTO audit_fts (rowid, note, ai_text, final_text) VALUES (?, ?, ?, ?)",
             [seq, note or "", ai_text or "", final_text or ""],
         )
-        entry = self._audit_from_row({**row, "ai_text": ai_text, "final_text": final_text})
+        entry = self._audit_from_row(
+            {**row, "ai_text": ai_text, "final_text": final_text, "actor_name": operator.name}
+        )
         self.append_event(EventType.AUDIT_APPENDED, conversation_id, entry.model_dump(mode="json"))
         return entry
 
@@ -810,6 +812,7 @@ class Store:
             seq=r["seq"],
             at=r["at"],
             actor=r["actor"],
+            actor_name=r.get("actor_name"),
             role=r["role"],
             action=r["action"],
             reason_code=r["reason_code"],
@@ -826,7 +829,8 @@ class Store:
         )
 
     _AUDIT_SQL = (
-        "SELECT a.*, t.ai_text, t.final_text FROM audit a LEFT JOIN audit_texts t USING (seq)"
+        "SELECT a.*, t.ai_text, t.final_text, o.name AS actor_name FROM audit a "
+        "LEFT JOIN audit_texts t USING (seq) LEFT JOIN operators o ON o.id = a.actor"
     )
 
     def audit_rows(self) -> Iterator[dict[str, Any]]:
@@ -861,8 +865,11 @@ class Store:
         """
         where: list[str] = []
         params: list[Any] = []
+        if actor is not None:
+            # An operator by id or by name; the subquery keeps the (actor, ...) indexes usable.
+            where.append("a.actor IN (SELECT id FROM operators WHERE id = ? OR name = ?)")
+            params.extend([actor, actor])
         for column, value in (
-            ("a.actor", actor),
             ("a.action", action),
             ("a.reason_code", reason_code),
             ("a.conversation_id", conversation),
@@ -881,9 +888,9 @@ class Store:
             params.append(int(decode_cursor(cursor)[0]))
         if q:
             sql = (
-                "SELECT a.*, t.ai_text, t.final_text FROM audit_fts f "
+                "SELECT a.*, t.ai_text, t.final_text, o.name AS actor_name FROM audit_fts f "
                 "JOIN audit a ON a.seq = f.rowid LEFT JOIN audit_texts t ON t.seq = a.seq "
-                "WHERE audit_fts MATCH ?"
+                "LEFT JOIN operators o ON o.id = a.actor WHERE audit_fts MATCH ?"
             )
             params.insert(0, _fts_query(q))
             if where:

@@ -325,6 +325,8 @@ class AuditEntry(WireModel):
     seq: int
     at: datetime
     actor: str
+    actor_name: str | None = None
+    """The operator's display name (read from the operators table; not hashed)."""
     role: Role
     action: Action
     reason_code: ReasonCode | None = None

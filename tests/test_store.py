@@ -42,3 +42,29 @@ def test_override_log_search_finds_other_forms_of_a_word() -> None:
     assert [e.seq for e in store.list_audit(q="refunds").items] == [1]
     assert [e.seq for e in store.list_audit(q="twice refund").items] == [1]
     assert store.list_audit(q="voucher").items == []
+
+
+def test_override_log_names_the_operator_and_filters_by_name_or_id() -> None:
+    from backend_client import Action, Role
+
+    store = Store(":memory:")
+    alice, _ = store.add_operator("alice", Role.AGENT)
+    bob, _ = store.add_operator("bob", Role.AGENT)
+    with store.transaction():
+        for who in (alice, bob, alice):
+            store.append_audit(
+                "secret",
+                operator=who,
+                action=Action.TAKEOVER,
+                reason_code="other",
+                note=f"by {who.name}",
+                conversation_id=None,
+                draft_id=None,
+                bot=None,
+                ai_text=None,
+                final_text=None,
+            )
+    assert [e.actor_name for e in store.list_audit().items] == ["alice", "bob", "alice"]
+    assert [e.seq for e in store.list_audit(actor="alice").items] == [3, 1]
+    assert [e.seq for e in store.list_audit(actor=bob.id).items] == [2]
+    assert store.list_audit(actor="nobody").items == []

@@ -294,7 +294,7 @@ class AuditLogScreen(Screen[None]):
             yield Static("Override log", classes="supervision-title")
             yield Static("Verifying the chain…", id="audit-chain")
         with Horizontal(id="audit-filters"):
-            yield Input(placeholder="operator id", id="filter-actor", classes="filter")
+            yield Input(placeholder="operator (name or id)", id="filter-actor", classes="filter")
             yield Select(
                 [(action.value, action.value) for action in Action],
                 prompt="any action",
@@ -455,9 +455,11 @@ class AuditLogScreen(Screen[None]):
 
     # -- showing -------------------------------------------------------------
 
-    def _who(self, actor: str) -> str:
+    def _who(self, entry: AuditEntry) -> str:
         me = self.hitl.me
-        return f"{me.name} (you)" if me is not None and me.id == actor else actor
+        if me is not None and me.id == entry.actor:
+            return f"{me.name} (you)"
+        return entry.actor_name or entry.actor
 
     def _cells(self, entry: AuditEntry) -> tuple[Text, ...]:
         when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -465,7 +467,7 @@ class AuditLogScreen(Screen[None]):
         return (
             Text(str(entry.seq), justify="right"),
             Text(when),
-            safe_text(self._who(entry.actor), single_line=True, max_length=20),
+            safe_text(self._who(entry), single_line=True, max_length=20),
             Text(entry.action.value),
             Text(reason),
             safe_text(entry.note or "", single_line=True, max_length=40),
@@ -492,7 +494,7 @@ class AuditLogScreen(Screen[None]):
         when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         text = Text.assemble((f"Entry {entry.seq}", "bold"), f"  {when}\n")
         text.append("who     ")
-        text.append_text(safe_text(self._who(entry.actor), single_line=True))
+        text.append_text(safe_text(self._who(entry), single_line=True))
         text.append(f" ({entry.role.value})\n")
         text.append(f"action  {entry.action.value}\n")
         reason = entry.reason_code.value.replace("_", " ") if entry.reason_code else "—"
@@ -573,9 +575,6 @@ class AuditLogScreen(Screen[None]):
             return None if value is Select.NULL else str(value)
 
         actor = text("filter-actor")
-        me = self.hitl.me
-        if actor is not None and me is not None and actor.casefold() == me.name.casefold():
-            actor = me.id  # the API filters by id; the one name we know is our own
         filters = AuditFilters(
             actor=actor,
             action=chosen("filter-action"),
