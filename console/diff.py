@@ -57,14 +57,31 @@ def word_diff(before: str, after: str) -> list[tuple[DiffOp, str]]:
         else:
             pieces.append((op, text))
 
+    # Runs of (is it a change, old tokens, new tokens). A blank between two
+    # changes joins them, so a reworded phrase reads as one struck run and one
+    # new run rather than alternating single words; the blank goes to both
+    # sides, so each side still rebuilds exactly.
+    runs: list[tuple[bool, list[str], list[str]]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            add("equal", old[i1:i2])
-        else:
+        changed = tag != "equal"
+        olds, news = old[i1:i2], new[j1:j2]
+        if changed and len(runs) >= 2 and runs[-2][0] and _blank(runs[-1][1]):
+            _, gap, _ = runs.pop()
+            _, old_run, new_run = runs.pop()
+            olds, news = old_run + gap + olds, new_run + gap + news
+        runs.append((changed, olds, news))
+    for changed, olds, news in runs:
+        if changed:
             # A replacement reads best as "old struck out, then new".
-            add("delete", old[i1:i2])
-            add("insert", new[j1:j2])
+            add("delete", olds)
+            add("insert", news)
+        else:
+            add("equal", olds)
     return pieces
+
+
+def _blank(tokens: list[str]) -> bool:
+    return bool(tokens) and all(not token.strip() for token in tokens)
 
 
 def render_diff(
@@ -87,6 +104,11 @@ def render_diff(
         "insert": insert_style,
     }
     result = Text(end="")
+    previous: tuple[DiffOp, str] | None = None
     for op, text in word_diff(sanitize(before), sanitize(after)):
+        if previous is not None and previous[0] == "delete" and op == "insert":
+            if not previous[1][-1:].isspace() and not text[:1].isspace():
+                result.append(" ")  # keep the struck and the new words apart on screen
         result.append(text, style=styles[op])
+        previous = (op, text)
     return result

@@ -56,7 +56,7 @@ def test_whitespace_and_line_breaks_are_preserved() -> None:
 
 def test_render_marks_deletions_and_insertions() -> None:
     text = render_diff("take 30 days", "take 14 days", delete_style="strike", insert_style="bold")
-    assert text.plain == "take 3014 days"
+    assert text.plain == "take 30 14 days"  # a space keeps old and new apart
     styled = {text.plain[span.start : span.end]: str(span.style) for span in text.spans}
     assert styled == {"30": "strike", "14": "bold"}
 
@@ -68,7 +68,7 @@ def test_render_accepts_rich_styles() -> None:
 
 def test_markup_characters_stay_literal() -> None:
     text = render_diff("[bold]hi[/bold]", "[red]hi[/] [link=x]y")
-    assert text.plain == "[bold]hi[/bold][red]hi[/] [link=x]y"
+    assert text.plain == "[bold]hi[/bold] [red]hi[/] [link=x]y"
     # Nothing parsed as markup: the only spans are the diff's own.
     assert {str(span.style) for span in text.spans} <= {"strike red", "bold underline green"}
 
@@ -77,3 +77,13 @@ def test_escape_sequences_are_removed_before_diffing() -> None:
     text = render_diff("ok", "ok \x1b]0;PWNED\x07now")
     assert "\x1b" not in text.plain and "PWNED" not in text.plain
     assert text.plain == "ok now"
+
+
+def test_a_reworded_phrase_reads_as_one_struck_run_then_one_new_run() -> None:
+    before = "We refund within 3 days. Your bank may take longer."
+    after = "We refund within 3 days. I've also emailed a label."
+    assert word_diff(before, after) == [
+        ("equal", "We refund within 3 days. "),
+        ("delete", "Your bank may take longer."),
+        ("insert", "I've also emailed a label."),
+    ]
