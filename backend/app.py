@@ -183,6 +183,11 @@ def _operator_routes(app: FastAPI) -> None:
         """Who this token belongs to."""
         return op.wire()
 
+    @app.get("/v1/operators", tags=["operators"])
+    async def operators(service: Service, op: CurrentOperator) -> Page[Operator]:
+        """Every operator (id, name, role), so a console can show people by name."""
+        return service.operators(op)
+
     @app.get("/v1/ai", tags=["ai"])
     async def ai_state(service: Service, op: CurrentOperator) -> AIState:
         """Whether the AI may send, the review mode and the bot."""

@@ -37,6 +37,7 @@ from backend_client import (
     Flag,
     Message,
     Metrics,
+    Operator,
     Page,
     ReasonCode,
     Timeline,
@@ -573,6 +574,11 @@ class Hitl:
         return self.ai_state()
 
     # -- reading ------------------------------------------------------------------------
+
+    def operators(self, op: OperatorRecord) -> Page[Operator]:
+        """The operator directory: who the ids in holders, messages and the journal are."""
+        policy.require(op.role, Permission.READ)
+        return Page[Operator](items=[o.wire() for o in self.store.list_operators()])
 
     def conversation(self, op: OperatorRecord, cid: str) -> ConversationDetail:
         """One conversation as this operator may see it."""

@@ -136,6 +136,7 @@ _DETAIL = TypeAdapter(ConversationDetail)
 _SUMMARY_PAGE = TypeAdapter(Page[ConversationSummary])
 _AI_STATE = TypeAdapter(AIState)
 _OPERATOR = TypeAdapter(Operator)
+_OPERATOR_PAGE = TypeAdapter(Page[Operator])
 _MESSAGE = TypeAdapter(Message)
 _MESSAGE_PAGE = TypeAdapter(Page[Message])
 _CHAT = TypeAdapter(ChatStarted)
@@ -191,6 +192,10 @@ class AsyncBackendClient(_BaseClient):
     async def me(self) -> Operator:
         """Who this token belongs to."""
         return await self._get("/v1/me", _OPERATOR)
+
+    async def operators(self) -> list[Operator]:
+        """Every operator (id, name, role): to show people by name."""
+        return (await self._get("/v1/operators", _OPERATOR_PAGE)).items
 
     async def list_conversations(
         self,

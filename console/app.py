@@ -37,6 +37,7 @@ from console.messages import (
     ConnectionChanged,
     EventReceived,
     OperatorLoaded,
+    OperatorsLoaded,
     QueueLoaded,
 )
 from console.queue_state import QueueFilter, QueueState
@@ -104,6 +105,8 @@ class HitlApp(App[None]):
         self.theme = config.theme
         self.me: Operator | None = None
         """Who is at the console (None until the backend said)."""
+        self.operator_names: dict[str, str] = {}
+        """Operator id → name, from the backend's directory."""
         self.ai_state: AIState | None = None
         """Whether AI sending is paused (None until the backend said)."""
         self.connection: ConnectionState | None = None
@@ -160,6 +163,7 @@ class HitlApp(App[None]):
 
     @work(exclusive=True, group="snapshot", exit_on_error=False)
     async def _fetch_snapshot(self) -> None:
+        self.post_message(OperatorsLoaded(await self.client.operators()))
         self.post_message(AIStateLoaded(await self.client.ai_state()))
         items = [item async for item in self.client.iter_conversations()]
         self.post_message(QueueLoaded(items))
@@ -205,6 +209,15 @@ class HitlApp(App[None]):
             )
 
     # -- results coming back -----------------------------------------------
+
+    def on_operators_loaded(self, message: OperatorsLoaded) -> None:
+        """Learn everyone's name; the queue's holder column shows them."""
+        self.operator_names = {op.id: op.name for op in message.operators}
+        self.queue_screen.show_operator_names(self.operator_names)
+
+    def operator_name(self, operator_id: str | None) -> str | None:
+        """An operator's name, if the directory has it."""
+        return self.operator_names.get(operator_id) if operator_id else None
 
     def on_operator_loaded(self, message: OperatorLoaded) -> None:
         """Show who is signed in; the Mine filter now knows whose rows are mine."""

@@ -15,6 +15,7 @@ __all__ = [
     "ConnectionChanged",
     "EventReceived",
     "OperatorLoaded",
+    "OperatorsLoaded",
     "QueueLoaded",
 ]
 
@@ -49,6 +50,14 @@ class AIStateLoaded(Message):
     def __init__(self, state: AIState) -> None:
         super().__init__()
         self.state = state
+
+
+class OperatorsLoaded(Message):
+    """The operator directory arrived: names for the ids in holders and messages."""
+
+    def __init__(self, operators: list[Operator]) -> None:
+        super().__init__()
+        self.operators = operators
 
 
 class OperatorLoaded(Message):

@@ -349,7 +349,8 @@ class ConversationScreen(Screen[None]):
             return "nobody"
         if self.me is not None and operator_id == self.me.id:
             return "you"
-        return self._names.get(operator_id, f"operator {operator_id}")
+        known = self._names.get(operator_id) or self.hitl.operator_name(operator_id)
+        return known or f"operator {operator_id}"
 
     @property
     def held_by_me(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -122,6 +123,11 @@ class QueueScreen(Screen[None]):
         self.query_one(ConsoleHeader).operator = operator
         self.query_one(QueueList).me = operator.id
         self.queue_changed(None)
+
+    def show_operator_names(self, names: Mapping[str, str]) -> None:
+        """Names for the holder column."""
+        if self.is_mounted:
+            self.query_one(QueueList).show_names(names)
 
     def show_connection(self, state: ConnectionState) -> None:
         """Show the live stream's state."""

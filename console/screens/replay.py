@@ -303,7 +303,9 @@ class ReplayScreen(Screen[None]):
         me = self.hitl.me
         if operator_id is not None and me is not None and operator_id == me.id:
             return me.name
-        return f"operator {operator_id}" if operator_id else "nobody"
+        if operator_id is None:
+            return "nobody"
+        return self.hitl.operator_name(operator_id) or f"operator {operator_id}"
 
     def _show_position(self) -> None:
         timeline = self.timeline

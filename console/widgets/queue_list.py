@@ -8,7 +8,7 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -206,6 +206,7 @@ class QueueList(ScrollView, can_focus=True):
         # Which conversation each screen line showed when last drawn: lets a
         # change that moved no row repaint only its own lines.
         self._drawn: dict[int, str] = {}
+        self._names: Mapping[str, str] = {}
 
     # -- what the owner calls --------------------------------------------------
 
@@ -223,6 +224,12 @@ class QueueList(ScrollView, can_focus=True):
     def cursor_index(self) -> int:
         """The row the cursor is on."""
         return self._cursor_index
+
+    def show_names(self, names: Mapping[str, str]) -> None:
+        """Operator names for the holder column (ids are shown until a name is known)."""
+        self._names = dict(names)
+        self._strip_cache.clear()
+        self.changed(None)
 
     def changed(self, ids: Iterable[str] | None = None) -> None:
         """Tell the list these conversations changed in the state (None: all of it).
@@ -479,7 +486,8 @@ class QueueList(ScrollView, can_focus=True):
         tags = " ".join(_FLAG_TAGS.get(flag, str(flag)) for flag in row.flags)
         line.append_text(_fit(Text(tags, style=part("queue-list--flags")), _FLAGS_WIDTH))
         line.append(gap)
-        holder = safe_text(row.holder or "", part("queue-list--holder"), single_line=True)
+        holder_name = self._names.get(row.holder, row.holder) if row.holder else ""
+        holder = safe_text(holder_name, part("queue-list--holder"), single_line=True)
         line.append_text(_fit(holder, _HOLDER_WIDTH))
         line.append(gap)
         preview_width = max(0, width - line.cell_len)
