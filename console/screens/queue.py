@@ -46,6 +46,7 @@ class QueueScreen(Screen[None]):
     app: HitlApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", tooltip="Quit the console", id="queue.quit"),
         *(
             Binding(
                 str(number),
