@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -99,21 +101,43 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-async def _decide(
+@dataclass
+class Decision:
+    """A decision call as the route sees it: who, which version, and a way to run it once."""
+
+    request: Request
+    service: Hitl
+    operator: OperatorRecord
+    version: int | None
+    """From `If-Match: "<version>"`; None when the header was not sent."""
+    key: str | None
+    """The `Idempotency-Key`, if any."""
+
+    async def run(self, decide: Callable[[], BaseModel | Awaitable[BaseModel]]) -> Response:
+        """Apply the decision once per Idempotency-Key and answer with its result."""
+
+        async def call() -> BaseModel:
+            result = decide()
+            return await result if inspect.isawaitable(result) else result
+
+        body = await self.request.body()
+        print_ = fingerprint(self.request.method, self.request.url.path, body)
+        content = await self.service.idempotent(self.operator, self.key, print_, call)
+        return Response(content, media_type="application/json")
+
+
+async def decision(
     request: Request,
-    service: Hitl,
-    op: OperatorRecord,
-    key: str | None,
-    run: Callable[[], Awaitable[BaseModel]],
-) -> Response:
-    body = await request.body()
-    print_ = fingerprint(request.method, request.url.path, body)
-    content = await service.idempotent(op, key, print_, run)
-    return Response(content, media_type="application/json")
+    service: Service,
+    op: CurrentOperator,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> Decision:
+    """Dependency of every decision route: parses If-Match, carries the Idempotency-Key."""
+    return Decision(request, service, op, policy.parse_if_match(if_match), key)
 
 
-async def _sync(value: BaseModel) -> BaseModel:
-    return value
+Decide = Annotated[Decision, Depends(decision)]
 
 
 def create_app(settings: Settings, *, bot: Bot | None = None) -> FastAPI:
@@ -268,80 +292,35 @@ def _operator_routes(app: FastAPI) -> None:
         return service.timeline(op, cid)
 
     @app.post("/v1/drafts/{did}/approve", tags=["drafts"], response_model=ConversationDetail)
-    async def approve(
-        did: str,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def approve(did: str, d: Decide) -> Response:
         """Send the draft as written."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request, service, op, key, lambda: _sync(service.approve(op, did, version))
-        )
+        return await d.run(lambda: d.service.approve(d.operator, did, d.version))
 
     @app.post("/v1/drafts/{did}/edit", tags=["drafts"], response_model=ConversationDetail)
-    async def edit(
-        did: str,
-        body: EditRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def edit(did: str, body: EditRequest, d: Decide) -> Response:
         """Send the edited text instead of the draft."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request,
-            service,
-            op,
-            key,
-            lambda: _sync(service.edit(op, did, version, body.text, body.reason_code, body.note)),
+        return await d.run(
+            lambda: d.service.edit(
+                d.operator, did, d.version, body.text, body.reason_code, body.note
+            )
         )
 
     @app.post("/v1/drafts/{did}/reject", tags=["drafts"], response_model=ConversationDetail)
-    async def reject(
-        did: str,
-        body: RejectRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def reject(did: str, body: RejectRequest, d: Decide) -> Response:
         """Discard the draft; the conversation escalates unless asked to regenerate."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request,
-            service,
-            op,
-            key,
-            lambda: service.reject(op, did, version, body.reason_code, body.note, body.regenerate),
+        return await d.run(
+            lambda: d.service.reject(
+                d.operator, did, d.version, body.reason_code, body.note, body.regenerate
+            )
         )
 
     @app.post("/v1/drafts/{did}/regenerate", tags=["drafts"], response_model=ConversationDetail)
-    async def regenerate(
-        did: str,
-        body: RegenerateRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def regenerate(did: str, body: RegenerateRequest, d: Decide) -> Response:
         """Ask the AI for a new draft that follows an instruction."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request,
-            service,
-            op,
-            key,
-            lambda: service.regenerate(
-                op, did, version, body.instruction, body.reason_code, body.note
-            ),
+        return await d.run(
+            lambda: d.service.regenerate(
+                d.operator, did, d.version, body.instruction, body.reason_code, body.note
+            )
         )
 
     @app.post(
@@ -349,23 +328,10 @@ def _operator_routes(app: FastAPI) -> None:
         tags=["conversations"],
         response_model=ConversationDetail,
     )
-    async def takeover(
-        cid: str,
-        body: ReasonRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def takeover(cid: str, body: ReasonRequest, d: Decide) -> Response:
         """Hold the conversation; the AI goes silent in it."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request,
-            service,
-            op,
-            key,
-            lambda: _sync(service.takeover(op, cid, version, body.reason_code, body.note)),
+        return await d.run(
+            lambda: d.service.takeover(d.operator, cid, d.version, body.reason_code, body.note)
         )
 
     @app.post(
@@ -373,74 +339,34 @@ def _operator_routes(app: FastAPI) -> None:
         tags=["conversations"],
         response_model=ConversationDetail,
     )
-    async def write(
-        cid: str,
-        body: SendMessageRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def write(cid: str, body: SendMessageRequest, d: Decide) -> Response:
         """The holder writes to the customer."""
-        return await _decide(
-            request, service, op, key, lambda: _sync(service.send_message(op, cid, body.text))
-        )
+        return await d.run(lambda: d.service.send_message(d.operator, cid, body.text))
 
     @app.post(
         "/v1/conversations/{cid}/handback",
         tags=["conversations"],
         response_model=ConversationDetail,
     )
-    async def handback(
-        cid: str,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def handback(cid: str, d: Decide) -> Response:
         """Give the conversation back to the AI."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(request, service, op, key, lambda: service.handback(op, cid, version))
+        return await d.run(lambda: d.service.handback(d.operator, cid, d.version))
 
     @app.post(
         "/v1/conversations/{cid}/release", tags=["conversations"], response_model=ConversationDetail
     )
-    async def release(
-        cid: str,
-        body: ReasonRequest,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def release(cid: str, body: ReasonRequest, d: Decide) -> Response:
         """Supervisor: force-release someone else's hold."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request,
-            service,
-            op,
-            key,
-            lambda: _sync(service.release(op, cid, version, body.reason_code, body.note)),
+        return await d.run(
+            lambda: d.service.release(d.operator, cid, d.version, body.reason_code, body.note)
         )
 
     @app.post(
         "/v1/conversations/{cid}/close", tags=["conversations"], response_model=ConversationDetail
     )
-    async def close(
-        cid: str,
-        request: Request,
-        service: Service,
-        op: CurrentOperator,
-        if_match: IfMatch = None,
-        key: IdempotencyKey = None,
-    ) -> Response:
+    async def close(cid: str, d: Decide) -> Response:
         """Close the conversation."""
-        version = policy.parse_if_match(if_match)
-        return await _decide(
-            request, service, op, key, lambda: _sync(service.close(op, cid, version))
-        )
+        return await d.run(lambda: d.service.close(d.operator, cid, d.version))
 
     @app.get("/v1/audit", tags=["audit"])
     async def audit(
