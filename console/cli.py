@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from backend.journal import HASHED_FIELDS
 from backend_client import ReasonCode, ReviewMode, Role
 
 DEFAULT_PORT = 8765
@@ -159,25 +160,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-EXPORT_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "action",
-    "reason_code",
-    "note",
-    "conversation_id",
-    "draft_id",
-    "bot_name",
-    "bot_model",
-    "ai_text",
-    "final_text",
-    "ai_text_hmac",
-    "final_text_hmac",
-    "prev_hash",
-    "hash",
-)
+EXPORT_FIELDS = (*HASHED_FIELDS, "hash", "ai_text", "final_text")
+"""Every column of a journal entry and its texts, as `hitl audit export` writes them."""
 
 
 def export_audit(rows: Iterator[dict[str, Any]], fmt: str, out: TextIO, since: str | None) -> int:
