@@ -99,6 +99,8 @@ class QueueScreen(Screen[None]):
         header.operator = self.app.me
         if self.app.me is not None:
             self.query_one(QueueList).me = self.app.me.id
+        if self.app.operator_names:
+            self.query_one(QueueList).show_names(self.app.operator_names)
         self.call_after_refresh(self.queue_changed, None)
 
     # -- what the app calls --------------------------------------------------
