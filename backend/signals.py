@@ -55,6 +55,7 @@ _ASKED_FOR_HUMAN = _any(
         rf"\b(?:is there|isn't there|can i get)\s+{_ADJ}{_PERSON}\s+(?:i|we)\s+can\s+"
         r"(?:talk|speak|chat)\b",
         r"\b(?:someone|somebody|anyone|anybody|a person)\s+(?:i|we)\s+can\s+(?:talk|speak|chat)\b",
+        r"\b(?:someone|somebody|some one|anyone|anybody)\s+(?:real|human|actual|live)\b",
         r"\b(?:don'?t|do not|dont|won'?t|will not)\s+(?:want|wanna|need)\s+(?:to\s+"
         r"(?:talk|speak|chat)\s+(?:to|with)\s+)?(?:a|an|the|your|this)?\s*(?:bot|robot|machine|ai)\b",
         r"(?<!i'm )(?<!i am )(?<!im )\bnot\s+(?:a|an|the|your)\s+(?:bot|robot|machine|chatbot)\b",

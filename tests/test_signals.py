@@ -32,6 +32,8 @@ HUMAN = EscalationReason.ASKED_FOR_HUMAN
         "je veux parler à un humain",
         "quiero hablar con una persona",
         "I’d like to speak with one of your staff",  # curly apostrophe
+        "you're a bot, I want someone real",  # a simulator scenario the classifier missed
+        "is there somebody human there?",
     ],
 )
 def test_asking_for_a_person_escalates(text: str) -> None:
@@ -42,6 +44,7 @@ def test_asking_for_a_person_escalates(text: str) -> None:
     "text",
     [
         "someone stole my parcel",
+        "someone really nice helped me last time",
         # Borderline, decided: a plea for help is a question the bot may still answer.
         "can someone help me with my order",
         "I want to return an agent-blue sweater",
@@ -198,3 +201,14 @@ def test_find_pii_reports_kinds_and_positions_in_order() -> None:
     found = find_pii(text)
     assert [kind for kind, _, _ in found] == ["card", "email"]
     assert [text[s:e] for _, s, e in found] == ["4111 1111 1111 1111", "jo@example.com"]
+
+
+def test_every_simulated_request_for_a_person_escalates() -> None:
+    """The simulator's scripted customers who ask for a person all reach one."""
+    from backend.simulator import load_scenarios
+
+    asking = [s for s in load_scenarios() if s.kind == "human"]
+    assert asking
+    for scenario in asking:
+        reasons = [escalation_reason(turn) for turn in scenario.turns]
+        assert HUMAN in reasons, scenario.name
