@@ -49,9 +49,12 @@ Figures:
   the frame, on the wall clock both processes share. The loopback run loads
   its snapshot through the API, and runs at the smallest size only.
 - RSS: VmRSS after the first frame minus VmRSS before the data was built,
-  and the peak (VmHWM) minus the same baseline; the data (pydantic
-  summaries, which the console holds either way) counts, and is shown on its
-  own line. The longest garbage-collector pause (`gc.callbacks`) while the
+  and the peak (VmHWM) minus the same baseline. The snapshot as parsed
+  (pydantic summaries) is shown on its own line: the DataTable target keeps
+  them (it diffs cells against them); QueueState keeps slim rows of its own
+  and, as the app does, the bench drops the snapshot once it is loaded (the
+  in-process producer makes the summaries it needs again, after the RSS was
+  taken). The longest garbage-collector pause (`gc.callbacks`) while the
   app ran is printed too: at 100k rows it explains the worst latencies.
 """
 
@@ -60,6 +63,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import heapq
 import json
 import os
 import random
@@ -69,7 +73,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,7 +160,14 @@ GLYPHS = {
 def build_summaries(
     rows: int, epoch: float, holders: list[str] | None = None
 ) -> list[ConversationSummary]:
-    """`rows` open conversations, the same for the same arguments, parsed as the wire would.
+    """`rows` open conversations, the same for the same arguments, parsed as the wire would."""
+    return [ConversationSummary.model_validate(data) for data in summary_data(rows, epoch, holders)]
+
+
+def summary_data(
+    rows: int, epoch: float, holders: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The wire data of `build_summaries`, one conversation at a time.
 
     Conversations someone waits on wait from seconds to days; a lower index
     has waited longer, so the longest waiting are the first indices.
@@ -166,7 +177,6 @@ def build_summaries(
     now = datetime.fromtimestamp(epoch, UTC)
     step = min(2.0, 3 * 86_400 / max(rows, 1))
     statuses, weights = zip(*STATUSES, strict=True)
-    out = []
     for index in range(rows):
         status = rng.choices(statuses, weights)[0]
         waits = status is not ConversationStatus.BOT and rng.random() < 0.85
@@ -192,8 +202,7 @@ def build_summaries(
             "last_message": f"{rng.choice(PHRASES)} (#{index})",
             "flags": [flag.value for flag in flags],
         }
-        out.append(ConversationSummary.model_validate(data))
-    return out
+        yield data
 
 
 def top_ids(summaries: Iterable[ConversationSummary], count: int) -> list[str]:
@@ -223,6 +232,34 @@ def plan_updates(
             kind = rng.choice(("preview", "preview", "waits", "answered"))
             plan.append((rng.choice(elsewhere), kind))
     return plan
+
+
+def producer_plan(
+    rows: int, epoch: float, shown: int, count: int
+) -> tuple[list[tuple[str, str]], dict[str, ConversationSummary]]:
+    """The in-process producer's `plan_updates`, and the summaries it starts from.
+
+    Made again from the seed rather than kept from the snapshot: the console
+    keeps only its own slim rows, and anything the bench held on to (even one
+    summary's id string) would keep the snapshot's memory resident and count
+    it against the widget. One conversation at a time, so it costs no memory.
+    """
+    ids: list[str] = []
+    waiting: list[tuple[datetime, datetime, str]] = []
+    for data in summary_data(rows, epoch):
+        ids.append(data["id"])
+        if data["waiting_since"] is not None:
+            since = datetime.fromisoformat(data["waiting_since"])
+            waiting.append((since, datetime.fromisoformat(data["updated_at"]), data["id"]))
+    top = [cid for *_, cid in heapq.nsmallest(shown, waiting)]  # as `top_ids` orders them
+    plan = plan_updates(ids, top, count)
+    wanted = {cid for cid, _ in plan}
+    source = {
+        data["id"]: ConversationSummary.model_validate(data)
+        for data in summary_data(rows, epoch)
+        if data["id"] in wanted
+    }
+    return plan, source
 
 
 def updated(summary: ConversationSummary, kind: str, number: int) -> ConversationSummary:
@@ -655,13 +692,17 @@ async def press(app: BenchApp, key: str) -> float:
     return (await asyncio.wait_for(frame, 10)) - start
 
 
-async def drive_events(app: BenchApp, plan: list[tuple[str, str]]) -> None:
-    """The in-process producer: the planned updates at RATE per second, on a fixed schedule."""
-    target = app.target
+async def drive_events(
+    app: BenchApp, plan: list[tuple[str, str]], source: dict[str, ConversationSummary]
+) -> None:
+    """The in-process producer: the planned updates at RATE per second, on a fixed schedule.
+
+    `source` holds each planned conversation as the snapshot had it.
+    """
     current: dict[str, ConversationSummary] = {}
     prepared: list[Event] = []
     for number, (cid, kind) in enumerate(plan):
-        held = current.get(cid) or _held(target, cid)
+        held = current.get(cid) or source[cid]
         new = updated(held, kind, number)
         current[cid] = new
         prepared.append(
@@ -680,16 +721,6 @@ async def drive_events(app: BenchApp, plan: list[tuple[str, str]]) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
         app.apply_event(event, due)
-
-
-def _held(target: Target, cid: str) -> ConversationSummary:
-    if isinstance(target, QueueListTarget):
-        summary = target.state.get(cid)
-    else:
-        assert isinstance(target, DataTableTarget)
-        summary = target.summaries.get(cid)
-    assert summary is not None
-    return summary
 
 
 async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Result) -> None:
@@ -711,6 +742,10 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
             first = app.frame_when(target.fully_drawn)
             start = time.perf_counter()
             target.load(summaries)
+            # The app drops a snapshot once loaded (the QueueState keeps rows
+            # of its own), so the bench does too: RSS counts what the widget
+            # keeps, and freeing the snapshot is part of the load.
+            del summaries
             loaded = time.perf_counter() - start
             if loaded > LOAD_BUDGET:
                 result.note = f"not measurable (loading took {loaded:.0f} s > {LOAD_BUDGET:.0f} s)"
@@ -731,10 +766,10 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
             await asyncio.sleep(0.3)
 
             count = int(RATE * EVENT_SECONDS)
-            visible = top_ids(summaries, target.visible_lines())
             if server is None:
-                plan = plan_updates([s.id for s in summaries], visible, count)
-                await drive_events(app, plan)
+                plan, source = producer_plan(rows, epoch, target.visible_lines(), count)
+                await asyncio.sleep(0.3)
+                await drive_events(app, plan, source)
             else:
                 await server.stream(app, count)
             result.events_sent = count

@@ -22,7 +22,6 @@ from backend_client import (
     ConnectionLostError,
     ConnectionState,
     ConversationStatus,
-    ConversationSummary,
     Event,
     EventType,
     ForbiddenError,
@@ -40,8 +39,7 @@ from console.messages import (
     OperatorsLoaded,
     QueueLoaded,
 )
-from console.queue_state import QueueFilter, QueueState
-from console.sanitize import sanitize
+from console.queue_state import QueueFilter, QueueRow, QueueState
 from console.screens.help import HelpScreen
 from console.screens.queue import QueueScreen
 from console.widgets.queue_list import format_waiting
@@ -368,13 +366,13 @@ class HitlApp(App[None]):
         Drafts that cross the line in the same second share one notification,
         so a console opened on an old queue does not bury the screen in toasts.
         """
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).timestamp()
         limit = self.config.sla_seconds
-        late: list[ConversationSummary] = []
+        late: list[QueueRow] = []
         for summary in self.queue.rows(QueueFilter.REVIEW):
             if summary.waiting_since is None:
                 continue
-            if (now - summary.waiting_since).total_seconds() < limit:
+            if now - summary.waiting_since < limit:
                 break  # longest waiting first: the rest waited less
             key = summary.draft_id or summary.id
             if key not in self._sla_warned:
@@ -382,7 +380,7 @@ class HitlApp(App[None]):
                 late.append(summary)
         if not late:
             return
-        names = [sanitize(summary.customer.name) for summary in late]
+        names = [summary.name for summary in late]  # sanitised in the row
         if len(late) == 1:
             message = f"{names[0]} has waited over {format_waiting(limit)} for a reviewed reply."
         else:
@@ -392,16 +390,14 @@ class HitlApp(App[None]):
 
     # -- helpers -----------------------------------------------------------
 
-    def _notify_if_escalated(
-        self, before: ConversationSummary | None, after: ConversationSummary | None
-    ) -> None:
+    def _notify_if_escalated(self, before: QueueRow | None, after: QueueRow | None) -> None:
         if after is None or after.status is not ConversationStatus.ESCALATED:
             return
         if before is not None and before.status is ConversationStatus.ESCALATED:
             return
         reason = (after.escalation_reason or "needs a person").replace("_", " ")
         self.notify(
-            f"{sanitize(after.customer.name)} — {reason}",
+            f"{after.name} — {reason}",  # sanitised in the row
             title="Escalated",
             severity="warning",
             timeout=10,
