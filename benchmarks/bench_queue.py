@@ -18,6 +18,7 @@ from seconds to days).
 - QueueList: the real `console.widgets.queue_list.QueueList` over a
   `QueueState`; the bench subclass only notes which row version each line
   drew. Events go through `QueueState.apply(event)` and `QueueList.changed`.
+  After the snapshot is loaded it calls `gc.freeze()`, as the app does.
 - DataTable: one `add_row(..., key=id)` per conversation (cells are `Text`,
   as untrusted text must be; column widths fixed, so it measures no cell),
   cursor_type "row"; an event validates the summary and `update_cell`s the
@@ -378,6 +379,7 @@ class QueueListTarget(Target):
     def load(self, summaries: list[ConversationSummary]) -> None:
         self.lines_drawn.clear()
         self.state.load(summaries)
+        gc.freeze()  # as the app does once a snapshot is in (HitlApp.on_queue_loaded)
         self.list.changed(None)
 
     def visible_lines(self) -> int:

@@ -6,6 +6,7 @@ the handlers here apply them to `self.queue` and call the screens' methods.
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -239,6 +240,13 @@ class HitlApp(App[None]):
                 self._notify_if_escalated(before.get(summary.id), summary)
         # The list holds the state object, so load into it rather than swap it.
         self.queue.load(fresh.rows())
+        # Take everything alive now (the rows, the widgets) out of the
+        # collector's sight: at 100,000 rows each full collection walked them
+        # all, a pause of hundreds of ms at a random key press or event. Rows
+        # are tuples without cycles, freed by reference counting when they
+        # are replaced, so none of them needs the collector to die; only
+        # cyclic garbage that exists at this moment is kept for good.
+        gc.freeze()
         self._loaded_once = True
         self.queue_screen.queue_changed(None)
 
