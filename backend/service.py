@@ -43,15 +43,16 @@ from backend_client import (
     Timeline,
     TimelineItem,
     TrainingPair,
+    VerifyResult,
 )
 
-from . import policy, signals
+from . import journal, policy, signals
 from .bots.base import Bot, Turn
 from .errors import Conflict, Invalid, NotFound
 from .metrics import compute_metrics
 from .policy import Permission
 from .settings import Settings
-from .store import OperatorRecord, Store, decode_cursor, encode_cursor
+from .store import OperatorRecord, Store, decode_cursor, encode_cursor, read_audit_rows
 
 log = logging.getLogger("hitl.backend")
 
@@ -106,6 +107,7 @@ class Hitl:
         self.bot = bot
         self.secret = store.secret(settings.secret)
         self._key_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._verifying: asyncio.Future[VerifyResult] | None = None
 
     # -- helpers -----------------------------------------------------------------
 
@@ -574,6 +576,23 @@ class Hitl:
         return self.ai_state()
 
     # -- reading ------------------------------------------------------------------------
+
+    async def verify_journal(self, op: OperatorRecord) -> VerifyResult:
+        """Check the whole hash chain without stopping the backend meanwhile.
+
+        A million entries take tens of seconds: the check runs on a thread
+        with its own read-only connection, and callers arriving while one is
+        running share its result instead of starting another.
+        """
+        policy.require(op.role, Permission.AUDIT)
+        path = self.store.path
+        if path is None:  # an in-memory database has no second connection
+            return journal.verify_chain(self.store.audit_rows(), self.secret)
+        if self._verifying is None or self._verifying.done():
+            self._verifying = asyncio.ensure_future(
+                asyncio.to_thread(journal.verify_chain, read_audit_rows(path), self.secret)
+            )
+        return await asyncio.shield(self._verifying)
 
     def operators(self, op: OperatorRecord) -> Page[Operator]:
         """The operator directory: who the ids in holders, messages and the journal are."""

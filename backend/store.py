@@ -259,6 +259,8 @@ class Store:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow) -> None:
         memory = str(path) == ":memory:"
+        self.path: Path | None = None if memory else Path(path)
+        """The database file, or None for an in-memory database."""
         conn = sqlite3.connect(
             ":memory:" if memory else str(path), check_same_thread=False, isolation_level="DEFERRED"
         )
@@ -1004,3 +1006,17 @@ def _fts_query(text: str) -> str:
     """Free text as an FTS5 query: every word must appear (stemmed, so forms of it match)."""
     words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
     return " AND ".join(f'"{w}"' for w in words) or '""'
+
+
+def read_audit_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The journal with its texts, in `seq` order, through a read-only connection of its own.
+
+    For work that takes long (verifying a million entries) on a thread other
+    than the backend's loop, which keeps serving meanwhile: WAL lets readers
+    and the writer proceed together.
+    """
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        yield from Database(conn).query(Store._AUDIT_SQL + " ORDER BY a.seq")
+    finally:
+        conn.close()

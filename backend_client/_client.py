@@ -42,6 +42,8 @@ from ._models import (
 M = TypeVar("M")
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+VERIFY_TIMEOUT = 300.0
+"""Seconds to wait for the server to check the whole journal."""
 DECISION_ATTEMPTS = 3
 """A decision call is sent at most this often when the connection fails; the
 retries reuse the first attempt's Idempotency-Key, so it applies once."""
@@ -101,6 +103,7 @@ class _BaseClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         attempts: int = 1,
+        timeout: float | None = None,
     ) -> httpx.Response:
         body = json.model_dump(mode="json", exclude_none=True) if json is not None else None
         clean = {k: v for k, v in (params or {}).items() if v is not None}
@@ -108,7 +111,12 @@ class _BaseClient:
         for _ in range(attempts):
             try:
                 response = await self._http.request(
-                    method, path, json=body, params=clean, headers=headers
+                    method,
+                    path,
+                    json=body,
+                    params=clean,
+                    headers=headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                 )
             except httpx.TransportError as exc:
                 last = exc
@@ -278,9 +286,14 @@ class AsyncBackendClient(_BaseClient):
         }
         return await self._get("/v1/audit", _AUDIT_PAGE, params)
 
-    async def verify_audit(self) -> VerifyResult:
-        """Check the journal's hash chain on the server."""
-        return await self._get("/v1/audit/verify", _VERIFY)
+    async def verify_audit(self, *, timeout: float = VERIFY_TIMEOUT) -> VerifyResult:
+        """Check the journal's hash chain on the server.
+
+        This reads every entry: at a million it takes tens of seconds, so it
+        gets its own timeout and is not retried (a retry would start over).
+        """
+        response = await self._send("GET", "/v1/audit/verify", timeout=timeout)
+        return _parse(_VERIFY, response)
 
     async def metrics(self) -> Metrics:
         """Override rates, review times, fast approvals, queue sizes (supervisor)."""

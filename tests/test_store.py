@@ -1,9 +1,12 @@
 """The store on its own: transactions and the events they announce."""
 
+import asyncio
+
 import pytest
 
 from backend.store import Store
 from backend_client import EventType
+from tests.conftest import Backend
 
 
 def test_nested_failure_announces_nothing_rolled_back():
@@ -68,3 +71,43 @@ def test_override_log_names_the_operator_and_filters_by_name_or_id() -> None:
     assert [e.seq for e in store.list_audit(actor="alice").items] == [3, 1]
     assert [e.seq for e in store.list_audit(actor=bob.id).items] == [2]
     assert store.list_audit(actor="nobody").items == []
+
+
+async def test_the_backend_keeps_answering_while_the_journal_is_verified(
+    live_backend: Backend,
+) -> None:
+    """Verifying a large journal must not stop everyone else's calls."""
+    from backend.store import OperatorRecord
+    from backend_client import Action, Role
+
+    store = live_backend.store
+    sam = OperatorRecord(id=live_backend.operator_ids["sam"], name="sam", role=Role.SUPERVISOR)
+    with store.transaction():
+        for n in range(40_000):
+            store.append_audit(
+                "test-secret",
+                operator=sam,
+                action=Action.PAUSE if n % 2 else Action.RESUME,
+                reason_code=None,
+                note=None,
+                conversation_id=None,
+                draft_id=None,
+                bot=None,
+                ai_text=None,
+                final_text=None,
+            )
+    finished: list[str] = []
+    async with live_backend.client("sam") as client:
+
+        async def verify() -> None:
+            result = await client.verify_audit()
+            assert result.ok and result.entries == 40_000
+            finished.append("verify")
+
+        async def meanwhile() -> None:
+            await asyncio.sleep(0.05)  # let the verification start first
+            await client.me()
+            finished.append("me")
+
+        await asyncio.gather(verify(), meanwhile())
+    assert finished == ["me", "verify"]
