@@ -89,14 +89,14 @@ for _path in (ROOT, HERE):  # run as a script from anywhere
 
 from bench_queue import CountingDriver, pct  # noqa: E402
 from textual import events  # noqa: E402
-from textual.coordinate import Coordinate  # noqa: E402
 from textual.driver import Driver  # noqa: E402
-from textual.widgets import DataTable, Input, Select  # noqa: E402
+from textual.widgets import Input, Select  # noqa: E402
 
 from backend_client import AuditEntry  # noqa: E402
 from console.app import HitlApp, make_app  # noqa: E402
 from console.config import ConsoleConfig  # noqa: E402
 from console.screens.audit_log import AuditLogScreen  # noqa: E402
+from console.widgets.audit_list import AuditList  # noqa: E402
 
 SIZE = (160, 50)
 TARGET_MS = 100.0
@@ -363,8 +363,8 @@ class Bench:
         return screen
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.screen.query_one("#audit-table", DataTable)
+    def table(self) -> AuditList:
+        return self.screen.query_one("#audit-table", AuditList)
 
     def on_log(self) -> bool:
         return isinstance(self.app.screen, AuditLogScreen)
@@ -385,9 +385,7 @@ class Bench:
         return ["Chain verified" if chain.ok else "Chain BROKEN"]
 
     def seq_at(self, row: int) -> int:
-        key = self.table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
-        assert key is not None
-        return int(key)
+        return self.table.entry_at(row).seq
 
     def verifying(self) -> bool:
         return self.on_log() and self.screen.chain is None

@@ -10,18 +10,20 @@ import csv
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from backend.store import Store
-from backend_client import Action, ConnectionState, ReasonCode
+from backend_client import Action, ConnectionLostError, ConnectionState, ReasonCode
 from console import export_view
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.audit_log import AuditLogScreen, ExportDialog
-from tests.conftest import Backend, eventually
+from console.widgets.audit_list import AuditList
+from tests.conftest import Backend, LiveServer, eventually
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take?"
@@ -95,15 +97,19 @@ async def opened(pilot: Pilot[None]) -> AuditLogScreen:
     return app.screen
 
 
-def table(screen: AuditLogScreen) -> DataTable[object]:
-    """The log's table."""
-    return screen.query_one("#audit-table", DataTable)
+def table(screen: AuditLogScreen) -> AuditList:
+    """The log's list of entries."""
+    return screen.query_one("#audit-table", AuditList)
+
+
+COLUMNS = ("seq", "at", "actor", "action", "reason", "note")
 
 
 def column(screen: AuditLogScreen, key: str) -> list[str]:
     """One column of the loaded rows, top to bottom, as plain text."""
     widget = table(screen)
-    return [str(widget.get_cell(row.key, key)) for row in widget.ordered_rows]
+    at = COLUMNS.index(key)
+    return [widget.cells_at(row)[at] for row in range(widget.row_count)]
 
 
 def static_text(screen: AuditLogScreen, selector: str) -> str:
@@ -270,3 +276,69 @@ async def test_an_agent_sees_the_refusal(live_backend: Backend, tmp_path: Path) 
         assert refusal.startswith("The override log is for supervisors: the agent role may not")
         assert "override log" in refusal
         assert not screen.query_one("#audit-body").display or not table(screen).row_count
+
+
+def notices(app: HitlApp) -> list[str]:
+    """What the app has told the person so far, as "title: message"."""
+    return [f"{notice.title}: {notice.message}" for notice in app._notifications]
+
+
+async def test_an_unreachable_backend_says_so_instead_of_verifying_forever(
+    live_server: LiveServer, live_backend: Backend, tmp_path: Path
+) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: "Chain verified: 3" in static_text(screen, "#audit-chain"))
+
+        live_server.stop()
+        await pilot.press("ctrl+r")
+        await until(
+            pilot,
+            lambda: any(
+                notice.startswith("Chain not verified: Could not reach the backend")
+                for notice in notices(app)
+            ),
+        )
+        header = static_text(screen, "#audit-chain")
+        assert header.startswith("Chain not verified: Could not reach the backend")
+        assert screen.query_one("#audit-chain").has_class("-unverified")
+        assert not screen.query_one("#audit-chain").has_class("-ok")
+        # The reload failed too; the rows already shown stay, and the status says so.
+        await until(pilot, lambda: "loading failed" in static_text(screen, "#audit-status"))
+        assert table(screen).row_count == 3
+
+
+async def test_a_failed_next_page_is_fetched_again_from_the_end(
+    live_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_entries(live_backend, 250)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 100)
+
+        client = app.client
+        list_audit = client.list_audit
+        failures = [ConnectionLostError("cannot reach the backend: connection refused")]
+
+        async def flaky(*args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return await list_audit(*args, **kwargs)
+
+        monkeypatch.setattr(client, "list_audit", flaky)
+        await pilot.press("end")
+        await until(pilot, lambda: "the next page failed" in static_text(screen, "#audit-status"))
+        assert table(screen).row_count == 100
+        assert any(
+            notice.startswith("Override log not loaded: Could not reach the backend")
+            for notice in notices(app)
+        )
+
+        # Already on the last row: end again asks for the same page, and gets it.
+        await pilot.press("end")
+        await until(pilot, lambda: table(screen).row_count == 200)
+        seqs = [int(seq) for seq in column(screen, "seq")]
+        assert seqs == list(range(250, 50, -1))

@@ -18,17 +18,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.worker import Worker, WorkerState
 
 from backend_client import (
     Action,
     AuditEntry,
+    BackendError,
+    ConnectionLostError,
     Event,
     EventType,
     ForbiddenError,
@@ -44,6 +47,7 @@ from console.export_view import (
     export_audit_view,
 )
 from console.sanitize import safe_text
+from console.widgets.audit_list import AuditList
 
 if TYPE_CHECKING:
     from console.app import HitlApp
@@ -52,13 +56,13 @@ __all__ = [
     "AuditLogScreen",
     "AuditPageLoaded",
     "AuditRefused",
-    "AuditTable",
     "ChainVerified",
     "ExportChoice",
     "ExportDialog",
     "ExportFinished",
     "ExportProgressed",
     "chain_summary",
+    "describe_failure",
     "describe_texts",
     "themed_diff",
 ]
@@ -106,6 +110,17 @@ def chain_summary(result: VerifyResult) -> Text:
     return Text(f"Chain BROKEN at entry {result.first_bad}{reason}")
 
 
+def describe_failure(error: BaseException | None) -> str:
+    """Why a call failed, in words fit for a person (the server's own, when it gave any)."""
+    if isinstance(error, ConnectionLostError):
+        return f"Could not reach the backend ({error})"
+    if isinstance(error, BackendError):
+        return str(error) or type(error).__name__
+    if isinstance(error, OSError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
 class AuditPageLoaded(Message):
     """A page of the override log arrived (`first`: it replaces what was shown)."""
 
@@ -142,13 +157,12 @@ class ExportProgressed(Message):
 
 
 class ExportFinished(Message):
-    """The export is complete (`error` set: it failed and no file was left)."""
+    """The export is complete (a failed one is reported by the worker's failure)."""
 
-    def __init__(self, path: Path, entries: int, error: str | None = None) -> None:
+    def __init__(self, path: Path, entries: int) -> None:
         super().__init__()
         self.path = path
         self.entries = entries
-        self.error = error
 
 
 @dataclass(frozen=True)
@@ -212,24 +226,6 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         self.dismiss(None)
 
 
-class AuditTable(DataTable[Text]):
-    """The log's table; home and end go to the first and last loaded row, as in any log."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "home", "scroll_top", "Newest", show=False, tooltip="The newest entry", id="audit.top"
-        ),
-        Binding(
-            "end",
-            "scroll_bottom",
-            "Oldest loaded",
-            show=False,
-            tooltip="The last loaded entry (loads the next page)",
-            id="audit.bottom",
-        ),
-    ]
-
-
 class AuditLogScreen(Screen[None]):
     """The override log: filters, a table paged by cursor, the selected entry, chain state."""
 
@@ -264,7 +260,8 @@ class AuditLogScreen(Screen[None]):
     """What the table shows; changing it reloads from the first page."""
 
     chain: reactive[VerifyResult | None] = reactive(None, init=False)
-    """The chain's state as the server last reported it (None until then)."""
+    """The chain's state as the server last reported it (None until then, or after a
+    verification that could not be made)."""
 
     selected: reactive[AuditEntry | None] = reactive(None, init=False)
     """The entry under the table's cursor."""
@@ -275,7 +272,6 @@ class AuditLogScreen(Screen[None]):
     def __init__(self) -> None:
         """An empty log; the first page and the chain's state load on mount."""
         super().__init__()
-        self._entries: dict[str, AuditEntry] = {}
         self._next_cursor: str | None = None
         self._generation = 0
         self._exporting = False
@@ -311,15 +307,10 @@ class AuditLogScreen(Screen[None]):
             yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
             yield Input(placeholder="/ search notes and texts", id="filter-q", classes="filter")
         with Horizontal(id="audit-body"):
-            table = AuditTable(cursor_type="row", zebra_stripes=True, id="audit-table")
-            table.add_column("#", key="seq")
-            table.add_column("when", key="at")
-            table.add_column("who", key="actor")
-            table.add_column("action", key="action")
-            table.add_column("reason", key="reason")
-            table.add_column("note", key="note")
-            yield table
-            with VerticalScroll(id="audit-detail"):
+            yield AuditList(id="audit-table")
+            # A fixed-size panel: its size never depends on the entry shown, so
+            # showing another one repaints it without laying out the screen.
+            with Vertical(id="audit-detail"):
                 yield Static(Text("No entry selected.", style="italic"), id="audit-detail-text")
         yield Static(id="audit-refusal", classes="refusal")
         with Horizontal(id="audit-status-row"):
@@ -330,7 +321,9 @@ class AuditLogScreen(Screen[None]):
     def on_mount(self) -> None:
         """Load the first page and check the chain."""
         self.query_one("#audit-export-bar").display = False
-        self.query_one(DataTable).focus()
+        audit_list = self.query_one(AuditList)
+        audit_list.me = self.hitl.me
+        audit_list.focus()
         self.reload()
         self.verify_chain()
 
@@ -363,6 +356,12 @@ class AuditLogScreen(Screen[None]):
         except ForbiddenError as error:
             self.post_message(AuditRefused(str(error)))
             return
+        except BaseException:
+            # The caller took the cursor to ask for this page; give it back, so
+            # moving to the end again retries (`on_worker_state_changed` says why).
+            if cursor is not None and generation == self._generation:
+                self._next_cursor = cursor
+            raise
         finally:
             self.fetching = False
         self.post_message(AuditPageLoaded(generation, page, first=cursor is None))
@@ -384,13 +383,9 @@ class AuditLogScreen(Screen[None]):
         def progressed(entries: int, pages: int) -> None:
             self.post_message(ExportProgressed(entries, pages))
 
-        try:
-            count = await export_audit_view(
-                self.hitl.client, self.filters, choice.path, choice.fmt, on_page=progressed
-            )
-        except (OSError, ForbiddenError) as error:
-            self.post_message(ExportFinished(choice.path, 0, str(error)))
-            raise
+        count = await export_audit_view(
+            self.hitl.client, self.filters, choice.path, choice.fmt, on_page=progressed
+        )
         self.post_message(ExportFinished(choice.path, count))
 
     # -- results -------------------------------------------------------------
@@ -399,22 +394,13 @@ class AuditLogScreen(Screen[None]):
         """Add the page's rows (or replace them, for a first page)."""
         if message.generation != self._generation:
             return  # a page of filters no longer shown
-        table = self.query_one(DataTable)
+        audit_list = self.query_one(AuditList)
         if message.first:
-            table.clear()
-            self._entries.clear()
-        for entry in message.page.items:
-            key = str(entry.seq)
-            if key in self._entries:
-                continue
-            self._entries[key] = entry
-            table.add_row(*self._cells(entry), key=key)
+            audit_list.clear()
+        audit_list.append(message.page.items)
         self._next_cursor = message.page.next_cursor
-        if message.first and table.row_count:
-            table.move_cursor(row=0)
-            self.selected = message.page.items[0]
-        elif message.first:
-            self.selected = None
+        if message.first:
+            self.selected = audit_list.highlighted
         self._show_status()
 
     def on_audit_refused(self, message: AuditRefused) -> None:
@@ -437,21 +423,39 @@ class AuditLogScreen(Screen[None]):
         )
 
     def on_export_finished(self, message: ExportFinished) -> None:
-        """Say where the file is (or why there is none)."""
-        self._exporting = False
-        self.query_one("#audit-export-bar").display = False
-        self._show_status()
-        if message.error is not None:
-            self.notify(
-                f"Export failed: {message.error}", severity="error", markup=False, timeout=10
-            )
-            return
+        """Say where the file is."""
+        self._export_ended()
         self.notify(
             f"Wrote {message.entries} entries to {message.path}",
             title="Export done",
             markup=False,
             timeout=10,
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed fetch, verification or export: say why, and leave the screen usable.
+
+        `Worker.StateChanged` does not bubble, so the app's handler never sees
+        this screen's workers; without this a failure would go unnoticed.
+        """
+        if event.state is not WorkerState.ERROR:
+            return
+        group = event.worker.group
+        why = describe_failure(event.worker.error)
+        if group == "audit-verify":
+            self.chain = None  # a later result must show even if it equals the last
+            label = self.query_one("#audit-chain", Static)
+            label.update(Text.assemble("Chain not verified: ", safe_text(why, single_line=True)))
+            label.remove_class("-ok", "-broken")
+            label.add_class("-unverified")
+            title = "Chain not verified"
+        elif group == "audit-export":
+            self._export_ended()
+            title = "Export failed"
+        else:
+            self._show_status(failed=True)
+            title = "Override log not loaded"
+        self.notify(why, title=title, severity="error", markup=False, timeout=10)
 
     # -- showing -------------------------------------------------------------
 
@@ -461,17 +465,10 @@ class AuditLogScreen(Screen[None]):
             return f"{me.name} (you)"
         return entry.actor_name or entry.actor
 
-    def _cells(self, entry: AuditEntry) -> tuple[Text, ...]:
-        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        reason = entry.reason_code.value.replace("_", " ") if entry.reason_code else ""
-        return (
-            Text(str(entry.seq), justify="right"),
-            Text(when),
-            safe_text(self._who(entry), single_line=True, max_length=20),
-            Text(entry.action.value),
-            Text(reason),
-            safe_text(entry.note or "", single_line=True, max_length=40),
-        )
+    def _export_ended(self) -> None:
+        self._exporting = False
+        self.query_one("#audit-export-bar").display = False
+        self._show_status()
 
     def watch_chain(self, result: VerifyResult | None) -> None:
         """Header: verified in $success, broken in $error."""
@@ -479,16 +476,18 @@ class AuditLogScreen(Screen[None]):
             return
         label = self.query_one("#audit-chain", Static)
         label.update(chain_summary(result))
+        label.remove_class("-unverified")
         label.set_class(result.ok, "-ok")
         label.set_class(not result.ok, "-broken")
 
     def watch_selected(self, entry: AuditEntry | None) -> None:
         """The selected entry in full."""
         detail = self.query_one("#audit-detail-text", Static)
+        # layout=False: the panel's size is fixed in CSS, so a repaint is enough.
         if entry is None:
-            detail.update(Text("No entry selected.", style="italic"))
+            detail.update(Text("No entry selected.", style="italic"), layout=False)
             return
-        detail.update(self._detail(entry))
+        detail.update(self._detail(entry), layout=False)
 
     def _detail(self, entry: AuditEntry) -> Text:
         when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -523,35 +522,35 @@ class AuditLogScreen(Screen[None]):
         text.append_text(describe_texts(self.app, entry.ai_text, entry.final_text))
         return text
 
-    def _show_status(self) -> None:
+    def _show_status(self, failed: bool = False) -> None:
         if self._exporting:
             return
-        count = len(self._entries)
+        count = self.query_one(AuditList).row_count
         more = " · more below" if self._next_cursor else " · end of the log"
+        if failed:
+            more = " · loading failed (ctrl+r reloads)"
+            if self._next_cursor is not None:
+                more = " · the next page failed to load (end tries again)"
         what = "matching entries" if self.filters.active else "entries"
         status = f"{count} {what} loaded{more}" if count else f"No {what}."
         self.query_one("#audit-status", Static).update(status)
 
     # -- events --------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#audit-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(AuditList.Highlighted, "#audit-table")
+    def _row_highlighted(self, event: AuditList.Highlighted) -> None:
         """Show the entry; near the end of what is loaded, ask for the next page."""
-        key = event.row_key.value
-        self.selected = self._entries.get(key) if key is not None else None
-        table = event.data_table
-        near_end = event.cursor_row >= table.row_count - PREFETCH_ROWS
+        self.selected = event.entry
+        near_end = event.index >= event.audit_list.row_count - PREFETCH_ROWS
         if near_end and self._next_cursor is not None and not self.fetching:
             cursor, self._next_cursor = self._next_cursor, None
             self.load_page(self._generation, cursor)
 
-    @on(DataTable.RowSelected, "#audit-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(AuditList.Selected, "#audit-table")
+    def _row_selected(self, event: AuditList.Selected) -> None:
         """Enter opens the entry's conversation."""
-        key = event.row_key.value
-        entry = self._entries.get(key) if key is not None else None
-        if entry is not None and entry.conversation_id is not None:
-            self.hitl.open_conversation(entry.conversation_id)
+        if event.entry.conversation_id is not None:
+            self.hitl.open_conversation(event.entry.conversation_id)
 
     @on(Input.Submitted, ".filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -588,8 +587,7 @@ class AuditLogScreen(Screen[None]):
 
     def watch_filters(self, filters: AuditFilters) -> None:
         """New filters: start again from the newest matching entry."""
-        self.query_one(DataTable).clear()
-        self._entries.clear()
+        self.query_one(AuditList).clear()
         self.selected = None
         self.query_one("#audit-status", Static).update("Loading…")
         self.reload()
@@ -632,8 +630,8 @@ class AuditLogScreen(Screen[None]):
 
     def action_back(self) -> None:
         """From a filter back to the table; from the table, leave."""
-        table = self.query_one(DataTable)
-        if self.focused is not table and not self.has_class("-refused"):
-            table.focus()
+        audit_list = self.query_one(AuditList)
+        if self.focused is not audit_list and not self.has_class("-refused"):
+            audit_list.focus()
         else:
             self.app.pop_screen()

@@ -1,0 +1,454 @@
+"""The override log as a virtual list, drawn line by line over any number of pages.
+
+`AuditList` keeps the loaded journal entries in a plain list and renders only
+the visible rows with the Line API (`render_line`), each row's `Strip` cached
+by what its look depends on. Appending a page changes nothing but the
+virtual height, so paging costs the same at the ten-thousandth row as at the
+first; moving the cursor repaints two lines.
+
+The first line is a fixed header; rows start on the second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from backend_client import Action, AuditEntry, Operator, ReasonCode
+from console.sanitize import safe_text
+
+__all__ = ["AuditList"]
+
+_WHEN_FORMAT = "%Y-%m-%d %H:%M:%S"
+_WHEN_WIDTH = 19
+_WHO_WIDTH = 20
+_ACTION_WIDTH = max(len("action"), *(len(action.value) for action in Action))
+_REASON_WIDTH = max(len("reason"), *(len(reason.value) for reason in ReasonCode))
+_GAP = "  "
+_HEADINGS = ("#", "when", "who", "action", "reason", "note")
+
+
+def _fit(text: str, width: int, *, right: bool = False) -> str:
+    """`text` cut to `width` cells with "…", padded with spaces to exactly `width`."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+    padding = " " * (width - length)
+    return padding + text if right else text + padding
+
+
+class _Cells(NamedTuple):
+    """One row's text, sanitised, before it is fitted to the columns."""
+
+    seq: str
+    when: str
+    who: str
+    action: str
+    reason: str
+    note: str
+
+
+class AuditList(ScrollView, can_focus=True):
+    """The loaded override log, newest first: one line per journal entry.
+
+    Operator names and notes are untrusted: they go through `safe_text` and
+    are drawn as plain segments, never parsed as markup.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="audit_list.cursor_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="audit_list.cursor_down"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="audit_list.page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="audit_list.page_down"),
+        Binding(
+            "home", "cursor_first", "Newest", show=False, tooltip="The newest entry", id="audit.top"
+        ),
+        Binding(
+            "end",
+            "cursor_last",
+            "Oldest loaded",
+            show=False,
+            tooltip="The last loaded entry (loads the next page)",
+            id="audit.bottom",
+        ),
+        Binding(
+            "enter",
+            "select",
+            "Open",
+            show=False,
+            tooltip="Open the entry's conversation",
+            id="audit_list.select",
+        ),
+    ]
+
+    COMPONENT_CLASSES = {
+        "audit-list--header",
+        "audit-list--cursor",
+        "audit-list--stripe",
+        "audit-list--seq",
+        "audit-list--note",
+    }
+    """Parts of the list, styled in CSS with theme variables."""
+
+    DEFAULT_CSS = """
+    AuditList {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        & > .audit-list--header {
+            background: $panel;
+            color: $text-accent;
+            text-style: bold;
+        }
+        & > .audit-list--stripe {
+            background: $surface-lighten-1 50%;
+        }
+        & > .audit-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .audit-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .audit-list--seq { color: $text-muted; }
+        & > .audit-list--note { color: $text-muted; }
+    }
+    """
+
+    me: reactive[Operator | None] = reactive(None, init=False)
+    """The person at the console: their own entries say "(you)"."""
+
+    class Highlighted(Message):
+        """The cursor was put on an entry (by a key, a click, or the first page)."""
+
+        def __init__(self, audit_list: AuditList, entry: AuditEntry, index: int) -> None:
+            super().__init__()
+            self.audit_list = audit_list
+            self.entry = entry
+            self.index = index
+
+        @property
+        def control(self) -> AuditList:
+            """The list the cursor moved in."""
+            return self.audit_list
+
+    class Selected(Message):
+        """Enter (or a double click) on an entry."""
+
+        def __init__(self, audit_list: AuditList, entry: AuditEntry) -> None:
+            super().__init__()
+            self.audit_list = audit_list
+            self.entry = entry
+
+        @property
+        def control(self) -> AuditList:
+            """The list the entry was chosen in."""
+            return self.audit_list
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """An empty list; the owner `append`s pages."""
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._entries: list[AuditEntry] = []
+        self._seqs: set[int] = set()
+        self._cursor = 0
+        self._seq_width = len("#")
+        # Keyed by everything a row's look depends on, so a cursor move
+        # re-renders two rows and scrolling re-renders only new ones.
+        self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
+        self._style_cache: dict[tuple[str, bool, bool, bool], Style] = {}
+
+    # -- what the owner calls --------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """How many entries are loaded."""
+        return len(self._entries)
+
+    @property
+    def cursor_row(self) -> int:
+        """The row the cursor is on."""
+        return self._cursor
+
+    @property
+    def highlighted(self) -> AuditEntry | None:
+        """The entry under the cursor."""
+        return self._entries[self._cursor] if self._entries else None
+
+    def entry_at(self, index: int) -> AuditEntry:
+        """The entry on row `index` (0 is the newest loaded)."""
+        return self._entries[index]
+
+    def cells_at(self, index: int) -> tuple[str, ...]:
+        """What row `index` shows, column by column (# when who action reason note), unfitted."""
+        return tuple(self._cells(self._entries[index]))
+
+    def append(self, entries: Iterable[AuditEntry]) -> int:
+        """Add a page below the loaded rows (entries already shown are skipped).
+
+        Only the virtual height changes: rows already drawn stay cached.
+        Returns how many were added.
+        """
+        was_empty = not self._entries
+        added = 0
+        for entry in entries:
+            if entry.seq in self._seqs:
+                continue
+            self._seqs.add(entry.seq)
+            self._entries.append(entry)
+            added += 1
+            width = len(str(entry.seq))
+            if width > self._seq_width:
+                self._seq_width = width
+                self._strip_cache.clear()
+        if not added:
+            return 0
+        self._resize()
+        if was_empty:
+            self._cursor = 0
+            self.post_message(self.Highlighted(self, self._entries[0], 0))
+        return added
+
+    def clear(self) -> None:
+        """Forget every row (the cursor goes back to the top)."""
+        self._entries.clear()
+        self._seqs.clear()
+        self._cursor = 0
+        self._seq_width = len("#")
+        self._strip_cache.clear()
+        self._cells_cache.clear()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._resize()
+        self.refresh()
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row `index` (clamped), scrolling it into view."""
+        if not self._entries:
+            return
+        index = max(0, min(index, len(self._entries) - 1))
+        old = self._cursor
+        self._cursor = index
+        # Posted even when the cursor stayed put: end on the last row must still
+        # reach the owner, which may have a page to (re)load.
+        self.post_message(self.Highlighted(self, self._entries[index], index))
+        # Repainted once the message is on its way up, so the owner's reaction
+        # (the detail panel) lands in the same frame as the cursor: a repaint
+        # now would draw a frame of its own, and Textual draws the next one up
+        # to two frame periods (33 ms) later.
+        self.call_later(self._show_cursor_move, old, index)
+
+    def _show_cursor_move(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self._scroll_cursor_into_view()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def _resize(self) -> None:
+        # One line for the header. Width 0: the list never scrolls sideways.
+        height = len(self._entries) + 1
+        if self.virtual_size.height != height:
+            self.virtual_size = Size(0, height)
+
+    def on_mount(self) -> None:
+        """Size the list (the header at least)."""
+        self._resize()
+
+    def notify_style_update(self) -> None:
+        """The theme or CSS changed: cached rows have stale colours."""
+        super().notify_style_update()
+        self._style_cache.clear()
+        self._strip_cache.clear()
+
+    def watch_me(self) -> None:
+        """Rows show "(you)" by the operator's own entries."""
+        self._cells_cache.clear()
+        self._strip_cache.clear()
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self._refresh_row(self._cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_row(self._cursor)
+
+    def on_resize(self) -> None:
+        self._scroll_cursor_into_view()
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(index + 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows = self.scrollable_content_region.height - 1  # under the header
+        if rows <= 0:
+            return
+        top = self.scroll_offset.y
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + rows:
+            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
+
+    # -- actions -----------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor one row up (newer)."""
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor one row down (older)."""
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_page_up(self) -> None:
+        """Move the cursor one screen up."""
+        self.move_cursor(self._cursor - self._page())
+
+    def action_cursor_page_down(self) -> None:
+        """Move the cursor one screen down."""
+        self.move_cursor(self._cursor + self._page())
+
+    def action_cursor_first(self) -> None:
+        """Move the cursor to the newest entry."""
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        """Move the cursor to the last loaded entry."""
+        self.move_cursor(len(self._entries) - 1)
+
+    def action_select(self) -> None:
+        """Tell the owner the entry under the cursor was chosen."""
+        entry = self.highlighted
+        if entry is not None:
+            self.post_message(self.Selected(self, entry))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor; a double click chooses the row."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return  # outside, or the header
+        index = self.scroll_offset.y + offset.y - 1
+        if index >= len(self._entries):
+            return
+        self.move_cursor(index)
+        if event.chain >= 2:
+            self.action_select()
+
+    # -- drawing -----------------------------------------------------------
+
+    def _style(self, part: str, selected: bool, stripe: bool) -> Style:
+        """A part's style on a row, computed once until the styles change.
+
+        `rich_style` walks the widget's ancestors on every call, which is
+        most of a row's cost if done per draw.
+        """
+        key = (part, selected, stripe, selected and self.has_focus)
+        style = self._style_cache.get(key)
+        if style is None:
+            style = self.rich_style
+            if part == "header":
+                style += self.get_component_rich_style("audit-list--header", partial=True)
+            else:
+                if stripe:
+                    style += self.get_component_rich_style("audit-list--stripe", partial=True)
+                if part:
+                    style += self.get_component_rich_style(f"audit-list--{part}", partial=True)
+                if selected:
+                    style += self.get_component_rich_style("audit-list--cursor", partial=True)
+            self._style_cache[key] = style
+        return style
+
+    def _cells(self, entry: AuditEntry) -> _Cells:
+        cells = self._cells_cache.get(entry.seq)
+        if cells is None:
+            me = self.me
+            if me is not None and me.id == entry.actor:
+                who = f"{me.name} (you)"
+            else:
+                who = entry.actor_name or entry.actor
+            cells = _Cells(
+                seq=str(entry.seq),
+                when=entry.at.astimezone().strftime(_WHEN_FORMAT),
+                who=safe_text(who, single_line=True).plain,
+                action=entry.action.value,
+                reason=entry.reason_code.value.replace("_", " ") if entry.reason_code else "",
+                note=safe_text(entry.note or "", single_line=True).plain,
+            )
+            self._cells_cache[entry.seq] = cells
+        return cells
+
+    def _line(self, cells: _Cells, width: int, styles: tuple[Style, Style, Style]) -> Strip:
+        """One line of fitted columns, exactly `width` cells."""
+        base, seq_style, note_style = styles
+        fixed = 1 + self._seq_width + _WHEN_WIDTH + _WHO_WIDTH + _ACTION_WIDTH + _REASON_WIDTH
+        fixed += 5 * len(_GAP)
+        middle = _GAP.join(
+            (
+                "",
+                _fit(cells.when, _WHEN_WIDTH),
+                _fit(cells.who, _WHO_WIDTH),
+                _fit(cells.action, _ACTION_WIDTH),
+                _fit(cells.reason, _REASON_WIDTH),
+                "",
+            )
+        )
+        segments = [
+            Segment(" " + _fit(cells.seq, self._seq_width, right=True), seq_style),
+            Segment(middle, base),
+            Segment(_fit(cells.note, max(0, width - fixed)), note_style),
+        ]
+        strip = Strip(segments, max(width, fixed))
+        return strip.crop(0, width) if width < fixed else strip
+
+    def render_line(self, y: int) -> Strip:
+        """Draw screen line `y`: the header, or one entry from the cache when nothing changed."""
+        width = self.scrollable_content_region.width
+        if y == 0:
+            key: tuple[object, ...] = ("header", width, self._seq_width)
+            strip = self._strip_cache.get(key)
+            if strip is None:
+                header = self._style("header", False, False)
+                strip = self._line(_Cells(*_HEADINGS), width, (header, header, header))
+                self._strip_cache[key] = strip
+            return strip
+        index = self.scroll_offset.y + y - 1
+        if index >= len(self._entries):
+            return Strip.blank(width, self._style("", False, False))
+        entry = self._entries[index]
+        selected = index == self._cursor
+        focused = selected and self.has_focus
+        stripe = index % 2 == 1
+        key = (entry.seq, width, selected, focused, stripe)
+        strip = self._strip_cache.get(key)
+        if strip is None:
+            styles = (
+                self._style("", selected, stripe),
+                self._style("seq", selected, stripe),
+                self._style("note", selected, stripe),
+            )
+            strip = self._line(self._cells(entry), width, styles)
+            self._strip_cache[key] = strip
+        return strip
