@@ -15,21 +15,34 @@ timestamps it. Both widgets fill the screen and show the same six columns
 deterministic conversations (mixed statuses, names, previews, waiting times
 from seconds to days).
 
+The snapshot reaches both widgets as it reaches the console: in pages, as
+`GET /v1/conversations` sends them (longest waiting first; 500 conversations,
+then 1,000 a page), one message per page. In-process the pages are parsed
+beforehand and posted with one turn of the event loop between them (an
+instant network); on loopback a task pages through the API and posts each
+page as it arrives, as the console's worker does.
+
 - QueueList: the real `console.widgets.queue_list.QueueList` over a
   `QueueState`; the bench subclass only notes which row version each line
-  drew. Events go through `QueueState.apply(event)` and `QueueList.changed`.
-  After the snapshot is loaded it calls `gc.freeze()`, as the app does.
+  drew. Pages go through `begin_reload`/`add_page`/`end_reload`, events
+  through `QueueState.apply(event)`, both then `QueueList.changed`; after
+  each page it calls `gc.freeze()`, as the app does.
 - DataTable: one `add_row(..., key=id)` per conversation (cells are `Text`,
   as untrusted text must be; column widths fixed, so it measures no cell),
   cursor_type "row"; an event validates the summary and `update_cell`s the
   cells that changed, by key. It never moves a row (DataTable cannot insert
-  at a position), so it does less than QueueList, which keeps the order.
+  at a position: each page is appended, in queue order within the page),
+  so it does less than QueueList, which keeps the order.
 
 Figures:
 
-- first frame: the app is already up with an empty widget; from handing it
-  the snapshot (`QueueState.load` + `changed(None)`; the `add_row` loop) to
-  the first frame after every visible line was drawn with a row.
+- first full frame: the app is already up with an empty widget; from
+  handing it the first page (500 conversations) to the first frame after
+  every visible line was drawn with a row. The issue's target (≤ 500 ms at
+  100k) is for this.
+- whole snapshot in: from the same moment to the first frame after the last
+  page was folded in (every conversation is in the list). In-process this
+  is the widget's own cost; on loopback it includes the HTTP requests.
 - keystroke to frame: a `Key` event sent through the driver, as a terminal's
   input thread does, to the first frame after the cursor moved; 200 presses
   of down and 200 of pagedown, each from an idle app (30 ms apart).
@@ -49,11 +62,11 @@ Figures:
   arrives; the latency runs from the event's `at` (stamped by the backend) to
   the frame, on the wall clock both processes share. The loopback run loads
   its snapshot through the API, and runs at the smallest size only.
-- RSS: VmRSS after the first frame minus VmRSS before the data was built,
-  and the peak (VmHWM) minus the same baseline. The snapshot as parsed
+- RSS: VmRSS once the whole snapshot is in minus VmRSS before the data was
+  built, and the peak (VmHWM) minus the same baseline. The snapshot as parsed
   (pydantic summaries) is shown on its own line: the DataTable target keeps
   them (it diffs cells against them); QueueState keeps slim rows of its own
-  and, as the app does, the bench drops the snapshot once it is loaded (the
+  and, as the app does, the bench drops each page once it is folded in (the
   in-process producer makes the summaries it needs again, after the RSS was
   taken). The longest garbage-collector pause (`gc.callbacks`) while the
   app ran is printed too: at 100k rows it explains the worst latencies.
@@ -65,6 +78,7 @@ import argparse
 import asyncio
 import gc
 import heapq
+import itertools
 import json
 import os
 import random
@@ -90,6 +104,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.coordinate import Coordinate  # noqa: E402
 from textual.driver import Driver  # noqa: E402
 from textual.drivers.headless_driver import HeadlessDriver  # noqa: E402
+from textual.message import Message  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
@@ -101,6 +116,7 @@ from backend_client import (  # noqa: E402
     EventType,
     Flag,
 )
+from console.app import FIRST_PAGE, PAGE  # noqa: E402
 from console.queue_state import QueueState  # noqa: E402
 from console.sanitize import sanitize  # noqa: E402
 from console.widgets.queue_list import QueueList, format_waiting  # noqa: E402
@@ -316,8 +332,8 @@ class Target:
         """The widget to mount."""
         raise NotImplementedError
 
-    def load(self, summaries: list[ConversationSummary]) -> None:
-        """Hand the widget the snapshot."""
+    def add_page(self, summaries: list[ConversationSummary], *, last: bool) -> None:
+        """Hand the widget one page of the snapshot (the first starts it afresh)."""
         raise NotImplementedError
 
     def visible_lines(self) -> int:
@@ -376,11 +392,16 @@ class QueueListTarget(Target):
     def widget(self) -> Widget:
         return self.list
 
-    def load(self, summaries: list[ConversationSummary]) -> None:
-        self.lines_drawn.clear()
-        self.state.load(summaries)
-        gc.freeze()  # as the app does once a snapshot is in (HitlApp.on_queue_loaded)
-        self.list.changed(None)
+    def add_page(self, summaries: list[ConversationSummary], *, last: bool) -> None:
+        # As HitlApp.load_snapshot and on_queue_page_loaded do.
+        if not self.state.reloading:
+            self.lines_drawn.clear()
+            self.state.begin_reload()
+        changed = self.state.add_page(summaries)
+        if last:
+            changed |= self.state.end_reload()
+        gc.freeze()
+        self.list.changed(changed)
 
     def visible_lines(self) -> int:
         return min(self.list.scrollable_content_region.height, len(self.state))
@@ -463,10 +484,10 @@ class DataTableTarget(Target):
     def widget(self) -> Widget:
         return self.table
 
-    def load(self, summaries: list[ConversationSummary]) -> None:
-        self.lines_drawn.clear()
+    def add_page(self, summaries: list[ConversationSummary], *, last: bool) -> None:
         table = self.table
         if not self.columns:
+            self.lines_drawn.clear()
             preview = SIZE[0] - sum(width + 2 for _, width in COLUMNS) - 4
             for label, width in [*COLUMNS, ("Preview", preview)]:
                 self.columns.append(table.add_column(label, width=width, key=label or "status"))
@@ -551,6 +572,15 @@ class FrameWaiter:
     future: asyncio.Future[float]
 
 
+class PageArrived(Message):
+    """One page of the snapshot, handed to the app as the console's worker hands it."""
+
+    def __init__(self, items: list[ConversationSummary], last: bool) -> None:
+        super().__init__()
+        self.items = items
+        self.last = last
+
+
 class BenchApp(App[None]):
     """One widget filling a 160×50 screen; timestamps every frame it writes."""
 
@@ -565,6 +595,8 @@ class BenchApp(App[None]):
         self._waiters: list[FrameWaiter] = []
         self.pending: list[Pending] = []
         self.event_latencies: list[float] = []
+        self.snapshot_in = False
+        """True once the last page of the snapshot was handed to the widget."""
 
     def _build_driver(
         self, headless: bool, inline: bool, mouse: bool, size: tuple[int, int] | None
@@ -579,6 +611,11 @@ class BenchApp(App[None]):
     def on_mount(self) -> None:
         """Keys go to the widget."""
         self.target.widget().focus()
+
+    def on_page_arrived(self, message: PageArrived) -> None:
+        """Hand the page to the widget (the app's `on_queue_page_loaded`)."""
+        self.target.add_page(message.items, last=message.last)
+        self.snapshot_in = message.last
 
     def post_display_hook(self) -> None:
         """After each `_display`: if it wrote a frame, stamp it and settle what it showed."""
@@ -634,7 +671,11 @@ class Result:
     rows: int
     mode: str
     first_frame: float | None = None
+    """From the first page handed over to the first frame with every visible line drawn."""
+    snapshot_in: float | None = None
+    """From the first page handed over to the first frame after the last page was folded in."""
     rss_first: float | None = None
+    """RSS once the whole snapshot is in."""
     rss_data: float | None = None
     """Of `rss_first`, what the conversations alone took before any widget saw them."""
     gc_longest: float = 0.0
@@ -725,16 +766,59 @@ async def drive_events(
         app.apply_event(event, due)
 
 
+def server_order(summaries: list[ConversationSummary]) -> list[ConversationSummary]:
+    """`summaries` in the order `GET /v1/conversations` pages them (the store's key)."""
+    return sorted(
+        summaries,
+        key=lambda s: (
+            s.waiting_since is None,
+            s.waiting_since or s.created_at,
+            s.created_at,
+            s.id,
+        ),
+    )
+
+
+async def post_pages(app: BenchApp, summaries: list[ConversationSummary]) -> None:
+    """Post the snapshot as the console's worker would, were the network instant.
+
+    The worker awaits each page from the network, so the app gets to draw
+    between pages; here the loop gets one turn between them, the least a
+    network read gives it.
+    """
+    cuts = [0, *range(FIRST_PAGE, len(summaries), PAGE), len(summaries)]
+    for start, end in itertools.pairwise(cuts):
+        app.post_message(PageArrived(summaries[start:end], last=end == len(summaries)))
+        await asyncio.sleep(0)
+
+
+async def fetch_pages(app: BenchApp, server: Server, started: asyncio.Future[float]) -> None:
+    """Page through `GET /v1/conversations` and post each page as it comes (the worker).
+
+    `started` gets the time the first page was handed over.
+    """
+    async with server.client() as client:
+        cursor, limit = None, FIRST_PAGE
+        while True:
+            page = await client.list_conversations(limit=limit, cursor=cursor)
+            if not started.done():
+                started.set_result(time.perf_counter())
+            app.post_message(PageArrived(page.items, last=page.next_cursor is None))
+            if page.next_cursor is None:
+                return
+            cursor, limit = page.next_cursor, PAGE
+
+
 async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Result) -> None:
     """Everything measured for one widget at one size."""
     baseline, _ = rss_mb()
     server: Server | None = None
+    summaries: list[ConversationSummary] = []
     if loopback:
         server = await Server.start(rows, epoch)
-        summaries = await server.snapshot()
     else:
-        summaries = build_summaries(rows, epoch)
-    result.rss_data = rss_mb()[0] - baseline
+        summaries = server_order(build_summaries(rows, epoch))
+        result.rss_data = rss_mb()[0] - baseline
     target = TARGETS[kind]()
     gc.callbacks.append(pauses := GcPauses())
     app = BenchApp(target)
@@ -742,22 +826,29 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
         async with app.run_test(size=SIZE):
             await asyncio.sleep(0.2)
             first = app.frame_when(target.fully_drawn)
-            start = time.perf_counter()
-            target.load(summaries)
-            # The app drops a snapshot once loaded (the QueueState keeps rows
-            # of its own), so the bench does too: RSS counts what the widget
-            # keeps, and freeing the snapshot is part of the load.
-            del summaries
-            loaded = time.perf_counter() - start
-            if loaded > LOAD_BUDGET:
-                result.note = f"not measurable (loading took {loaded:.0f} s > {LOAD_BUDGET:.0f} s)"
-                return
+            whole = app.frame_when(lambda: app.snapshot_in)
+            if server is None:
+                start = time.perf_counter()
+                posting = post_pages(app, summaries)
+                # The app keeps no page once it is folded in (the QueueState
+                # keeps rows of its own), so the bench does not either: RSS
+                # counts what the widget keeps.
+                del summaries
+                fetching = asyncio.create_task(posting)
+            else:
+                started: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+                fetching = asyncio.create_task(fetch_pages(app, server, started))
+                # From the first page handed over, as in-process.
+                start = await asyncio.wait_for(started, LOAD_BUDGET)
             try:
-                when = await asyncio.wait_for(first, LOAD_BUDGET - loaded)
+                when = await asyncio.wait_for(first, LOAD_BUDGET)
+                result.first_frame = (when - start) * 1000
+                when = await asyncio.wait_for(whole, LOAD_BUDGET)
+                result.snapshot_in = (when - start) * 1000
             except TimeoutError:
-                result.note = f"not measurable (no first frame within {LOAD_BUDGET:.0f} s)"
+                result.note = f"not measurable (snapshot not in within {LOAD_BUDGET:.0f} s)"
                 return
-            result.first_frame = (when - start) * 1000
+            await fetching
             rss, _ = rss_mb()
             result.rss_first = rss - baseline
 
@@ -845,18 +936,6 @@ class Server:
         from backend_client import AsyncBackendClient
 
         return AsyncBackendClient(self.url, self.token)
-
-    async def snapshot(self) -> list[ConversationSummary]:
-        """The whole queue, page by page through the API."""
-        items: list[ConversationSummary] = []
-        async with self.client() as client:
-            cursor = None
-            while True:
-                page = await client.list_conversations(limit=1000, cursor=cursor)
-                items.extend(page.items)
-                cursor = page.next_cursor
-                if cursor is None:
-                    return items
 
     async def stream(self, app: BenchApp, count: int) -> None:
         """Follow `/v1/events` into the app while the backend produces `count` updates."""
@@ -1015,6 +1094,7 @@ def metrics(rows: int, largest: int) -> list[Metric]:
     at_top = rows == largest
     return [
         Metric("first full frame", lambda r: r.first_frame, 500 if at_top else None, "ms"),
+        Metric("whole snapshot in", lambda r: r.snapshot_in, None, "ms"),
         Metric("down p50", lambda r: pct(r.down, 50), None, "ms"),
         Metric("down p95", lambda r: pct(r.down, 95), 20, "ms"),
         Metric("page-down p50", lambda r: pct(r.pagedown, 50), None, "ms"),
@@ -1068,6 +1148,10 @@ def _footnote(result: Result) -> str:
 def loopback_lines(ql: Result, dt: Result) -> list[str]:
     """The loopback section."""
     lines = []
+    for name, get in (("first full frame", "first_frame"), ("whole snapshot in", "snapshot_in")):
+        a, b = getattr(ql, get), getattr(dt, get)
+        ratio = f"{b / a:.1f}×" if a and b is not None else "—"
+        lines.append(f"{name:<26}{_cell(a)}{_cell(b)}{ratio:>9}")
     for name, q in (("p50", 50), ("p99", 99)):
         a, b = pct(ql.event, q), pct(dt.event, q)
         ratio = f"{b / a:.1f}×" if a and b is not None else "—"

@@ -38,7 +38,7 @@ from console.messages import (
     EventReceived,
     OperatorLoaded,
     OperatorsLoaded,
-    QueueLoaded,
+    QueuePageLoaded,
 )
 from console.queue_state import QueueFilter, QueueRow, QueueState
 from console.screens.help import HelpScreen
@@ -49,6 +49,10 @@ __all__ = ["HitlApp", "make_app"]
 
 SLA_CHECK_SECONDS = 1.0
 """How often drafts are checked against `sla_seconds`."""
+FIRST_PAGE = 500
+"""Conversations in a snapshot's first page: enough to fill any screen, quick to fetch."""
+PAGE = 1_000
+"""Conversations in each later page (the most the backend sends at once)."""
 
 
 class HitlApp(App[None]):
@@ -115,9 +119,11 @@ class HitlApp(App[None]):
         self.queue_screen = QueueScreen()
         """The home screen, always at the bottom of the stack."""
         self._loaded_once = False
-        # Events that arrive while a snapshot is on its way: re-applied on
-        # top of it, since the snapshot may predate them.
-        self._since_request: list[Event] | None = None
+        # Which snapshot request is current: pages of one it replaced (after
+        # a reconnect or a reset) are dropped.
+        self._snapshot_generation = 0
+        self._loading = False
+        self._received = 0
         self._sla_warned: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------
@@ -155,17 +161,31 @@ class HitlApp(App[None]):
         self.post_message(OperatorLoaded(await self.client.me()))
 
     def load_snapshot(self) -> None:
-        """(Re)load the AI state and the whole queue; events meanwhile are kept to re-apply."""
-        if self._since_request is None:
-            self._since_request = []
-        self._fetch_snapshot()
+        """(Re)load the AI state and the whole queue, page by page; live events go on meanwhile."""
+        self._snapshot_generation += 1
+        self._loading = True
+        self._received = 0
+        self.queue_screen.show_loading(0)
+        # From here on a live event may be newer than the page that carries
+        # its conversation; the queue's version rule keeps the newer.
+        self.queue.begin_reload()
+        self._fetch_snapshot(self._snapshot_generation)
 
     @work(exclusive=True, group="snapshot", exit_on_error=False)
-    async def _fetch_snapshot(self) -> None:
+    async def _fetch_snapshot(self, generation: int) -> None:
         self.post_message(OperatorsLoaded(await self.client.operators()))
         self.post_message(AIStateLoaded(await self.client.ai_state()))
-        items = [item async for item in self.client.iter_conversations()]
-        self.post_message(QueueLoaded(items))
+        # Page by page rather than all at once: the first page (the longest
+        # waiting, the top of the list) is drawn while the rest is on the wire.
+        cursor: str | None = None
+        limit = FIRST_PAGE
+        while True:
+            page = await self.client.list_conversations(limit=limit, cursor=cursor)
+            last = page.next_cursor is None
+            self.post_message(QueuePageLoaded(page.items, generation=generation, last=last))
+            if page.next_cursor is None:
+                return
+            cursor, limit = page.next_cursor, PAGE
 
     @work(exclusive=True, group="ai", exit_on_error=False)
     async def set_ai_paused(self, paused: bool) -> None:
@@ -182,7 +202,10 @@ class HitlApp(App[None]):
         if event.worker.group == "events":
             self._show_connection(ConnectionState.OFFLINE)  # it gave up: say so
         if event.worker.group == "snapshot" and not self._snapshot_running():
-            self._since_request = None  # nothing will consume the buffered events
+            # Keep what was loaded; the next reconnect loads it all again.
+            self._loading = False
+            self.queue.abandon_reload()
+            self.queue_screen.show_loading(None)
         if isinstance(error, UnauthorizedError):
             self.notify(
                 f"The token was refused by {self.config.url}: {error}. Check --token / HITL_TOKEN.",
@@ -228,33 +251,47 @@ class HitlApp(App[None]):
         """Show whether the AI may send."""
         self._show_ai_state(message.state)
 
-    def on_queue_loaded(self, message: QueueLoaded) -> None:
-        """Replace the queue with the snapshot, then re-apply what arrived meanwhile."""
-        before = self.queue if self._loaded_once else None
-        fresh = QueueState()
-        fresh.load(message.items)
-        fresh.apply_all(self._since_request or [])
-        self._since_request = None
-        if before is not None:
-            for summary in fresh.rows(QueueFilter.ESCALATED):
-                self._notify_if_escalated(before.get(summary.id), summary)
-        # The list holds the state object, so load into it rather than swap it.
-        self.queue.load(fresh.rows())
+    def on_queue_page_loaded(self, message: QueuePageLoaded) -> None:
+        """Fold a page of the snapshot into the queue and draw it.
+
+        After the last page, the rows the snapshot did not have leave the queue.
+        """
+        if message.generation != self._snapshot_generation:
+            return  # a replaced request's page: the current one covers it
+        queue = self.queue
+        # Only a reload notifies, and only for rows that became escalated.
+        before = (
+            {
+                summary.id: queue.get(summary.id)
+                for summary in message.items
+                if summary.status is ConversationStatus.ESCALATED
+            }
+            if self._loaded_once
+            else {}
+        )
+        changed = queue.add_page(message.items)
+        for conversation_id, row in before.items():
+            if conversation_id in changed:
+                self._notify_if_escalated(row, queue.get(conversation_id))
+        self._received += len(message.items)
+        if message.last:
+            changed |= queue.end_reload()
+            self._loading = False
+            self._loaded_once = True
         # Take everything alive now (the rows, the widgets) out of the
         # collector's sight: at 100,000 rows each full collection walked them
         # all, a pause of hundreds of ms at a random key press or event. Rows
         # are tuples without cycles, freed by reference counting when they
         # are replaced, so none of them needs the collector to die; only
-        # cyclic garbage that exists at this moment is kept for good.
+        # cyclic garbage that exists at this moment is kept for good. After
+        # every page, so the collections between pages walk only that page.
         gc.freeze()
-        self._loaded_once = True
-        self.queue_screen.queue_changed(None)
+        self.queue_screen.show_loading(None if message.last else self._received)
+        self.queue_screen.queue_changed(changed)
 
     def on_event_received(self, message: EventReceived) -> None:
         """Apply one live event and tell whoever shows it."""
         event = message.event
-        if self._since_request is not None:
-            self._since_request.append(event)
         if event.type is EventType.RESET:
             self.load_snapshot()
             return
@@ -317,8 +354,8 @@ class HitlApp(App[None]):
 
     @property
     def loading(self) -> bool:
-        """True while a snapshot of the queue is on its way."""
-        return self._since_request is not None
+        """True while a snapshot of the queue is on its way (some pages may be in)."""
+        return self._loading
 
     @property
     def is_supervisor(self) -> bool:

@@ -16,16 +16,20 @@ __all__ = [
     "EventReceived",
     "OperatorLoaded",
     "OperatorsLoaded",
-    "QueueLoaded",
+    "QueuePageLoaded",
 ]
 
 
-class QueueLoaded(Message):
-    """A snapshot of the whole queue arrived."""
+class QueuePageLoaded(Message):
+    """One page of a queue snapshot arrived (pages come longest waiting first)."""
 
-    def __init__(self, items: list[ConversationSummary]) -> None:
+    def __init__(self, items: list[ConversationSummary], *, generation: int, last: bool) -> None:
         super().__init__()
         self.items = items
+        self.generation = generation
+        """Which snapshot request this page answers: a superseded one's pages are dropped."""
+        self.last = last
+        """The snapshot's last page: it is complete."""
 
 
 class EventReceived(Message):

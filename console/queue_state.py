@@ -10,6 +10,10 @@ A row is a `QueueRow`, not the wire's `ConversationSummary`: at 100,000
 conversations the pydantic summaries took 231 MB and gave the garbage
 collector some 650,000 objects to walk; `QueueRow`s keep only what the list
 draws and sorts on, one tuple each (42 MB with the indexes).
+
+A snapshot comes in pages (`begin_reload`, `add_page`…, `end_reload`) so the
+first page can be drawn while the rest is still on the wire; live events are
+applied between pages, and the version rule decides between the two.
 """
 
 from __future__ import annotations
@@ -164,8 +168,11 @@ class QueueState:
         }
         self._by_holder: dict[str, list[QueueRow]] = {}
         # The last version seen of conversations that closed, so a late,
-        # older `updated` event cannot bring a closed one back.
+        # older `updated` event (or snapshot page) cannot bring a closed one back.
         self._closed_versions: dict[str, int] = {}
+        # While a snapshot is paged in: the rows held before it that neither
+        # a page nor a live event has confirmed yet (None: no reload running).
+        self._unconfirmed: set[str] | None = None
         self.needs_reload = False
         """True after a `reset` event: the stream fell too far behind; load a snapshot."""
 
@@ -252,7 +259,75 @@ class QueueState:
         finally:
             if collecting:
                 gc.enable()
+        self._unconfirmed = None
         self.needs_reload = False
+
+    def begin_reload(self) -> None:
+        """A snapshot is on its way: its pages come through `add_page`, then `end_reload`.
+
+        The rows held now stay (and stay on screen) while the pages arrive;
+        the ones that neither a page nor a live event confirms by the end are
+        no longer open on the backend, and `end_reload` removes them. Live
+        events keep being applied meanwhile: one that arrives after this call
+        may be newer than the page that carries its conversation, and the
+        version rule keeps the newer of the two.
+        """
+        self._unconfirmed = set(self._by_id)
+        self.needs_reload = False
+
+    @property
+    def reloading(self) -> bool:
+        """True between `begin_reload` and `end_reload`."""
+        return self._unconfirmed is not None
+
+    def add_page(self, items: Iterable[ConversationSummary | QueueRow]) -> set[str]:
+        """Fold one page of a snapshot in; return the ids whose row changed.
+
+        The rules are an event's: a conversation a live event brought to a
+        newer version, or closed, keeps what the event said. Rows new to the
+        queue are merged in with one pass per sorted list; pages come longest
+        waiting first, so they land at or near the end.
+        """
+        collecting = gc.isenabled()
+        gc.disable()  # as in `load`: the new rows are tuples without cycles
+        try:
+            unconfirmed = self._unconfirmed
+            by_id = self._by_id
+            closed = ConversationStatus.CLOSED
+            new: dict[str, QueueRow] = {}
+            changed: set[str] = set()
+            for item in items:
+                row = _as_row(item)
+                cid = row.id
+                if unconfirmed is not None:
+                    unconfirmed.discard(cid)
+                if cid in by_id or cid in self._closed_versions or row.status is closed:
+                    changed |= self._upsert(row)
+                elif cid not in new or new[cid].version < row.version:
+                    new[cid] = row
+            if new:
+                self._insert_many(sorted(new.values()))
+                changed.update(new)
+        finally:
+            if collecting:
+                gc.enable()
+        return changed
+
+    def abandon_reload(self) -> None:
+        """The snapshot will not complete: keep every row, confirmed or not."""
+        self._unconfirmed = None
+
+    def end_reload(self) -> set[str]:
+        """The snapshot is complete: remove the rows it did not confirm; return their ids."""
+        gone = self._unconfirmed or set()
+        self._unconfirmed = None
+        removed: set[str] = set()
+        for cid in gone:
+            row = self._by_id.get(cid)
+            if row is not None:
+                self._remove(row)
+                removed.add(cid)
+        return removed
 
     def apply(self, event: Event) -> set[str]:
         """Apply one live event; return the ids whose row changed (possibly empty).
@@ -269,6 +344,10 @@ class QueueState:
         if event.type not in (EventType.CONVERSATION_CREATED, EventType.CONVERSATION_UPDATED):
             return set()
         summary = ConversationSummary.model_validate(event.data)
+        if self._unconfirmed is not None:
+            # Newer than the reload's request: whatever the snapshot says of
+            # this conversation, the stream says it later.
+            self._unconfirmed.discard(summary.id)
         return self._upsert(QueueRow.from_summary(summary))
 
     def apply_all(self, events: Iterable[Event]) -> set[str]:
@@ -302,6 +381,21 @@ class QueueState:
         if row.holder is not None:
             insort(self._by_holder.setdefault(row.holder, []), row)
 
+    def _insert_many(self, rows: list[QueueRow]) -> None:
+        """Insert sorted `rows`, none of them held yet."""
+        self._by_id.update((row.id, row) for row in rows)
+        _merge(self._all, rows)
+        by_status: dict[ConversationStatus, list[QueueRow]] = {}
+        by_holder: dict[str, list[QueueRow]] = {}
+        for row in rows:
+            by_status.setdefault(row.status, []).append(row)
+            if row.holder is not None:
+                by_holder.setdefault(row.holder, []).append(row)
+        for status, part in by_status.items():
+            _merge(self._by_status[status], part)
+        for holder, part in by_holder.items():
+            _merge(self._by_holder.setdefault(holder, []), part)
+
     def _remove(self, row: QueueRow) -> None:
         del self._by_id[row.id]
         _discard(self._all, row)
@@ -315,6 +409,25 @@ class QueueState:
 
 def _as_row(item: ConversationSummary | QueueRow) -> QueueRow:
     return item if isinstance(item, QueueRow) else QueueRow.from_summary(item)
+
+
+def _merge(rows: list[QueueRow], new: list[QueueRow]) -> None:
+    """Merge sorted `new` into sorted `rows`, in place.
+
+    Only the part of `rows` from where `new` starts is touched: for a page
+    that sorts after everything held (the usual case) that is an `extend`.
+    Cheaper than one `insort` per row where a page lands further up (the
+    backend breaks ties by creation, the queue by update): each of those
+    would move the rest of the list.
+    """
+    start = bisect_left(rows, new[0])
+    if start == len(rows):
+        rows.extend(new)
+        return
+    tail = rows[start:]
+    tail.extend(new)
+    tail.sort()  # two sorted runs: one merge
+    rows[start:] = tail
 
 
 def _discard(rows: list[QueueRow], row: QueueRow) -> None:

@@ -7,6 +7,8 @@ operator would see.
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,15 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static, Tabs
 
-from backend_client import ConnectionState
-from console.app import HitlApp, make_app
+from backend_client import (
+    Author,
+    ChatStarted,
+    ConnectionState,
+    ConversationStatus,
+    Customer,
+    Page,
+)
+from console.app import FIRST_PAGE, HitlApp, make_app
 from console.config import ConsoleConfig
 from console.queue_state import QueueFilter
 from console.screens.help import HelpScreen
@@ -322,3 +331,51 @@ async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Pat
         await until(pilot, lambda: notes.titled("Not signed in"))
         assert "token was refused" in notes.titled("Not signed in")[0]["message"]
         assert app.queue_screen.is_attached  # still running, saying why
+
+
+async def test_a_big_queue_is_drawn_from_its_first_page_and_loses_no_event_meanwhile(
+    live_backend: Backend, config: ConsoleConfig, monkeypatch: pytest.MonkeyPatch
+):
+    store = live_backend.store
+    chats: dict[str, ChatStarted] = {}
+    with store.transaction():  # as `start_chat` does, 1,200 times at once
+        for number in range(1_200):
+            token = secrets.token_urlsafe(8)
+            cid = store.create_conversation(Customer(name=f"Bulk {number:04d}"), token)
+            store.add_message(cid, Author.SYSTEM, "You are chatting with an AI assistant.")
+            store.publish_conversation(cid, created=True)
+            chats[cid] = ChatStarted(id=cid, customer_token=token)
+    app = make_app(config)
+    notes = Recorded(app)
+    # Every page after the first waits until the test lets it go.
+    later_pages = asyncio.Event()
+    fetch_page = app.client.list_conversations
+
+    async def gated(**params: Any) -> Page[Any]:
+        if params.get("cursor") is not None:
+            await later_pages.wait()
+        return await fetch_page(**params)
+
+    monkeypatch.setattr(app.client, "list_conversations", gated)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE and app.me is not None)
+        await until(pilot, lambda: len(app.queue) == FIRST_PAGE and "Bulk" in shown(app))
+        assert app.loading
+        assert f"loading {FIRST_PAGE}…" in header_text(app, "loading")
+
+        # A conversation of the first page escalates while the rest is still
+        # to come: the pages after it must not undo what the event said.
+        top = app.queue.row_at(0)
+        async with live_backend.channel() as channel:
+            await channel.say(chats[top.id], ESCALATE)
+        await until(pilot, lambda: app.queue.len_of(QueueFilter.ESCALATED) == 1)
+
+        later_pages.set()
+        await until(pilot, lambda: not app.loading)
+        assert len(app.queue) == 1_200
+        escalated = app.queue.get(top.id)
+        assert escalated is not None and escalated.status is ConversationStatus.ESCALATED
+        assert app.queue.row_at(0, QueueFilter.ESCALATED).id == top.id
+        assert len(notes.titled("Escalated")) == 1
+        await until(pilot, lambda: not header_text(app, "loading"))
+        await until(pilot, lambda: "1 escalated" in header_text(app, "counts"))

@@ -192,3 +192,97 @@ def test_events_that_do_not_change_a_row_are_ignored() -> None:
     assert state.apply(event(EventType.MESSAGE_CREATED, message)) == set()
     assert state.apply(event(EventType.AI_PAUSED, {})) == set()
     assert ids(state.rows()) == ["a"]
+
+
+def closed(s: ConversationSummary) -> Event:
+    return updated(s.model_copy(update={"status": ConversationStatus.CLOSED}))
+
+
+def test_pages_add_up_to_the_same_queue_as_one_snapshot() -> None:
+    # Waiting rows first, then idle ones in creation order, as the backend
+    # pages them: the idle ones sort by update here, so later pages land
+    # between rows already held, not only at the end.
+    items = [
+        summary(
+            f"w{i}",
+            ConversationStatus.AWAITING_REVIEW if i % 3 else ConversationStatus.BOT,
+            waiting=i,
+            updated=i,
+            holder="ana" if i % 4 == 0 else None,
+        )
+        for i in range(30)
+    ] + [
+        summary(f"i{i}", ConversationStatus.HUMAN, updated=(i * 7) % 20, holder="bo")
+        for i in range(20)
+    ]
+    whole = QueueState()
+    whole.load(items)
+
+    paged = QueueState()
+    paged.begin_reload()
+    assert paged.add_page(items[:5]) == {f"w{i}" for i in range(5)}
+    assert ids(paged.rows()) == [f"w{i}" for i in range(5)]  # drawable before the rest
+    for start in range(5, len(items), 12):
+        paged.add_page(items[start : start + 12])
+    assert paged.end_reload() == set()
+
+    for queue_filter in QueueFilter:
+        for me in ("ana", "bo", None):
+            assert ids(paged.rows(queue_filter, me)) == ids(whole.rows(queue_filter, me))
+    assert paged.counts() == whole.counts()
+
+
+def test_an_event_newer_than_the_page_that_carries_its_conversation_wins() -> None:
+    state = QueueState()
+    state.begin_reload()
+    state.add_page([summary("a", waiting=1)])
+    # Escalated by a live event before its page arrives: the page is older.
+    state.apply(updated(summary("b", ConversationStatus.ESCALATED, version=3, waiting=2)))
+    assert state.add_page([summary("b", version=2, waiting=2), summary("c", waiting=3)]) == {"c"}
+    assert state.get("b").status is ConversationStatus.ESCALATED  # type: ignore[union-attr]
+    assert state.end_reload() == set()
+    assert ids(state.rows()) == ["a", "b", "c"]
+    # A page newer than what the event said does replace it.
+    state.begin_reload()
+    assert state.add_page([summary("b", version=4, waiting=2)]) == {"b"}
+    assert state.get("b").status is ConversationStatus.BOT  # type: ignore[union-attr]
+
+
+def test_a_conversation_closed_during_a_reload_does_not_come_back_with_its_page() -> None:
+    state = QueueState()
+    state.load([summary("held", version=1, waiting=1)])
+    state.begin_reload()
+    state.apply(closed(summary("held", version=3)))  # held before: leaves now
+    state.apply(closed(summary("new", version=2)))  # never seen: nothing to remove
+    assert "held" not in state
+    # Pages read before the closes still carry both, at older versions.
+    assert (
+        state.add_page([summary("held", version=2, waiting=1), summary("new", waiting=2)]) == set()
+    )
+    state.end_reload()
+    assert len(state) == 0
+
+
+def test_a_reload_keeps_the_old_rows_until_it_is_complete_then_drops_what_it_lacks() -> None:
+    state = QueueState()
+    state.load([summary("a", waiting=1), summary("gone", waiting=2), summary("moved", waiting=3)])
+    state.begin_reload()
+    assert state.add_page([summary("a", waiting=1)]) == set()  # unchanged: nothing to redraw
+    assert "gone" in state  # still on screen while the rest is on its way
+    # Updated after the request (the keyset pages may skip it as it moves),
+    # and created after the request: neither is in any page, both stay.
+    state.apply(updated(summary("moved", version=2, waiting=0)))
+    state.apply(event(EventType.CONVERSATION_CREATED, summary("born", waiting=4)))
+    assert state.end_reload() == {"gone"}
+    assert ids(state.rows()) == ["moved", "a", "born"]
+    assert not state.reloading
+
+
+def test_an_abandoned_reload_keeps_every_row() -> None:
+    state = QueueState()
+    state.load([summary("a"), summary("b")])
+    state.begin_reload()
+    state.add_page([summary("a")])
+    state.abandon_reload()
+    assert state.end_reload() == set()
+    assert ids(state.rows()) == ["a", "b"]

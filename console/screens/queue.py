@@ -97,6 +97,7 @@ class QueueScreen(Screen[None]):
         header.connection = self.app.connection
         header.ai_state = self.app.ai_state
         header.operator = self.app.me
+        header.snapshot_progress = 0 if self.app.loading else None  # the next page says how far
         if self.app.me is not None:
             self.query_one(QueueList).me = self.app.me.id
         if self.app.operator_names:
@@ -131,6 +132,11 @@ class QueueScreen(Screen[None]):
         """Names for the holder column."""
         if self.is_mounted:
             self.query_one(QueueList).show_names(names)
+
+    def show_loading(self, received: int | None) -> None:
+        """A snapshot is on its way and `received` conversations of it are in (None: done)."""
+        if self.is_mounted:
+            self.query_one(ConsoleHeader).snapshot_progress = received
 
     def show_connection(self, state: ConnectionState) -> None:
         """Show the live stream's state."""

@@ -39,6 +39,7 @@ class ConsoleHeader(Horizontal):
         & > Static { width: auto; padding: 0 1; }
         & > #header-title { text-style: bold; color: $text-accent; }
         & > #header-counts { width: 1fr; }
+        & > #header-loading { color: $text-warning; }
         & > #header-ai.-paused { background: $error; color: $text; text-style: bold; }
         & > #header-ai.-running { color: $text-success; }
         & > #header-connection.-live { color: $text-success; }
@@ -59,10 +60,14 @@ class ConsoleHeader(Horizontal):
     operator: reactive[Operator | None] = reactive(None, init=False)
     """Who is signed in (None: not known yet)."""
 
+    snapshot_progress: reactive[int | None] = reactive(None, init=False)
+    """Conversations of a snapshot received so far (None: no snapshot on its way)."""
+
     def compose(self) -> ComposeResult:
-        """Title, counts, AI state, connection, left to right."""
+        """Title, counts, snapshot progress, AI state, connection, left to right."""
         yield Static("hitl", id="header-title")
         yield Static(id="header-counts")
+        yield Static(id="header-loading")
         yield Static("AI …", id="header-ai")
         yield Static(_CONNECTION_LABELS[None], id="header-connection")
 
@@ -72,11 +77,22 @@ class ConsoleHeader(Horizontal):
         self.watch_ai_state()
         self.watch_connection()
         self.watch_operator()
+        self.watch_snapshot_progress()
 
     def watch_counts(self) -> None:
         """Redraw the counts."""
         parts = [f"{self.counts.get(status, 0)} {label}" for status, label in _COUNTED]
         self.query_one("#header-counts", Static).update(Content("  ·  ".join(parts)))
+
+    def watch_snapshot_progress(self) -> None:
+        """Say that the counts are still growing, and how far the snapshot is."""
+        label = self.query_one("#header-loading", Static)
+        received = self.snapshot_progress
+        label.display = received is not None
+        if received is None:
+            label.update("")
+        else:
+            label.update(f"loading {received:,}…" if received else "loading…")
 
     def watch_ai_state(self) -> None:
         """Show AI running, or PAUSED loud enough to notice."""
