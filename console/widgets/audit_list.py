@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from backend_client import Action, AuditEntry, Operator, ReasonCode
 from console.sanitize import safe_text
+from console.widgets.cursor import CursorKeys
 
 __all__ = ["AuditList"]
 
@@ -60,7 +61,7 @@ class _Cells(NamedTuple):
     note: str
 
 
-class AuditList(ScrollView, can_focus=True):
+class AuditList(CursorKeys, ScrollView, can_focus=True):
     """The loaded override log, newest first: one line per journal entry.
 
     Operator names and notes are untrusted: they go through `safe_text` and
@@ -312,32 +313,17 @@ class AuditList(ScrollView, can_focus=True):
 
     # -- actions -----------------------------------------------------------
 
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+    def _cursor_row(self) -> int:
+        return self._cursor
 
-    def action_cursor_up(self) -> None:
-        """Move the cursor one row up (newer)."""
-        self.move_cursor(self._cursor - 1)
+    def _row_count(self) -> int:
+        return len(self._entries)
 
-    def action_cursor_down(self) -> None:
-        """Move the cursor one row down (older)."""
-        self.move_cursor(self._cursor + 1)
+    def _page_rows(self) -> int:
+        return self.scrollable_content_region.height - 1  # under the header
 
-    def action_cursor_page_up(self) -> None:
-        """Move the cursor one screen up."""
-        self.move_cursor(self._cursor - self._page())
-
-    def action_cursor_page_down(self) -> None:
-        """Move the cursor one screen down."""
-        self.move_cursor(self._cursor + self._page())
-
-    def action_cursor_first(self) -> None:
-        """Move the cursor to the newest entry."""
-        self.move_cursor(0)
-
-    def action_cursor_last(self) -> None:
-        """Move the cursor to the last loaded entry."""
-        self.move_cursor(len(self._entries) - 1)
+    def _go_to_row(self, index: int) -> None:
+        self.move_cursor(index)
 
     def action_select(self) -> None:
         """Tell the owner the entry under the cursor was chosen."""

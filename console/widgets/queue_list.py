@@ -27,15 +27,22 @@ from textual.strip import Strip
 from backend_client import ConversationStatus, Flag
 from console.queue_state import QueueFilter, QueueRow, QueueState
 from console.sanitize import safe_text
+from console.widgets.cursor import CursorKeys
 
-__all__ = ["QueueList", "format_waiting"]
+__all__ = ["STATUS_GLYPHS", "QueueList", "format_waiting"]
+
+STATUS_GLYPHS: dict[ConversationStatus, str] = {
+    ConversationStatus.BOT: "·",
+    ConversationStatus.AWAITING_REVIEW: "●",
+    ConversationStatus.ESCALATED: "▲",
+    ConversationStatus.HUMAN: "◆",
+    ConversationStatus.CLOSED: "✓",
+}
+"""The one glyph per status, wherever the console shows a conversation's status."""
 
 _GLYPHS: dict[ConversationStatus, tuple[str, str]] = {
-    ConversationStatus.BOT: ("·", "queue-list--bot"),
-    ConversationStatus.AWAITING_REVIEW: ("●", "queue-list--awaiting-review"),
-    ConversationStatus.ESCALATED: ("▲", "queue-list--escalated"),
-    ConversationStatus.HUMAN: ("◆", "queue-list--human"),
-    ConversationStatus.CLOSED: ("✓", "queue-list--closed"),
+    status: (glyph, f"queue-list--{status.value.replace('_', '-')}")
+    for status, glyph in STATUS_GLYPHS.items()
 }
 
 _FLAG_TAGS: dict[Flag, str] = {
@@ -98,7 +105,7 @@ class _RowStyles(NamedTuple):
     preview: Style
 
 
-class QueueList(ScrollView, can_focus=True):
+class QueueList(CursorKeys, ScrollView, can_focus=True):
     """The queue as a keyboard-driven list: one line per conversation.
 
     Customer-written text (name, preview) arrives sanitised in the state's
@@ -417,29 +424,17 @@ class QueueList(ScrollView, can_focus=True):
 
     # -- actions -----------------------------------------------------------
 
-    def action_cursor_up(self) -> None:
-        """Move the cursor one row up."""
-        self._move_cursor(self._cursor_index - 1)
+    def _cursor_row(self) -> int:
+        return self._cursor_index
 
-    def action_cursor_down(self) -> None:
-        """Move the cursor one row down."""
-        self._move_cursor(self._cursor_index + 1)
+    def _row_count(self) -> int:
+        return self._length()
 
-    def action_cursor_page_up(self) -> None:
-        """Move the cursor one screen up."""
-        self._move_cursor(self._cursor_index - max(1, self.scrollable_content_region.height))
+    def _page_rows(self) -> int:
+        return self.scrollable_content_region.height
 
-    def action_cursor_page_down(self) -> None:
-        """Move the cursor one screen down."""
-        self._move_cursor(self._cursor_index + max(1, self.scrollable_content_region.height))
-
-    def action_cursor_first(self) -> None:
-        """Move the cursor to the first row (the longest waiting)."""
-        self._move_cursor(0)
-
-    def action_cursor_last(self) -> None:
-        """Move the cursor to the last row."""
-        self._move_cursor(self._length() - 1)
+    def _go_to_row(self, index: int) -> None:
+        self._move_cursor(index)
 
     def action_open_conversation(self) -> None:
         """Ask the owner to open the highlighted conversation."""
