@@ -50,6 +50,7 @@ from console.screens.dialogs import (
     TakeoverDialog,
 )
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.queue_list import STATUS_GLYPHS
 from console.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -57,13 +58,14 @@ if TYPE_CHECKING:
 
 __all__ = ["ConversationScreen", "DecisionMade", "DecisionRefused", "DetailLoaded"]
 
-_STATUS: dict[ConversationStatus, tuple[str, str]] = {
-    ConversationStatus.BOT: ("·", "AI handling it"),
-    ConversationStatus.AWAITING_REVIEW: ("●", "draft awaiting review"),
-    ConversationStatus.ESCALATED: ("▲", "escalated"),
-    ConversationStatus.HUMAN: ("◆", "held by a person"),
-    ConversationStatus.CLOSED: ("✓", "closed"),
+_STATUS_LABELS: dict[ConversationStatus, str] = {
+    ConversationStatus.BOT: "AI handling it",
+    ConversationStatus.AWAITING_REVIEW: "draft awaiting review",
+    ConversationStatus.ESCALATED: "escalated",
+    ConversationStatus.HUMAN: "held by a person",
+    ConversationStatus.CLOSED: "closed",
 }
+_STATUS = {status: (STATUS_GLYPHS[status], label) for status, label in _STATUS_LABELS.items()}
 
 # What someone else did to the draft on screen, as told by a `draft.decided` event.
 _DECIDED_BY_OTHER: dict[str, str] = {
