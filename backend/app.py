@@ -368,6 +368,13 @@ def _operator_routes(app: FastAPI) -> None:
         """Close the conversation."""
         return await d.run(lambda: d.service.close(d.operator, cid, d.version))
 
+    @app.post(
+        "/v1/conversations/{cid}/erase", tags=["conversations"], response_model=ConversationDetail
+    )
+    async def erase(cid: str, d: Decide) -> Response:
+        """Admin: erase the customer's personal data from a conversation (GDPR art. 17)."""
+        return await d.run(lambda: d.service.erase(d.operator, cid))
+
     @app.get("/v1/audit", tags=["audit"])
     async def audit(
         service: Service,

@@ -116,6 +116,14 @@ class EventHub:
         self._wakeup = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         store.listeners.append(self.publish)
+        store.erasure_listeners.append(self.forget)
+
+    def forget(self, conversation_id: str) -> None:
+        """Drop an erased conversation's events from memory (the table dropped them too)."""
+        self.recent = deque(
+            (e for e in self.recent if e.event.conversation_id != conversation_id),
+            maxlen=self.recent.maxlen,
+        )
 
     def publish(self, events: list[Event]) -> None:
         """Called by the store after a commit: remember the events, wake the streams.

@@ -30,12 +30,13 @@ class Permission(StrEnum):
     UNMASKED = "see unmasked personal data"
     TRAIN = "export training data"
     EXPORT_UNMASKED = "export training data unmasked"
+    ERASE = "erase a customer's personal data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TRAINER: frozenset({Permission.READ, Permission.TRAIN}),
     Role.AGENT: frozenset({Permission.READ, Permission.DECIDE, Permission.UNMASKED}),
-    Role.SUPERVISOR: frozenset(Permission) - {Permission.EXPORT_UNMASKED},
+    Role.SUPERVISOR: frozenset(Permission) - {Permission.EXPORT_UNMASKED, Permission.ERASE},
     Role.ADMIN: frozenset(Permission),
 }
 """The backend is the only authority on roles (invariant 7): a trainer reads, masked."""

@@ -562,6 +562,25 @@ class Hitl:
             self.store.publish_conversation(cid)
         return self._detail(cid)
 
+    def erase(self, op: OperatorRecord, cid: str) -> ConversationDetail:
+        """Admin: erase a customer's personal data from a conversation (GDPR art. 17).
+
+        The conversation closes; its texts and the customer's name and email
+        are gone everywhere the backend keeps them; the erasure itself is a
+        journal entry, and the chain still verifies.
+        """
+        policy.require(op.role, Permission.ERASE)
+        with self.store.transaction():
+            self._conversation(cid)
+            self._supersede_pending(cid)
+            self.store.update_conversation(
+                cid, status=ConversationStatus.CLOSED, holder=None, waiting_since=None
+            )
+            self.store.erase_conversation(cid)
+            record_decision(self.store, self.secret, op, Action.ERASE, conversation_id=cid)
+            self.store.publish_conversation(cid)
+        return self._detail(cid)
+
     def set_paused(self, op: OperatorRecord, paused: bool) -> AIState:
         """Supervisor: the stop button for all AI sending, and its release."""
         policy.require(op.role, Permission.SUPERVISE)

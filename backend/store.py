@@ -50,6 +50,8 @@ from .metrics import DRAFT_ACTIONS, DecisionRow
 migrations = Migrations("hitl")
 
 PREVIEW_LENGTH = 120
+ERASED = "[erased]"
+"""What stands where erased personal data was."""
 
 
 @migrations()
@@ -269,6 +271,8 @@ class Store:
             with self.db.ensure_autocommit_on():
                 self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
+        # Erased personal data must not linger in free pages of the file.
+        self.db.execute("PRAGMA secure_delete=ON")
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
         self.clock = clock
@@ -276,6 +280,9 @@ class Store:
         self._pending: list[Event] = []
         self._depth = 0
         self._lock = threading.RLock()
+        self._erased: list[str] = []
+        self.erasure_listeners: list[Callable[[str], None]] = []
+        """Told the id of each erased conversation, after the erasure committed."""
 
     def close(self) -> None:
         """Close the connection."""
@@ -304,9 +311,16 @@ class Store:
             except BaseException:
                 # What this level queued was rolled back with it: never announce it.
                 del self._pending[queued:]
+                if self._depth == 1:
+                    self._erased.clear()
                 raise
             finally:
                 self._depth -= 1
+            if self._depth == 0 and self._erased:
+                erased, self._erased = self._erased, []
+                for cid in erased:
+                    for erasure_listener in self.erasure_listeners:
+                        erasure_listener(cid)
             if self._depth == 0 and self._pending:
                 committed, self._pending = self._pending, []
                 for listener in self.listeners:
@@ -345,16 +359,26 @@ class Store:
         ]
 
     def event_bounds(self) -> tuple[int, int]:
-        """The oldest retained and the newest event id (0, 0 when there are none)."""
-        low, high = self.db.execute("SELECT min(id), max(id) FROM events").fetchone()
-        return (low or 0, high or 0)
+        """The oldest id retention still keeps and the newest id given out ((0, 0) before any).
+
+        Retention trims from the old end; an erasure removes events of one
+        conversation from the middle. Only the first makes a client's position
+        unreachable, so the bound comes from what retention trimmed, not from
+        the oldest row left.
+        """
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        high = row[0] if row else 0
+        if not high:
+            return (0, 0)
+        return (int(self.get_meta("events_trimmed_through") or 0) + 1, high)
 
     def trim_events(self, keep: int) -> None:
         """Forget all but the newest `keep` events."""
         with self.transaction():
-            self.db.execute(
-                "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?", [keep]
-            )
+            cutoff = self.event_bounds()[1] - keep
+            if cutoff >= self.event_bounds()[0]:
+                self.db.execute("DELETE FROM events WHERE id <= ?", [cutoff])
+                self.set_meta("events_trimmed_through", str(cutoff))
 
     # -- meta -----------------------------------------------------------------
 
@@ -907,6 +931,37 @@ class Store:
         items = [self._audit_from_row(r) for r in rows[:limit]]
         next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
         return Page[AuditEntry](items=items, next_cursor=next_cursor)
+
+    def erase_conversation(self, cid: str) -> None:
+        """Forget what a customer and anyone answering them wrote (GDPR art. 17).
+
+        Messages, drafts, the customer's name and email, the journal's texts,
+        the stored events and the remembered responses of decision calls that
+        carried them. System messages (the disclosure) stay; the journal keeps
+        its entries and HMACs, so the chain still verifies. Erasure listeners
+        hear of it after the commit, to drop copies they keep in memory.
+        """
+        with self.transaction():
+            self.db.execute(
+                "UPDATE messages SET text = ? WHERE conversation_id = ? AND author != 'system'",
+                [ERASED, cid],
+            )
+            self.db.execute(
+                "UPDATE drafts SET text = ?, rationale = ?, instruction = NULL, final_text = NULL "
+                "WHERE conversation_id = ?",
+                [ERASED, ERASED, cid],
+            )
+            self.db.execute(
+                "UPDATE conversations SET customer_name = ?, customer_email = NULL, "
+                "last_message = ? WHERE id = ?",
+                [ERASED, ERASED, cid],
+            )
+            self.erase_audit_texts(cid)
+            self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
+            self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
+            # Events this transaction queued before the erasure carry the texts too.
+            self._pending = [e for e in self._pending if e.conversation_id != cid]
+            self._erased.append(cid)
 
     def erase_audit_texts(self, cid: str) -> int:
         """Forget the texts of a conversation's journal entries; the chain stays verifiable."""

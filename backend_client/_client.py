@@ -469,6 +469,14 @@ class AsyncBackendClient(_BaseClient):
             idempotency_key=idempotency_key,
         )
 
+    async def erase(
+        self, conversation_id: str, *, idempotency_key: str | None = None
+    ) -> ConversationDetail:
+        """Admin: erase the customer's personal data from a conversation (GDPR art. 17)."""
+        return await self._decide(
+            f"/v1/conversations/{conversation_id}/erase", None, idempotency_key=idempotency_key
+        )
+
     async def pause_ai(self) -> AIState:
         """Supervisor: stop all AI sending at once, pending drafts included."""
         response = await self._send("POST", "/v1/ai/pause", attempts=DECISION_ATTEMPTS)

@@ -113,6 +113,7 @@ class Action(StrEnum):
     CLOSE = "close"
     PAUSE = "pause"
     RESUME = "resume"
+    ERASE = "erase"
 
 
 class EventType(StrEnum):

@@ -233,6 +233,37 @@ def cmd_export_pairs(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- erasure -------------------------------------------------------------------------
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a customer's personal data from a conversation, through the API (admin)."""
+    import asyncio
+
+    from backend_client import AsyncBackendClient, BackendError
+    from console.config import ConsoleConfig, MissingTokenError
+
+    overrides = {"url": args.url, "token": args.token}
+    config = ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        token = config.require_token()
+    except MissingTokenError as exc:
+        print(f"hitl: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        async with AsyncBackendClient(config.url, token) as client:
+            await client.erase(args.conversation)
+
+    try:
+        asyncio.run(run())
+    except BackendError as exc:
+        print(f"hitl: {config.url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"erased the personal data of conversation {args.conversation}; it is closed")
+    return 0
+
+
 # -- console and demo -------------------------------------------------------------------
 
 
@@ -342,6 +373,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only entries at or after this ISO time")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_audit_export)
+
+    p = sub.add_parser(
+        "erase",
+        help="erase a customer's personal data from a conversation (admin, GDPR art. 17)",
+        description="Erases the conversation's messages, drafts, the customer's name and email "
+        "and the journal's texts, through the API; the erasure is journaled and the chain "
+        "still verifies.",
+    )
+    p.add_argument("conversation", help="the conversation id (c_...)")
+    p.add_argument("--url", help="backend URL (default $HITL_URL or http://127.0.0.1:8765)")
+    p.add_argument("--token", help="an admin's token (default $HITL_TOKEN)")
+    p.set_defaults(func=cmd_erase)
 
     p = sub.add_parser("export", help="export training data from a running backend")
     esub = p.add_subparsers(dest="export_command", metavar="WHAT")
