@@ -10,7 +10,7 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -194,57 +194,25 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- training export -------------------------------------------------------------------
+# -- calls through the API ------------------------------------------------------------
 
 
-def cmd_export_pairs(args: argparse.Namespace) -> int:
-    """Write preference pairs (JSONL) from every edited or rejected draft."""
-    import asyncio
-
-    from backend_client import AsyncBackendClient, BackendError, ReasonCode
-    from console.config import ConsoleConfig, MissingTokenError
-    from console.export import export_pairs
+def _console_config(args: argparse.Namespace) -> Any:
+    """The console's settings, with --url and --token on top of the environment and file."""
+    from console.config import ConsoleConfig
 
     overrides = {"url": args.url, "token": args.token}
-    config = ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
-    try:
-        token = config.require_token()
-    except MissingTokenError as exc:
-        print(f"hitl: {exc}", file=sys.stderr)
-        return 2
-    reason = ReasonCode(args.reason) if args.reason else None
-
-    async def run(out: TextIO) -> int:
-        async with AsyncBackendClient(config.url, token) as client:
-            return await export_pairs(
-                client, out, since=args.since, reason=reason, unmasked=args.unmasked
-            )
-
-    try:
-        if args.out:
-            with open(args.out, "w", encoding="utf-8") as out:
-                count = asyncio.run(run(out))
-            print(f"wrote {count} pairs to {args.out}", file=sys.stderr)
-        else:
-            asyncio.run(run(sys.stdout))
-    except BackendError as exc:
-        print(f"hitl: {config.url}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
 
 
-# -- erasure -------------------------------------------------------------------------
-
-
-def cmd_erase(args: argparse.Namespace) -> int:
-    """Erase a customer's personal data from a conversation, through the API (admin)."""
+def _with_backend(args: argparse.Namespace, call: Callable[[Any], Awaitable[None]]) -> int:
+    """Run `call` with a client for the configured backend; the exit code says how it went."""
     import asyncio
 
     from backend_client import AsyncBackendClient, BackendError
-    from console.config import ConsoleConfig, MissingTokenError
+    from console.config import MissingTokenError
 
-    overrides = {"url": args.url, "token": args.token}
-    config = ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
+    config = _console_config(args)
     try:
         token = config.require_token()
     except MissingTokenError as exc:
@@ -253,15 +221,43 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         async with AsyncBackendClient(config.url, token) as client:
-            await client.erase(args.conversation)
+            await call(client)
 
     try:
         asyncio.run(run())
     except BackendError as exc:
         print(f"hitl: {config.url}: {exc}", file=sys.stderr)
         return 1
-    print(f"erased the personal data of conversation {args.conversation}; it is closed")
     return 0
+
+
+def cmd_export_pairs(args: argparse.Namespace) -> int:
+    """Write preference pairs (JSONL) from every edited or rejected draft."""
+    from backend_client import ReasonCode
+    from console.export import export_pairs
+
+    reason = ReasonCode(args.reason) if args.reason else None
+
+    async def export(client: Any) -> None:
+        options = {"since": args.since, "reason": reason, "unmasked": args.unmasked}
+        if not args.out:
+            await export_pairs(client, sys.stdout, **options)
+            return
+        with open(args.out, "w", encoding="utf-8") as out:
+            count = await export_pairs(client, out, **options)
+        print(f"wrote {count} pairs to {args.out}", file=sys.stderr)
+
+    return _with_backend(args, export)
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a customer's personal data from a conversation, through the API (admin)."""
+
+    async def erase(client: Any) -> None:
+        await client.erase(args.conversation)
+        print(f"erased the personal data of conversation {args.conversation}; it is closed")
+
+    return _with_backend(args, erase)
 
 
 # -- console and demo -------------------------------------------------------------------
@@ -270,10 +266,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     """Open the console against a running backend."""
     from console.app import make_app
-    from console.config import ConsoleConfig
 
-    overrides = {"url": args.url, "token": args.token}
-    config = ConsoleConfig(**{k: v for k, v in overrides.items() if v is not None})
+    config = _console_config(args)
     if not config.token:
         print(
             'hitl: no token: pass --token, set HITL_TOKEN, or put token = "..." in the '

@@ -159,3 +159,20 @@ async def _run_in_thread(
 ) -> subprocess.CompletedProcess[str]:
     """Run a blocking subprocess in a thread, so the test's event loop keeps turning."""
     return await asyncio.to_thread(functools.partial(run, *args, env=env))
+
+
+async def test_erase_needs_an_admin_and_then_erases(live_backend: Backend) -> None:
+    chat = await live_backend.chat("my email is jo.smith+shop@example.com", name="Jo Erase")
+    env = {"HITL_URL": live_backend.url, "HITL_TOKEN": live_backend.tokens["sam"]}
+    refused = await _run_in_thread(hitl, "erase", chat.id, env=env)
+    assert refused.returncode == 1
+    assert "may not erase" in refused.stderr
+
+    admin = {**env, "HITL_TOKEN": live_backend.tokens["ada"]}
+    done = await _run_in_thread(hitl, "erase", chat.id, env=admin)
+    assert done.returncode == 0, done.stderr
+    assert f"erased the personal data of conversation {chat.id}" in done.stdout
+    async with live_backend.client("ada") as ada:
+        detail = await ada.get_conversation(chat.id)
+    assert detail.customer.name == "[erased]"
+    assert all("jo.smith" not in m.text for m in detail.messages)
