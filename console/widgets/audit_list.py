@@ -232,6 +232,32 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, self._entries[0], 0))
         return added
 
+    def replace(self, entries: Iterable[AuditEntry]) -> int:
+        """Show `entries` instead of the loaded rows, cursor on the first (a new first page).
+
+        One repaint: when the old and new rows both overflow the list, its
+        scrollbar stays as it was and the screen is not laid out again.
+        Returns how many rows there are now.
+        """
+        self._entries.clear()
+        self._seqs.clear()
+        self._cursor = 0
+        self._seq_width = len("#")
+        self._strip_cache.clear()
+        self._cells_cache.clear()
+        for entry in entries:
+            if entry.seq in self._seqs:
+                continue
+            self._seqs.add(entry.seq)
+            self._entries.append(entry)
+            self._seq_width = max(self._seq_width, len(str(entry.seq)))
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._resize()
+        self.refresh()
+        if self._entries:
+            self.post_message(self.Highlighted(self, self._entries[0], 0))
+        return len(self._entries)
+
     def clear(self) -> None:
         """Forget every row (the cursor goes back to the top)."""
         self._entries.clear()
@@ -270,8 +296,20 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
     def _resize(self) -> None:
         # One line for the header. Width 0: the list never scrolls sideways.
         height = len(self._entries) + 1
-        if self.virtual_size.height != height:
-            self.virtual_size = Size(0, height)
+        old = self.virtual_size.height
+        if old == height:
+            return
+        size = Size(0, height)
+        visible = self.scrollable_content_region.height
+        if self.is_mounted and visible and old > visible and height > visible:
+            # The scrollbar shows before and after, so nothing else on the screen
+            # moves: set the size without the whole-screen layout pass that
+            # assigning `virtual_size` asks for, and update the scrollbar directly.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def on_mount(self) -> None:
         """Size the list (the header at least)."""
