@@ -129,10 +129,9 @@ class HitlApp(App[None]):
     # -- lifecycle -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Follow the live stream first, then load the snapshot, so nothing falls between."""
+        """Follow the live stream; the snapshot loads once it is live, so nothing falls between."""
         self.follow_events()
         self.load_operator()
-        self.load_snapshot()
         self.set_interval(SLA_CHECK_SECONDS, self.check_sla)
 
     def get_default_screen(self) -> QueueScreen:
