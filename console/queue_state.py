@@ -350,13 +350,6 @@ class QueueState:
             self._unconfirmed.discard(summary.id)
         return self._upsert(QueueRow.from_summary(summary))
 
-    def apply_all(self, events: Iterable[Event]) -> set[str]:
-        """Apply a burst of events; return the union of the changed ids."""
-        changed: set[str] = set()
-        for event in events:
-            changed |= self.apply(event)
-        return changed
-
     def _upsert(self, row: QueueRow) -> set[str]:
         cid = row.id
         held = self._by_id.get(cid)
