@@ -35,11 +35,11 @@ panel's "Entry 999950" heading), so a frame that merely happened is not enough:
 3. end: 20 presses → (a) the frame showing the last loaded entry selected, and
    (b) the first frame after the next page's rows (fetched by keyset cursor)
    were added to the table.
-4. filters through the widgets: focus the action `Select`, open it (enter),
-   arrow to an option, then time the enter that chooses it → the first frame
-   drawing a matching entry's detail (20 samples, cycling edit, reject,
-   regenerate, takeover); the same with the reason `Select` (20 samples,
-   cycling the reason codes).
+4. filters through the widgets: focus the action choice (f, tab) and time each
+   → or ← that steps it to the next action → the first frame drawing a
+   matching entry's detail (20 samples, sweeping approve … handback and back:
+   the actions the journal has); the same with the reason choice (20 samples,
+   sweeping the reason codes it has).
 5. search: `/`, type a word (untimed), then time enter → the first frame with a
    matching entry's detail (20 words: half the most frequent words of the
    journal, half from its long tail).
@@ -90,13 +90,14 @@ for _path in (ROOT, HERE):  # run as a script from anywhere
 from bench_queue import CountingDriver, pct  # noqa: E402
 from textual import events  # noqa: E402
 from textual.driver import Driver  # noqa: E402
-from textual.widgets import Input, Select  # noqa: E402
+from textual.widgets import Input  # noqa: E402
 
 from backend_client import AuditEntry  # noqa: E402
 from console.app import HitlApp, make_app  # noqa: E402
 from console.config import ConsoleConfig  # noqa: E402
 from console.screens.audit_log import AuditLogScreen  # noqa: E402
 from console.widgets.audit_list import AuditList  # noqa: E402
+from console.widgets.choice import Choice  # noqa: E402
 
 SIZE = (160, 50)
 TARGET_MS = 100.0
@@ -112,7 +113,8 @@ STEP_TIMEOUT = 30.0
 """The longest one sample may wait for its frame."""
 VERIFY_TIMEOUT = 240.0
 """The longest the chain verification may take before it is reported as not done."""
-FILTER_ACTIONS = ["edit", "reject", "regenerate", "takeover"]
+FILTER_ACTIONS = ["approve", "edit", "reject", "regenerate", "takeover", "handback"]
+"""The actions `bench_audit.build_journal` writes (the others have no entries)."""
 
 
 # -- frames ------------------------------------------------------------------------------
@@ -333,8 +335,8 @@ OPEN = "open: F6 → first rows"
 DOWN = "cursor down → row + detail"
 END_LOCAL = "end → last loaded row + detail"
 END_PAGE = "end → next page's rows in table"
-FILTER_ACTION = "filter action (Select) → rows"
-FILTER_REASON = "filter reason (Select) → rows"
+FILTER_ACTION = "filter action (choice) → rows"
+FILTER_REASON = "filter reason (choice) → rows"
 SEARCH = "search (/ word enter) → rows"
 DOWN_VERIFYING = "cursor down, verify in flight"
 END_VERIFYING = "end → next page, verify in flight"
@@ -586,57 +588,58 @@ class Bench:
         page_at = await asyncio.wait_for(page, timeout)
         return (local_at - started) * 1000, (page_at - started) * 1000
 
-    # -- 4. filters through the Select widgets ---------------------------------------------
+    # -- 4. filters through the choice widgets ----------------------------------------------
 
-    async def choose(self, select_id: str, value: object, timed: bool) -> float | None:
-        """Open the focused `Select`, arrow to `value`; the enter that picks it, timed or not."""
-        select = self.screen.query_one(f"#{select_id}", Select)
-        await self.until(self.focused(select_id))
-        overlay = select.query_one("SelectOverlay")
-        await self.key("enter", then=lambda: select.expanded and overlay.has_focus)
-        values = [option_value for _, option_value in select._options]
-        target = values.index(value)
-        while (current := getattr(overlay, "highlighted", None) or 0) != target:
-            step = "down" if target > current else "up"
-            await self.key(step, then=lambda c=current: getattr(overlay, "highlighted", 0) != c)
-        column = "action" if select_id == "filter-action" else "reason_code"
+    async def sweep(self, choice_id: str, column: str, present: set[str], samples: int) -> None:
+        """Step the focused choice with → and ← across the options the journal has, timing each.
 
-        def ready() -> bool:
-            if not self.on_log() or self.table.row_count == 0:
-                return False
-            entry = self.selected()
-            chosen = getattr(self.screen.filters, column)
-            if value is Select.NULL:
-                return chosen is None and entry is not None
-            shown = getattr(entry, column, None)
-            return chosen == value and shown is not None and str(shown) == value
-
-        if not timed:
-            await self.key("enter", then=ready)
-            await self.until(self.page_settled)
-            return None
-        value_ms = await self.timed("enter", ready, self.detail_needle)
+        Each key is what a person presses to see the next action (or reason):
+        → until the last option with entries, then ← back, and so on. A sample
+        ends at the first frame drawing a matching entry's detail.
+        """
+        choice = self.screen.query_one(f"#{choice_id}", Choice)
+        await self.until(self.focused(choice_id))
+        values = [value for _, value in choice._options]
+        # The first run of adjacent options that have entries (a reason the journal
+        # lacks, like "customer request", ends it).
+        first = next(index for index, value in enumerate(values) if value in present)
+        have = [first]
+        while have[-1] + 1 < len(values) and values[have[-1] + 1] in present:
+            have.append(have[-1] + 1)
+        assert len(have) > 1, "no two adjacent options with entries to step between"
+        while choice.index != have[0]:  # untimed: to the first option with entries
+            await self.key("right", then=lambda index=choice.index: choice.index != index)
         await self.until(self.page_settled)
-        return value_ms
+        metric = FILTER_ACTION if column == "action" else FILTER_REASON
+        step = 1
+        for _ in range(samples):
+            if choice.index + step not in have:
+                step = -step
+            value = values[choice.index + step]
+
+            def ready(value: object = value) -> bool:
+                if not self.on_log() or self.table.row_count == 0:
+                    return False
+                entry = self.selected()
+                shown = getattr(entry, column, None)
+                chosen = getattr(self.screen.filters, column)
+                return chosen == value and shown is not None and str(shown) == value
+
+            key = "right" if step == 1 else "left"
+            self.results.add(metric, await self.timed(key, ready, self.detail_needle))
+            await self.until(self.page_settled)
+        while choice.index != 0:  # untimed: back to "any"
+            await self.key("left", then=lambda index=choice.index: choice.index != index)
+        await self.until(lambda: choice.value is None and self.screen.filters.active is False)
+        await self.until(self.page_settled)
 
     async def filters(self, samples: int, reasons: list[str]) -> None:
-        """Action, then reason, chosen with the keyboard in their `Select`s."""
+        """Action, then reason, stepped with the keyboard in their choice widgets."""
         await self.key("f", "f", then=self.focused("filter-actor"))
         await self.key("tab", then=self.focused("filter-action"))
-        for number in range(samples):
-            action = FILTER_ACTIONS[number % len(FILTER_ACTIONS)]
-            value = await self.choose("filter-action", action, timed=True)
-            assert value is not None
-            self.results.add(FILTER_ACTION, value)
-        await self.choose("filter-action", Select.NULL, timed=False)
-        await self.until(self.focused("filter-action"))
+        await self.sweep("filter-action", "action", set(FILTER_ACTIONS), samples)
         await self.key("tab", then=self.focused("filter-reason"))
-        for number in range(samples):
-            reason = reasons[number % len(reasons)]
-            value = await self.choose("filter-reason", reason, timed=True)
-            assert value is not None
-            self.results.add(FILTER_REASON, value)
-        await self.choose("filter-reason", Select.NULL, timed=False)
+        await self.sweep("filter-reason", "reason_code", set(reasons), samples)
 
     # -- 5. free-text search -----------------------------------------------------------------
 

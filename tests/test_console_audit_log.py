@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from backend.store import Store
 from backend_client import Action, ConnectionLostError, ConnectionState, ReasonCode
@@ -23,6 +23,7 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.audit_log import AuditLogScreen, ExportDialog
 from console.widgets.audit_list import AuditList
+from console.widgets.choice import Choice
 from tests.conftest import Backend, LiveServer, eventually
 
 SIZE = (160, 45)
@@ -159,15 +160,48 @@ async def test_filters_narrow_and_free_text_finds_a_note(
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
         await until(pilot, lambda: table(screen).row_count == 3)
+        action = screen.query_one("#filter-action", Choice)
+        reason = screen.query_one("#filter-reason", Choice)
 
-        screen.query_one("#filter-action", Select).value = "edit"
+        # f goes to the filters (the operator first), tab to the next. The choice shows its keys.
+        await pilot.press("f", "tab")
+        assert screen.focused is action
+        assert "any action" in str(action.render())
+        footer_keys = {binding.action for _, binding, *_ in screen.active_bindings.values()}
+        assert {"step(1)", "step(-1)"} <= footer_keys
+
+        # → steps to each action and the log follows at once: approve, then edit.
+        await pilot.press("right")
+        await until(pilot, lambda: column(screen, "action") == ["approve"])
+        await pilot.press("right")
         await until(pilot, lambda: column(screen, "action") == ["edit"])
-
-        screen.query_one("#filter-action", Select).clear()
-        await until(pilot, lambda: table(screen).row_count == 3)
-        screen.query_one("#filter-reason", Select).value = "policy"
+        assert "matching entries" in static_text(screen, "#audit-status")
+        # A letter jumps to the next option starting with it; ← steps back.
+        await pilot.press("r")
         await until(pilot, lambda: column(screen, "action") == ["reject"])
-        screen.query_one("#filter-reason", Select).clear()
+        await pilot.press("left", "left")
+        await until(pilot, lambda: column(screen, "action") == ["approve"])
+        # Back to "any action" with a letter, then a click steps forward.
+        await pilot.press("a")
+        await until(pilot, lambda: table(screen).row_count == 3)
+        assert action.value is None
+        await pilot.click("#filter-action", offset=(12, 1))
+        await until(pilot, lambda: column(screen, "action") == ["approve"])
+        await pilot.click("#filter-action", offset=(1, 1))
+        await until(pilot, lambda: table(screen).row_count == 3)
+
+        # The reason: tab to it, jump to policy by its letter.
+        await pilot.press("tab")
+        assert screen.focused is reason
+        await pilot.press("p")
+        await until(pilot, lambda: column(screen, "action") == ["reject"])
+        assert reason.value == "policy"
+        await pilot.press("space")  # privacy: no entry has it
+        await until(pilot, lambda: table(screen).row_count == 0)
+        assert "No matching entries." in static_text(screen, "#audit-status")
+        await pilot.press("left", "left")  # policy, tone
+        await until(pilot, lambda: column(screen, "action") == ["edit"])
+        reason.choose(None)
         await until(pilot, lambda: table(screen).row_count == 3)
 
         # Keyboard: / focuses the search, enter applies it, escape goes back to the table.
@@ -178,6 +212,32 @@ async def test_filters_narrow_and_free_text_finds_a_note(
         assert "matching entries" in static_text(screen, "#audit-status")
         await pilot.press("escape")
         assert screen.focused is table(screen)
+
+
+async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: Path) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 3)
+
+        # The operator by name: enter applies it.
+        await pilot.press("f")
+        assert screen.focused is screen.query_one("#filter-actor", Input)
+        await pilot.press(*"bob", "enter")
+        await until(pilot, lambda: table(screen).row_count == 0)
+        await pilot.press("ctrl+u", *"alice", "enter")
+        await until(pilot, lambda: table(screen).row_count == 3)
+        await pilot.press("ctrl+u", "enter", "escape")
+
+        # A time range that ends before the first decision matches nothing; one after it, all.
+        await pilot.press("f", "tab", "tab", "tab")
+        assert screen.focused is screen.query_one("#filter-since", Input)
+        await pilot.press(*"2000-01-01T00:00:00+00:00", "tab", *"2000-01-02T00:00:00+00:00")
+        await pilot.press("enter")
+        await until(pilot, lambda: table(screen).row_count == 0)
+        await pilot.press("ctrl+u", "enter")
+        await until(pilot, lambda: table(screen).row_count == 3)
 
 
 async def test_tampering_shows_the_chain_broken(live_backend: Backend, tmp_path: Path) -> None:
@@ -208,7 +268,7 @@ async def test_export_writes_every_filtered_entry_once(
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
         await until(pilot, lambda: table(screen).row_count == 7)
-        screen.query_one("#filter-action", Select).value = "approve"
+        await pilot.press("f", "tab", "right")  # the action filter: approve
         await until(pilot, lambda: table(screen).row_count == 5)
 
         await pilot.press("x")

@@ -48,6 +48,7 @@ from console.export_view import (
 )
 from console.sanitize import safe_text
 from console.widgets.audit_list import AuditList
+from console.widgets.choice import Choice
 
 if TYPE_CHECKING:
     from console.app import HitlApp
@@ -169,9 +170,9 @@ class _SteadyFooter(Footer):
     """A `Footer` that rebuilds only when the keys it shows change.
 
     Textual's recomposes (removes and mounts every key, then lays the screen
-    out) whenever the screen's bindings are updated, which choosing from a
-    `Select` does twice (overlay closed, focus back), ~20-60 ms each, on the
-    filter path, though the keys shown are the same the second time.
+    out) whenever the screen's bindings are updated, ~20-60 ms each time,
+    though moving between widgets with the same keys (the filter fields, a
+    page arriving) shows the same footer.
     """
 
     _shown: tuple[object, ...] | None = None
@@ -332,18 +333,10 @@ class AuditLogScreen(Screen[None]):
             yield Static("Verifying the chain…", id="audit-chain")
         with Horizontal(id="audit-filters"):
             yield Input(placeholder="operator (name or id)", id="filter-actor", classes="filter")
-            yield Select(
-                [(action.value, action.value) for action in Action],
-                prompt="any action",
-                id="filter-action",
-                classes="filter",
-            )
-            yield Select(
-                [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode],
-                prompt="any reason",
-                id="filter-reason",
-                classes="filter",
-            )
+            actions = [(action.value, action.value) for action in Action]
+            yield Choice([("any action", None), *actions], id="filter-action", classes="filter")
+            reasons = [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode]
+            yield Choice([("any reason", None), *reasons], id="filter-reason", classes="filter")
             yield Input(placeholder="since (ISO)", id="filter-since", classes="filter")
             yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
             yield Input(placeholder="/ search notes and texts", id="filter-q", classes="filter")
@@ -608,9 +601,9 @@ class AuditLogScreen(Screen[None]):
         event.stop()
         self.apply_filters()
 
-    @on(Select.Changed, ".filter")
-    def _filter_chosen(self, event: Select.Changed) -> None:
-        """A chosen action or reason applies at once."""
+    @on(Choice.Changed, ".filter")
+    def _filter_chosen(self, event: Choice.Changed) -> None:
+        """Each step of the action or reason applies at once (a newer step cancels the fetch)."""
         self.apply_filters()
 
     def apply_filters(self) -> None:
@@ -620,8 +613,8 @@ class AuditLogScreen(Screen[None]):
             return self.query_one(f"#{widget_id}", Input).value.strip() or None
 
         def chosen(widget_id: str) -> str | None:
-            value = self.query_one(f"#{widget_id}", Select).value
-            return None if value is Select.NULL else str(value)
+            value = self.query_one(f"#{widget_id}", Choice).value
+            return None if value is None else str(value)
 
         actor = text("filter-actor")
         filters = AuditFilters(
