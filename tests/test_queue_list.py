@@ -6,6 +6,7 @@ import html
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 
@@ -262,3 +263,50 @@ async def test_waiting_time_ticks_on_visible_rows() -> None:
         await pilot.pause(1.3)
         assert "1m05s" in screen_text(app)
         assert "1m05s" in line_text(queue_list, 0)
+
+
+async def test_a_position_bar_shows_where_the_window_is_and_jumps_on_click() -> None:
+    state = make_state(*(summary(f"c{i:03d}", waiting=1000 - i) for i in range(200)))
+    app = QueueApp(state)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        queue_list = app.query_one(QueueList)
+        height = queue_list.scrollable_content_region.height
+
+        def bar() -> str:
+            return "".join(line_text(queue_list, y)[-1] for y in range(height))
+
+        # 20 of 200 rows: a thumb of two lines at the top, track below.
+        assert bar() == "┃┃" + "│" * (height - 2)
+        assert line_text(queue_list, 0)[:-1].rstrip().endswith("c000")
+        await pilot.press("end")
+        await pilot.pause()
+        assert bar() == "│" * (height - 2) + "┃┃"
+        # A click on the bar's middle line jumps to the middle of the queue.
+        await pilot.click(QueueList, offset=(queue_list.size.width - 1, height // 2))
+        await pilot.pause()
+        assert queue_list.highlighted_id == f"c{round(10 / 19 * 199):03d}"
+
+
+async def test_no_bar_when_every_row_fits() -> None:
+    state = make_state(*(summary(f"c{i}", waiting=10 - i) for i in range(3)))
+    app = QueueApp(state)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        queue_list = app.query_one(QueueList)
+        assert "┃" not in line_text(queue_list, 0) and "│" not in line_text(queue_list, 0)
+
+
+async def test_the_wheel_scrolls_the_list() -> None:
+    state = make_state(*(summary(f"c{i:03d}", waiting=1000 - i) for i in range(200)))
+    app = QueueApp(state)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        queue_list = app.query_one(QueueList)
+        # A wheel notch over the list, as the terminal's mouse reports it.
+        queue_list.post_message(
+            events.MouseScrollDown(queue_list, 5, 5, 0, 1, 0, False, False, False)
+        )
+        await pilot.pause()
+        assert queue_list.scroll_offset.y > 0
+        assert not line_text(queue_list, 0).startswith("●  16m40s Customer c000")

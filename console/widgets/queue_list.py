@@ -103,6 +103,8 @@ class _RowStyles(NamedTuple):
     flags: Style
     holder: Style
     preview: Style
+    bar: Style
+    thumb: Style
 
 
 class QueueList(CursorKeys, ScrollView, can_focus=True):
@@ -141,6 +143,8 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         "queue-list--flags",
         "queue-list--holder",
         "queue-list--preview",
+        "queue-list--bar",
+        "queue-list--bar-thumb",
     }
     """Parts of a row, styled in CSS with theme variables."""
 
@@ -148,7 +152,10 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
     QueueList {
         background: $surface;
         color: $foreground;
-        overflow-x: hidden;
+        /* No Textual scrollbar: it re-renders on every scroll (~3 ms at 50
+           lines, 40% of a frame), so the list draws its own position bar;
+           the wheel still scrolls (`allow_vertical_scroll`). */
+        overflow: hidden hidden;
         & > .queue-list--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -169,6 +176,8 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         & > .queue-list--flags { color: $warning; }
         & > .queue-list--holder { color: $text-accent; }
         & > .queue-list--preview { color: $text-muted; }
+        & > .queue-list--bar { color: $scrollbar-background; }
+        & > .queue-list--bar-thumb { color: $scrollbar; }
     }
     """
 
@@ -260,24 +269,35 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         self._clear_caches()
         self.changed(None)
 
-    def changed(self, ids: Iterable[str] | None = None) -> None:
+    def changed(self, ids: Iterable[str] | None = None, *, now: bool = False) -> None:
         """Tell the list these conversations changed in the state (None: all of it).
 
         Cheap to call for every event: the repaint happens once, after the
-        next screen refresh.
+        next screen refresh. `now` (for a batch, such as a snapshot's page)
+        works out the repaint at once, so the next frame draws it.
         """
         if ids is None:
             self._everything_changed = True
         else:
             self._pending.update(ids)
+        if now and self.is_mounted:
+            self._flush()
+            return
         if not self._flush_scheduled and self.is_mounted:
             self._flush_scheduled = True
             self.call_after_refresh(self._flush)
 
     # -- lifecycle -----------------------------------------------------------
 
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The wheel scrolls whenever the rows overflow (there is no scrollbar to say so)."""
+        return not self._check_disabled() and self.virtual_size.height > self.size.height
+
     def on_mount(self) -> None:
         """Size the list, place the cursor and start the clock for waiting times."""
+        for selected in (False, True):
+            self._row_styles(selected)  # now, rather than in the first page's frame
         self._everything_changed = True
         self._flush()
         self.set_interval(1.0, self._tick)
@@ -448,8 +468,14 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
+        length = self._length()
+        height = self.scrollable_content_region.height
+        if self._bar_shown(length, height) and offset.x == self.scrollable_content_region.width - 1:
+            # The position bar: jump to the same fraction of the queue.
+            self._move_cursor(round(offset.y / max(1, height - 1) * (length - 1)))
+            return
         index = self.scroll_offset.y + offset.y
-        if index >= self._length():
+        if index >= length:
             return
         self._move_cursor(index)
         if event.chain >= 2:
@@ -487,30 +513,59 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
                 flags=part("queue-list--flags"),
                 holder=part("queue-list--holder"),
                 preview=part("queue-list--preview"),
+                # The position bar is not part of the row: no cursor colours.
+                bar=self.rich_style
+                + self.get_component_rich_style("queue-list--bar", partial=True),
+                thumb=self.rich_style
+                + self.get_component_rich_style("queue-list--bar-thumb", partial=True),
             )
             self._style_cache[key] = styles
         return styles
 
+    @staticmethod
+    def _bar_shown(length: int, height: int) -> bool:
+        """Whether the rows overflow the window, so the position bar is drawn."""
+        return 0 < height < length
+
+    def _in_thumb(self, y: int, length: int, height: int) -> bool:
+        """Whether screen line `y` is part of the position bar's thumb."""
+        size = max(1, round(height * height / length))
+        top = self.scroll_offset.y
+        start = round(top / max(1, length - height) * (height - size))
+        return start <= y < start + size
+
     def render_line(self, y: int) -> Strip:
-        """Draw screen line `y`: one conversation, from the cache when nothing changed."""
+        """Draw screen line `y`: one conversation, from the cache when nothing changed.
+
+        When the rows overflow, the last column is a position bar (thumb or
+        track), part of the cached line so scrolling redraws nothing new.
+        """
         width = self.scrollable_content_region.width
-        row = self._row_at(self.scroll_offset.y + y)
+        top = self.scroll_offset.y
+        row = self._row_at(top + y)
         if row is None:
             self._drawn.pop(y, None)
             return Strip.blank(width, self._row_styles(False).base)
         self._drawn[y] = row.id
+        length = self._length()
+        height = self.scrollable_content_region.height
+        thumb: bool | None = None
+        if self._bar_shown(length, height) and width > 1:
+            thumb = self._in_thumb(y, length, height)
         selected = row.id == self._cursor_id
         # Keyed by the label rather than the raw second: past an hour the
         # label changes once a minute, and so does the cached row.
         waiting = self._waiting_label(row)
         focused = selected and self.has_focus
-        key = (row.id, row.version, width, selected, focused, waiting)
+        key = (row.id, row.version, width, selected, focused, thumb, waiting)
         strip = self._strip_cache.get(key)
         if strip is None:
+            if thumb is not None:
+                width -= 1
             # The waiting label changes every second; the rest of the row
             # only with the row, so a tick re-draws one segment, not the row.
             styles = self._row_styles(selected)
-            body_key = key[:-1]
+            body_key = (row.id, row.version, width, selected, focused)
             body = self._body_cache.get(body_key)
             if body is None:
                 body = self._render_body(row, width, styles)
@@ -523,8 +578,14 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
             strip = Strip([*head, *body], _FIXED_WIDTH + max(0, width - _FIXED_WIDTH))
             if width < _FIXED_WIDTH:
                 strip = strip.crop(0, width)
+            if thumb is not None:
+                strip = Strip([*strip, self._bar_segment(thumb)], width + 1)
             self._strip_cache[key] = strip
         return strip
+
+    def _bar_segment(self, thumb: bool) -> Segment:
+        styles = self._row_styles(False)
+        return Segment("┃", styles.thumb) if thumb else Segment("│", styles.bar)
 
     def _render_body(self, row: QueueRow, width: int, styles: _RowStyles) -> list[Segment]:
         """Every column after the waiting time, exactly `width - 8` cells."""
