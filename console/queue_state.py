@@ -56,55 +56,81 @@ class QueueFilter(StrEnum):
     """Held by the operator looking at the console."""
 
 
+_IDLE = 1e12
+"""Added to an idle row's update time to make its sort key: after every waiting row.
+
+POSIX timestamps are ~1.8e9 today, so waiting keys stay far below it; at
+1e12 a float still resolves a tenth of a millisecond.
+"""
+
+_FLAG_SETS: dict[tuple[Flag, ...], tuple[Flag, ...]] = {}
+"""One tuple per combination of flags, shared by every row that has it."""
+
+
 class QueueRow(NamedTuple):
     """One open conversation as the queue keeps it: what the list draws and sorts on.
 
     Built once per summary (`from_summary`). Customer-written text is already
     through `sanitize` and folded onto one line, so drawing a row never
-    sanitises again. Times are POSIX timestamps.
+    sanitises again.
 
-    The first four fields are the sort key, so rows compare in queue order as
-    plain tuples: longest waiting first; conversations nobody waits on last;
-    ties broken by the oldest update, then by id, so the order is total
-    (bisect needs that to find a row again).
+    The first two fields are the sort key, so rows compare in queue order as
+    plain tuples: longest waiting first; conversations nobody waits on last,
+    oldest update first; ties broken by id, so the order is total (bisect
+    needs that to find a row again).
+
+    Kept small, because the console holds one per open conversation (at
+    100,000 conversations every 8 bytes a row is 0.8 MB): one float for the
+    sort key instead of a flag and two times, and the name and the preview in
+    one string (`name` and `preview` read them back).
     """
 
-    nobody_waits: bool
-    """True if no customer waits for a reply (such rows sort last)."""
-    waiting_since: float | None
-    """Since when the customer has waited, or None."""
-    updated_at: float
+    key: float
+    """When the customer started waiting (POSIX time), or `_IDLE` + the last update."""
     id: str
     status: ConversationStatus
     version: int
     holder: str | None
-    name: str
-    """The customer's name, sanitised, on one line."""
-    preview: str
-    """The last message, sanitised, on one line, cut to `PREVIEW_LENGTH` characters."""
+    text: str
+    """The customer's name, a NUL, the last message: both sanitised, on one line,
+    the message cut to `PREVIEW_LENGTH` characters (sanitised text holds no NUL)."""
     flags: tuple[Flag, ...]
     draft_id: str | None
     escalation_reason: EscalationReason | None
+
+    @property
+    def waiting_since(self) -> float | None:
+        """Since when the customer has waited (POSIX time), or None."""
+        return self.key if self.key < _IDLE else None
+
+    @property
+    def name(self) -> str:
+        """The customer's name, sanitised, on one line."""
+        return self.text.partition("\0")[0]
+
+    @property
+    def preview(self) -> str:
+        """The last message, sanitised, on one line, cut to `PREVIEW_LENGTH` characters."""
+        return self.text.partition("\0")[2]
 
     @classmethod
     def from_summary(cls, summary: ConversationSummary) -> QueueRow:
         """The row for a summary from the wire."""
         waiting = summary.waiting_since
         holder = summary.holder
-        flags = summary.flags
+        flags = tuple(summary.flags)
         draft_id = summary.draft_id
+        name = _one_line(summary.customer.name)
+        preview = _one_line(summary.last_message, PREVIEW_LENGTH)
         return cls(
-            waiting is None,
-            None if waiting is None else _timestamp(waiting),
-            _timestamp(summary.updated_at),
+            _IDLE + _timestamp(summary.updated_at) if waiting is None else _timestamp(waiting),
             _own(summary.id),
             summary.status,
             summary.version,
             # A handful of operators hold every row: share their id strings.
             None if holder is None else sys.intern(_own(holder)),
-            _one_line(summary.customer.name),
-            _one_line(summary.last_message, PREVIEW_LENGTH),
-            tuple(flags) if flags else (),
+            f"{name}\0{preview}",
+            _FLAG_SETS.setdefault(flags, flags),
             None if draft_id is None else _own(draft_id),
             summary.escalation_reason,
         )
@@ -124,11 +150,11 @@ def _one_line(text: str, limit: int | None = None) -> str:
         clean = _FOLD.sub(" ", sanitize(text)).strip(" ")
     if limit is not None and len(clean) > limit:
         clean = clean[: limit - 1] + "…"
-    return _own(clean)
+    return clean
 
 
 def _own(text: str) -> str:
-    """A fresh copy of `text`.
+    """A fresh copy of `text` (the row's `text` is one already: an f-string).
 
     A row outlives the summary it was built from; had it kept the summary's
     own strings, each would pin the allocator arena it shares with the dead

@@ -286,3 +286,18 @@ def test_an_abandoned_reload_keeps_every_row() -> None:
     state.abandon_reload()
     assert state.end_reload() == set()
     assert ids(state.rows()) == ["a", "b"]
+
+
+def test_a_row_keeps_name_preview_and_waiting_time_apart_whatever_the_customer_wrote() -> None:
+    tricky = summary("t", waiting=3, last_message="line one\n\x00line\ttwo\x1b[31m").model_copy(
+        update={"customer": Customer(name="Eve\x00 Mallory\n")}
+    )
+    idle = summary("i", updated=7)
+    state = QueueState()
+    state.load([tricky, idle])
+    row = state.get("t")
+    assert row is not None
+    assert (row.name, row.preview) == ("Eve Mallory", "line one line two")
+    assert row.waiting_since == (T0 + timedelta(minutes=3)).timestamp()
+    idle_row = state.get("i")
+    assert idle_row is not None and idle_row.waiting_since is None
