@@ -6,6 +6,8 @@ the handlers here apply them to `self.queue` and call the screens' methods.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -53,6 +55,8 @@ FIRST_PAGE = 500
 """Conversations in a snapshot's first page: enough to fill any screen, quick to fetch."""
 PAGE = 1_000
 """Conversations in each later page (the most the backend sends at once)."""
+FIRST_FRAME_WAIT = 1.0
+"""The longest the snapshot worker waits for its first page to be drawn (seconds)."""
 
 
 class HitlApp(App[None]):
@@ -181,9 +185,17 @@ class HitlApp(App[None]):
         while True:
             page = await self.client.list_conversations(limit=limit, cursor=cursor)
             last = page.next_cursor is None
-            self.post_message(QueuePageLoaded(page.items, generation=generation, last=last))
+            # The first page is drawn before the next is parsed: parsing a
+            # page holds the loop ~10 ms, and the frame needs a few turns of it.
+            drawn = asyncio.Event() if cursor is None else None
+            self.post_message(
+                QueuePageLoaded(page.items, generation=generation, last=last, drawn=drawn)
+            )
             if page.next_cursor is None:
                 return
+            if drawn is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(drawn.wait(), FIRST_FRAME_WAIT)
             cursor, limit = page.next_cursor, PAGE
 
     @work(exclusive=True, group="ai", exit_on_error=False)
@@ -286,7 +298,10 @@ class HitlApp(App[None]):
         # every page, so the collections between pages walk only that page.
         gc.freeze()
         self.queue_screen.show_loading(None if message.last else self._received)
-        self.queue_screen.queue_changed(changed)
+        # A page is a batch already: drawn in the next frame, not coalesced.
+        self.queue_screen.queue_changed(changed, now=True)
+        if message.drawn is not None:
+            self.call_after_refresh(message.drawn.set)
 
     def on_event_received(self, message: EventReceived) -> None:
         """Apply one live event and tell whoever shows it."""

@@ -6,6 +6,8 @@ what changed. Screens may define their own messages next to themselves.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.message import Message
 
 from backend_client import AIState, ConnectionState, ConversationSummary, Event, Operator
@@ -23,13 +25,22 @@ __all__ = [
 class QueuePageLoaded(Message):
     """One page of a queue snapshot arrived (pages come longest waiting first)."""
 
-    def __init__(self, items: list[ConversationSummary], *, generation: int, last: bool) -> None:
+    def __init__(
+        self,
+        items: list[ConversationSummary],
+        *,
+        generation: int,
+        last: bool,
+        drawn: asyncio.Event | None = None,
+    ) -> None:
         super().__init__()
         self.items = items
         self.generation = generation
         """Which snapshot request this page answers: a superseded one's pages are dropped."""
         self.last = last
         """The snapshot's last page: it is complete."""
+        self.drawn = drawn
+        """Set once the page is on screen (the worker waits for the first page's)."""
 
 
 class EventReceived(Message):

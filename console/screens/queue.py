@@ -106,12 +106,16 @@ class QueueScreen(Screen[None]):
 
     # -- what the app calls --------------------------------------------------
 
-    def queue_changed(self, ids: set[str] | None) -> None:
-        """The queue state changed for `ids` (None: all of it); update list, counts, tabs."""
+    def queue_changed(self, ids: set[str] | None, *, now: bool = False) -> None:
+        """The queue state changed for `ids` (None: all of it); update list, counts, tabs.
+
+        `now`: repaint the list in the next frame rather than coalescing (see
+        `QueueList.changed`).
+        """
         if not self.is_mounted:
             return
         queue = self.app.queue
-        self.query_one(QueueList).changed(ids)
+        self.query_one(QueueList).changed(ids, now=now)
         self.query_one(ConsoleHeader).counts = queue.counts()
         me = self.app.me.id if self.app.me is not None else None
         tabs = self.query_one(FilterTabs)
