@@ -17,27 +17,35 @@ from seconds to days).
 
 The snapshot reaches both widgets as it reaches the console: in pages, as
 `GET /v1/conversations` sends them (longest waiting first; 500 conversations,
-then 1,000 a page), one message per page. In-process the pages are parsed
-beforehand and posted with one turn of the event loop between them (an
-instant network); on loopback a task pages through the API and posts each
-page as it arrives, as the console's worker does.
+then 1,000 a page), one message per page. In-process the pages are the JSON
+the API would send, made before the app starts; each is parsed on the app's
+loop when it is handed over (the client's `validate_json`, the console's own
+work) and posted with one turn of the event loop between pages (an instant
+network); on loopback a task pages through the API and posts each page as it
+arrives. Either way the next page waits until the first one is drawn, as the
+console's worker does.
 
 - QueueList: the real `console.widgets.queue_list.QueueList` over a
   `QueueState`; the bench subclass only notes which row version each line
   drew. Pages go through `begin_reload`/`add_page`/`end_reload`, events
-  through `QueueState.apply(event)`, both then `QueueList.changed`; after
-  each page it calls `gc.freeze()`, as the app does.
+  through `QueueState.apply(event)`, both then `QueueList.changed` (a page
+  with `now=True`); after each page it calls `gc.freeze()`, as the app does.
 - DataTable: one `add_row(..., key=id)` per conversation (cells are `Text`,
   as untrusted text must be; column widths fixed, so it measures no cell),
   cursor_type "row"; an event validates the summary and `update_cell`s the
   cells that changed, by key. It never moves a row (DataTable cannot insert
   at a position: each page is appended, in queue order within the page),
   so it does less than QueueList, which keeps the order.
+- floor (keys only): `FloorList`, a ScrollView with the same cursor keys
+  whose lines are 64 strips made once, and no scrollbar. A key's frame there
+  costs only what Textual does to put 160×50 cells on screen, so DataTable's
+  time over the floor's is the most any Textual widget could beat it by.
 
 Figures:
 
 - first full frame: the app is already up with an empty widget; from
-  handing it the first page (500 conversations) to the first frame after
+  parsing the first page (500 conversations; on loopback, from the moment
+  it was parsed) to the first frame after
   every visible line was drawn with a row. The issue's target (≤ 500 ms at
   100k) is for this.
 - whole snapshot in: from the same moment to the first frame after the last
@@ -45,7 +53,9 @@ Figures:
   is the widget's own cost; on loopback it includes the HTTP requests.
 - keystroke to frame: a `Key` event sent through the driver, as a terminal's
   input thread does, to the first frame after the cursor moved; 200 presses
-  of down and 200 of pagedown, each from an idle app (30 ms apart).
+  of down and 200 of pagedown, each from an idle app (30 ms apart). The
+  presses start at the top, so after the first screenful every down scrolls
+  the window by a line, as holding the key does.
 - event to frame: 1,000 `conversation.updated` events a second for 3 s; a
   tenth of them change a row on screen (preview text; the row keeps its
   place), the rest hit random rows (two thirds new preview, one third a
@@ -62,20 +72,21 @@ Figures:
   arrives; the latency runs from the event's `at` (stamped by the backend) to
   the frame, on the wall clock both processes share. The loopback run loads
   its snapshot through the API, and runs at the smallest size only.
-- RSS: VmRSS once the whole snapshot is in minus VmRSS before the data was
-  built, and the peak (VmHWM) minus the same baseline. The snapshot as parsed
-  (pydantic summaries) is shown on its own line: the DataTable target keeps
-  them (it diffs cells against them); QueueState keeps slim rows of its own
-  and, as the app does, the bench drops each page once it is folded in (the
-  in-process producer makes the summaries it needs again, after the RSS was
-  taken). The longest garbage-collector pause (`gc.callbacks`) while the
-  app ran is printed too: at 100k rows it explains the worst latencies.
+- RSS: VmRSS once the whole snapshot is in minus VmRSS before the app was
+  made (the pages' JSON already built, and held until RSS is read, so they
+  are in both), and the peak (VmHWM, reset at the baseline) minus the same
+  baseline. The JSON's size is shown on its own line for scale. The
+  DataTable target keeps the parsed summaries (it diffs cells against
+  them); QueueState keeps slim rows of its own and, as the app does, drops
+  each page once it is folded in. The longest garbage-collector pause
+  (`gc.callbacks`) while the app ran is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import heapq
 import itertools
@@ -98,13 +109,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from pydantic import TypeAdapter  # noqa: E402
+from rich.segment import Segment  # noqa: E402
+from rich.style import Style  # noqa: E402
 from rich.text import Text  # noqa: E402
 from textual import events  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
+from textual.binding import Binding, BindingType  # noqa: E402
 from textual.coordinate import Coordinate  # noqa: E402
 from textual.driver import Driver  # noqa: E402
 from textual.drivers.headless_driver import HeadlessDriver  # noqa: E402
+from textual.geometry import Size  # noqa: E402
 from textual.message import Message  # noqa: E402
+from textual.scroll_view import ScrollView  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
@@ -115,10 +132,12 @@ from backend_client import (  # noqa: E402
     Event,
     EventType,
     Flag,
+    Page,
 )
-from console.app import FIRST_PAGE, PAGE  # noqa: E402
+from console.app import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE  # noqa: E402
 from console.queue_state import QueueState  # noqa: E402
 from console.sanitize import sanitize  # noqa: E402
+from console.widgets.cursor import CursorKeys  # noqa: E402
 from console.widgets.queue_list import QueueList, format_waiting  # noqa: E402
 
 SIZE = (160, 50)
@@ -222,6 +241,31 @@ def summary_data(
         yield data
 
 
+WIRE_PAGE = TypeAdapter(Page[ConversationSummary])
+"""How the client parses a page of `GET /v1/conversations` (`AsyncBackendClient._parse`)."""
+
+
+def wire_pages(rows: int, epoch: float) -> list[bytes]:
+    """The snapshot as `GET /v1/conversations` sends it: JSON pages in the server's order.
+
+    500 conversations, then 1,000 a page, as the console asks for them.
+    """
+    data = list(summary_data(rows, epoch))
+    data.sort(
+        key=lambda d: (
+            d["waiting_since"] is None,
+            datetime.fromisoformat(d["waiting_since"] or d["created_at"]),
+            datetime.fromisoformat(d["created_at"]),
+            d["id"],
+        )
+    )
+    cuts = [0, *range(FIRST_PAGE, len(data), PAGE), len(data)]
+    return [
+        json.dumps({"items": data[start:end], "next_cursor": None}).encode()
+        for start, end in itertools.pairwise(cuts)
+    ]
+
+
 def top_ids(summaries: Iterable[ConversationSummary], count: int) -> list[str]:
     """The `count` longest waiting conversations: the top of the queue."""
     waiting = [s for s in summaries if s.waiting_since is not None]
@@ -302,6 +346,12 @@ def rss_mb() -> tuple[float, float]:
             name, amount, _unit = line.split()
             values[name] = int(amount) / 1024
     return values["VmRSS:"], values["VmHWM:"]
+
+
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current RSS (Linux), so a peak is the widget's own."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 # -- the two widgets under test ------------------------------------------------------
@@ -401,7 +451,7 @@ class QueueListTarget(Target):
         if last:
             changed |= self.state.end_reload()
         gc.freeze()
-        self.list.changed(changed)
+        self.list.changed(changed, now=True)
 
     def visible_lines(self) -> int:
         return min(self.list.scrollable_content_region.height, len(self.state))
@@ -540,9 +590,98 @@ class DataTableTarget(Target):
         return summary.id, summary.version
 
 
+class FloorList(CursorKeys, ScrollView, can_focus=True):
+    """The least a line-API list can do in Textual: precomputed lines, no scrollbar.
+
+    Every line is one of 64 strips made once (the cursor's row another), so
+    a frame costs only what Textual itself does to put 160×50 cells on the
+    screen. No widget's key→frame can be faster; DataTable's time over this
+    is the most any widget could beat it by.
+    """
+
+    DEFAULT_CSS = "FloorList { scrollbar-size-vertical: 0; overflow-x: hidden; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", show=False),
+        Binding("pagedown", "cursor_page_down", show=False),
+    ]
+
+    def __init__(self, target: FloorTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.cursor = 0
+        width = SIZE[0]
+        self.lines = [
+            Strip(
+                [Segment(f"{n:>8} " + PHRASES[n % len(PHRASES)].ljust(width)[: width - 9])], width
+            )
+            for n in range(64)
+        ]
+        self.cursor_line = Strip([Segment(self.lines[0].text, Style(reverse=True))], width)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        if index < self.target.rows:
+            self.target.lines_drawn.add(y)
+        return self.cursor_line if index == self.cursor else self.lines[index % 64]
+
+    def _cursor_row(self) -> int:
+        return self.cursor
+
+    def _row_count(self) -> int:
+        return self.target.rows
+
+    def _page_rows(self) -> int:
+        return self.scrollable_content_region.height
+
+    def _go_to_row(self, index: int) -> None:
+        old, self.cursor = self.cursor, max(0, min(index, self.target.rows - 1))
+        self.refresh_line(old)
+        self.refresh_line(self.cursor)
+        height = self.scrollable_content_region.height
+        if self.cursor >= self.scroll_offset.y + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+        elif self.cursor < self.scroll_offset.y:
+            self.scroll_to(y=self.cursor, animate=False)
+
+
+class FloorTarget(Target):
+    """`FloorList`: measured for keys only, as the bound on any widget's ratio."""
+
+    kind = "floor"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = 0
+        self.list = FloorList(self)
+
+    def widget(self) -> Widget:
+        return self.list
+
+    def add_page(self, summaries: list[ConversationSummary], *, last: bool) -> None:
+        self.rows += len(summaries)
+        self.list.virtual_size = Size(SIZE[0], self.rows)
+        self.list.refresh()
+
+    def visible_lines(self) -> int:
+        return min(self.list.scrollable_content_region.height, self.rows)
+
+    def cursor(self) -> int:
+        return self.list.cursor
+
+    def length(self) -> int:
+        return self.rows
+
+    def home(self) -> None:
+        self.list.action_cursor_first()
+
+    def apply(self, event: Event) -> tuple[str, int] | None:
+        return None
+
+
 TARGETS: dict[str, Callable[[], Target]] = {
     "queuelist": QueueListTarget,
     "datatable": DataTableTarget,
+    "floor": FloorTarget,
 }
 
 
@@ -575,10 +714,13 @@ class FrameWaiter:
 class PageArrived(Message):
     """One page of the snapshot, handed to the app as the console's worker hands it."""
 
-    def __init__(self, items: list[ConversationSummary], last: bool) -> None:
+    def __init__(
+        self, items: list[ConversationSummary], last: bool, drawn: asyncio.Event | None = None
+    ) -> None:
         super().__init__()
         self.items = items
         self.last = last
+        self.drawn = drawn
 
 
 class BenchApp(App[None]):
@@ -616,6 +758,8 @@ class BenchApp(App[None]):
         """Hand the page to the widget (the app's `on_queue_page_loaded`)."""
         self.target.add_page(message.items, last=message.last)
         self.snapshot_in = message.last
+        if message.drawn is not None:
+            self.call_after_refresh(message.drawn.set)
 
     def post_display_hook(self) -> None:
         """After each `_display`: if it wrote a frame, stamp it and settle what it showed."""
@@ -766,30 +910,23 @@ async def drive_events(
         app.apply_event(event, due)
 
 
-def server_order(summaries: list[ConversationSummary]) -> list[ConversationSummary]:
-    """`summaries` in the order `GET /v1/conversations` pages them (the store's key)."""
-    return sorted(
-        summaries,
-        key=lambda s: (
-            s.waiting_since is None,
-            s.waiting_since or s.created_at,
-            s.created_at,
-            s.id,
-        ),
-    )
-
-
-async def post_pages(app: BenchApp, summaries: list[ConversationSummary]) -> None:
+async def post_pages(app: BenchApp, pages: list[bytes]) -> None:
     """Post the snapshot as the console's worker would, were the network instant.
 
-    The worker awaits each page from the network, so the app gets to draw
-    between pages; here the loop gets one turn between them, the least a
-    network read gives it.
+    Each page is parsed from its JSON on the app's loop, as the client does
+    with a response body, and handed over. The worker awaits each page from
+    the network, so the app gets to draw between pages; here the loop gets
+    one turn between them, the least a network read gives it.
     """
-    cuts = [0, *range(FIRST_PAGE, len(summaries), PAGE), len(summaries)]
-    for start, end in itertools.pairwise(cuts):
-        app.post_message(PageArrived(summaries[start:end], last=end == len(summaries)))
+    for number, body in enumerate(pages):
+        items = WIRE_PAGE.validate_json(body).items
+        # As the console's worker: the next page waits until the first is drawn.
+        drawn = asyncio.Event() if number == 0 else None
+        app.post_message(PageArrived(items, last=number == len(pages) - 1, drawn=drawn))
+        del items
         await asyncio.sleep(0)
+        if drawn is not None:
+            await asyncio.wait_for(drawn.wait(), FIRST_FRAME_WAIT)
 
 
 async def fetch_pages(app: BenchApp, server: Server, started: asyncio.Future[float]) -> None:
@@ -803,22 +940,29 @@ async def fetch_pages(app: BenchApp, server: Server, started: asyncio.Future[flo
             page = await client.list_conversations(limit=limit, cursor=cursor)
             if not started.done():
                 started.set_result(time.perf_counter())
-            app.post_message(PageArrived(page.items, last=page.next_cursor is None))
+            drawn = asyncio.Event() if cursor is None else None
+            app.post_message(PageArrived(page.items, last=page.next_cursor is None, drawn=drawn))
             if page.next_cursor is None:
                 return
+            if drawn is not None:
+                await asyncio.wait_for(drawn.wait(), FIRST_FRAME_WAIT)
             cursor, limit = page.next_cursor, PAGE
 
 
 async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Result) -> None:
     """Everything measured for one widget at one size."""
-    baseline, _ = rss_mb()
     server: Server | None = None
-    summaries: list[ConversationSummary] = []
+    pages: list[bytes] = []
     if loopback:
         server = await Server.start(rows, epoch)
     else:
-        summaries = server_order(build_summaries(rows, epoch))
-        result.rss_data = rss_mb()[0] - baseline
+        # The JSON the API would send, built before the baseline and kept
+        # until RSS is read: what the bench holds is not the widget's.
+        pages = wire_pages(rows, epoch)
+        result.rss_data = sum(len(page) for page in pages) / 2**20
+        gc.collect()
+        reset_peak_rss()
+    baseline, _ = rss_mb()
     target = TARGETS[kind]()
     gc.callbacks.append(pauses := GcPauses())
     app = BenchApp(target)
@@ -828,13 +972,9 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
             first = app.frame_when(target.fully_drawn)
             whole = app.frame_when(lambda: app.snapshot_in)
             if server is None:
+                # From the first page's JSON: parsing it is the console's work.
                 start = time.perf_counter()
-                posting = post_pages(app, summaries)
-                # The app keeps no page once it is folded in (the QueueState
-                # keeps rows of its own), so the bench does not either: RSS
-                # counts what the widget keeps.
-                del summaries
-                fetching = asyncio.create_task(posting)
+                fetching = asyncio.create_task(post_pages(app, pages))
             else:
                 started: asyncio.Future[float] = asyncio.get_running_loop().create_future()
                 fetching = asyncio.create_task(fetch_pages(app, server, started))
@@ -851,12 +991,15 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
             await fetching
             rss, _ = rss_mb()
             result.rss_first = rss - baseline
+            pages.clear()
 
             if not loopback:
                 result.down = await presses(app, "down", 1)
                 result.pagedown = await presses(app, "pagedown", target.visible_lines())
             target.home()
             await asyncio.sleep(0.3)
+            if kind == "floor":
+                return  # keys only: it has no rows to update
 
             count = int(RATE * EVENT_SECONDS)
             if server is None:
@@ -1102,7 +1245,7 @@ def metrics(rows: int, largest: int) -> list[Metric]:
         Metric("event→frame p50", lambda r: pct(r.event, 50), None, "ms"),
         Metric("event→frame p99", lambda r: pct(r.event, 99), 50, "ms"),
         Metric("RSS above baseline", lambda r: r.rss_first, 150 if at_top else None, "MB"),
-        Metric("  of which the summaries", lambda r: r.rss_data, None, "MB", compare=False),
+        Metric("  (the snapshot's JSON)", lambda r: r.rss_data, None, "MB", compare=False),
         Metric("peak RSS above baseline", lambda r: r.rss_peak, None, "MB"),
         Metric("longest GC pause", lambda r: r.gc_longest, None, "ms", compare=False),
     ]
@@ -1145,6 +1288,26 @@ def _footnote(result: Result) -> str:
     )
 
 
+def floor_lines(floor: Result, dt: Result) -> list[str]:
+    """Textual's own cost of a key's frame, and so the best ratio any widget could reach."""
+    if floor.note:
+        return [f"  floor: {floor.note}"]
+    lines = ["Textual's floor (FloorList: precomputed lines, no scrollbar), same keys, same start:"]
+    for name, samples, theirs in (
+        ("down", floor.down, dt.down),
+        ("page-down", floor.pagedown, dt.pagedown),
+    ):
+        cells = []
+        for q in (50, 95):
+            mine, other = pct(samples, q), pct(theirs, q)
+            if mine is None:
+                continue
+            best = f", DataTable / floor {other / mine:.1f}×" if other else ""
+            cells.append(f"p{q} {mine:.1f} ms{best}")
+        lines.append(f"  {name:<10} " + " · ".join(cells))
+    return lines
+
+
 def loopback_lines(ql: Result, dt: Result) -> list[str]:
     """The loopback section."""
     lines = []
@@ -1175,8 +1338,10 @@ def main(sizes: list[int], loopback_rows: int | None) -> None:
     for rows in sizes:
         ql = child("queuelist", rows, epoch, loopback=False)
         dt = child("datatable", rows, epoch, loopback=False)
+        floor = child("floor", rows, epoch, loopback=False)
         print(f"\n{rows:,} conversations, events in-process")
         print("\n".join(table(ql, dt, largest)))
+        print("\n".join(floor_lines(floor, dt)))
     if loopback_rows:
         ql = child("queuelist", loopback_rows, epoch, loopback=True)
         dt = child("datatable", loopback_rows, epoch, loopback=True)
