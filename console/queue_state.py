@@ -22,7 +22,7 @@ import gc
 import re
 import sys
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -221,6 +221,15 @@ class QueueState:
     def rows(self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None) -> list[QueueRow]:
         """The conversations `filter` shows to operator `me`, longest waiting first."""
         return list(self._rows_for(filter, me))
+
+    def view(
+        self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None
+    ) -> Sequence[QueueRow]:
+        """The rows `filter` shows to `me`, longest waiting first: a live view, not a copy.
+
+        It changes as the state does; read it, don't keep it past the moment.
+        """
+        return self._rows_for(filter, me)
 
     def len_of(self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None) -> int:
         """How many rows `filter` shows to operator `me`."""

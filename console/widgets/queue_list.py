@@ -8,7 +8,7 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar, NamedTuple
 
@@ -18,7 +18,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -105,6 +105,20 @@ class _RowStyles(NamedTuple):
     preview: Style
     bar: Style
     thumb: Style
+
+
+class _Frame(NamedTuple):
+    """What every line of one frame shares, worked out once per frame."""
+
+    width: int
+    top: int
+    rows: Sequence[QueueRow]
+    bar: bool
+    """Whether the last column is the position bar."""
+    thumb: range
+    """The screen lines of the bar's thumb."""
+    now: float
+    focused: bool
 
 
 class QueueList(CursorKeys, ScrollView, can_focus=True):
@@ -242,6 +256,8 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         # change that moved no row repaint only its own lines.
         self._drawn: dict[int, str] = {}
         self._names: Mapping[str, str] = {}
+        self._this_frame: _Frame | None = None
+        self._warm_top: int | None = None
 
     # -- what the owner calls --------------------------------------------------
 
@@ -423,8 +439,30 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         top = self.scroll_offset.y
         if self._cursor_index < top:
             self.scroll_to(y=self._cursor_index, animate=False)
+            self._warm_later(max(0, self._cursor_index - height))
         elif self._cursor_index >= top + height:
             self.scroll_to(y=self._cursor_index - height + 1, animate=False)
+            self._warm_later(self._cursor_index + 1)
+
+    def _warm_later(self, top: int) -> None:
+        """Once the next frame is out, draw the window at `top` into the cache.
+
+        The list just scrolled that way, so the next page is the likely
+        next frame: drawn in idle time, paging there costs cache hits, not
+        50 rows drawn while the person waits. (`render_lines` schedules it:
+        `call_after_refresh` can run before the frame, and delay it.)
+        """
+        self._warm_top = top
+
+    def _warm(self) -> None:
+        top, self._warm_top = self._warm_top, None
+        if top is None or not self.is_mounted:
+            return
+        height = self.scrollable_content_region.height
+        top = max(0, min(top, self._length() - height))  # where scrolling there would stop
+        frame = self._frame(top)
+        for y in range(min(height, len(frame.rows) - top)):
+            self._line(frame, y)
 
     def _refresh_cursor_line(self) -> None:
         self.refresh_line(self._cursor_index)
@@ -483,12 +521,6 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------
 
-    def _waiting_label(self, row: QueueRow) -> str:
-        since = row.waiting_since
-        if since is None:
-            return ""
-        return format_waiting(self._clock().timestamp() - since)
-
     def _row_styles(self, selected: bool) -> _RowStyles:
         """The styles of a row's parts, computed once until the styles change.
 
@@ -527,12 +559,33 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         """Whether the rows overflow the window, so the position bar is drawn."""
         return 0 < height < length
 
-    def _in_thumb(self, y: int, length: int, height: int) -> bool:
-        """Whether screen line `y` is part of the position bar's thumb."""
-        size = max(1, round(height * height / length))
-        top = self.scroll_offset.y
-        start = round(top / max(1, length - height) * (height - size))
-        return start <= y < start + size
+    def _frame(self, top: int | None = None) -> _Frame:
+        """What every line of a frame shares (of the window at `top`, if given)."""
+        if self._this_frame is not None and top is None:
+            return self._this_frame
+        region = self.scrollable_content_region
+        width, height = region.width, region.height
+        if top is None:
+            top = self.scroll_offset.y
+        rows = self._state.view(self.filter, self.me)
+        length = len(rows)
+        thumb = range(0)
+        bar = self._bar_shown(length, height) and width > 1
+        if bar:
+            size = max(1, round(height * height / length))
+            start = round(top / max(1, length - height) * (height - size))
+            thumb = range(start, start + size)
+        return _Frame(width, top, rows, bar, thumb, self._clock().timestamp(), self.has_focus)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in `crop`, working out what they share once, not once a line."""
+        self._this_frame = self._frame()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._this_frame = None
+            if self._warm_top is not None:
+                self.call_later(self._warm)  # after this frame is written
 
     def render_line(self, y: int) -> Strip:
         """Draw screen line `y`: one conversation, from the cache when nothing changed.
@@ -540,48 +593,62 @@ class QueueList(CursorKeys, ScrollView, can_focus=True):
         When the rows overflow, the last column is a position bar (thumb or
         track), part of the cached line so scrolling redraws nothing new.
         """
-        width = self.scrollable_content_region.width
-        top = self.scroll_offset.y
-        row = self._row_at(top + y)
-        if row is None:
+        frame = self._frame()
+        index = frame.top + y
+        if index >= len(frame.rows):
             self._drawn.pop(y, None)
-            return Strip.blank(width, self._row_styles(False).base)
-        self._drawn[y] = row.id
-        length = self._length()
-        height = self.scrollable_content_region.height
-        thumb: bool | None = None
-        if self._bar_shown(length, height) and width > 1:
-            thumb = self._in_thumb(y, length, height)
+            return Strip.blank(frame.width, self._row_styles(False).base)
+        self._drawn[y] = frame.rows[index].id
+        return self._line(frame, y)
+
+    def _line(self, frame: _Frame, y: int) -> Strip:
+        """Line `y` of `frame`'s window, which has a row there."""
+        width = frame.width
+        row = frame.rows[frame.top + y]
+        thumb = (y in frame.thumb) if frame.bar else None
         selected = row.id == self._cursor_id
         # Keyed by the label rather than the raw second: past an hour the
         # label changes once a minute, and so does the cached row.
-        waiting = self._waiting_label(row)
-        focused = selected and self.has_focus
+        since = row.waiting_since
+        waiting = "" if since is None else format_waiting(frame.now - since)
+        focused = selected and frame.focused
         key = (row.id, row.version, width, selected, focused, thumb, waiting)
         strip = self._strip_cache.get(key)
         if strip is None:
-            if thumb is not None:
-                width -= 1
-            # The waiting label changes every second; the rest of the row
-            # only with the row, so a tick re-draws one segment, not the row.
-            styles = self._row_styles(selected)
-            body_key = (row.id, row.version, width, selected, focused)
-            body = self._body_cache.get(body_key)
-            if body is None:
-                body = self._render_body(row, width, styles)
-                self._body_cache[body_key] = body
-            glyph = _GLYPHS[row.status][0]
-            head = [
-                Segment(_fit(glyph, _GLYPH_WIDTH), styles.glyphs[row.status]),
-                Segment(_fit(waiting, _WAITING_WIDTH, right=True), styles.waiting),
-            ]
-            strip = Strip([*head, *body], _FIXED_WIDTH + max(0, width - _FIXED_WIDTH))
-            if width < _FIXED_WIDTH:
-                strip = strip.crop(0, width)
-            if thumb is not None:
-                strip = Strip([*strip, self._bar_segment(thumb)], width + 1)
+            strip = self._render_row(row, width, selected, focused, thumb, waiting)
             self._strip_cache[key] = strip
         return strip
+
+    def _render_row(
+        self,
+        row: QueueRow,
+        width: int,
+        selected: bool,
+        focused: bool,
+        thumb: bool | None,
+        waiting: str,
+    ) -> Strip:
+        if thumb is not None:
+            width -= 1
+        # The waiting label changes every second; the rest of the row
+        # only with the row, so a tick re-draws one segment, not the row.
+        styles = self._row_styles(selected)
+        body_key = (row.id, row.version, width, selected, focused)
+        body = self._body_cache.get(body_key)
+        if body is None:
+            body = self._render_body(row, width, styles)
+            self._body_cache[body_key] = body
+        segments = [
+            Segment(_fit(_GLYPHS[row.status][0], _GLYPH_WIDTH), styles.glyphs[row.status]),
+            Segment(_fit(waiting, _WAITING_WIDTH, right=True), styles.waiting),
+            *body,
+        ]
+        if width < _FIXED_WIDTH:
+            segments = list(Strip(segments).crop(0, width))
+        if thumb is not None:
+            segments.append(self._bar_segment(thumb))
+            width += 1
+        return Strip(segments, width)
 
     def _bar_segment(self, thumb: bool) -> Segment:
         styles = self._row_styles(False)
