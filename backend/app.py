@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_client import (
@@ -59,6 +59,8 @@ log = logging.getLogger("hitl.backend")
 PROBLEM_JSON = "application/problem+json"
 SWEEP_SECONDS = 0.25
 """How often drafts whose hold window passed are looked for (review mode `flagged`)."""
+_AUDIT_PAGE = TypeAdapter(Page[AuditEntry])
+"""Serialises a page of the override log straight to JSON bytes."""
 
 
 def _problem_response(problem: Problem) -> JSONResponse:
@@ -375,7 +377,7 @@ def _operator_routes(app: FastAPI) -> None:
         """Admin: erase the customer's personal data from a conversation (GDPR art. 17)."""
         return await d.run(lambda: d.service.erase(d.operator, cid))
 
-    @app.get("/v1/audit", tags=["audit"])
+    @app.get("/v1/audit", tags=["audit"], response_model=Page[AuditEntry])
     async def audit(
         service: Service,
         op: CurrentOperator,
@@ -388,11 +390,11 @@ def _operator_routes(app: FastAPI) -> None:
         q: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         cursor: str | None = None,
-    ) -> Page[AuditEntry]:
+    ) -> Response:
         """The override log, newest first (supervisor and admin)."""
         policy.require(op.role, Permission.AUDIT)
         try:
-            return service.store.list_audit(
+            page = service.store.list_audit(
                 actor=actor,
                 action=action,
                 reason_code=reason_code,
@@ -405,6 +407,10 @@ def _operator_routes(app: FastAPI) -> None:
             )
         except ValueError:
             raise NotFound("no such page: the cursor is not one this API gave out") from None
+        # Serialised in one pass: the response model would validate the page
+        # again, convert it to dicts, then encode those (twice the work, ~1 ms
+        # a page of 100, on the path of every key that loads one).
+        return Response(_AUDIT_PAGE.dump_json(page), media_type="application/json")
 
     @app.get("/v1/audit/verify", tags=["audit"])
     async def verify(service: Service, op: CurrentOperator) -> VerifyResult:
