@@ -68,8 +68,11 @@ __all__ = [
     "themed_diff",
 ]
 
+FIRST_PAGE_SIZE = 50
+"""Entries in the first page of a view: a screenful (~45 rows at 50 lines), so opening
+the log or changing a filter fetches and decodes no more than it shows at once."""
 PAGE_SIZE = 100
-"""Entries per page of the table."""
+"""Entries per later page of the table."""
 PREFETCH_ROWS = 20
 """The next page is asked for when the cursor comes this close to the last loaded row."""
 VERIFY_DEBOUNCE_SECONDS = 2.0
@@ -318,6 +321,11 @@ class AuditLogScreen(Screen[None]):
         self._verify_timer: Timer | None = None
         self._shown_filters = AuditFilters()
         """The filters the rows on screen were loaded with."""
+        self._verify_asked = False
+        # The first page is asked for now, not on mount: loading the screen's
+        # CSS, composing and laying it out take ~60-100 ms at 1M entries, which
+        # the fetch overlaps; its rows then come in the first frame or the next.
+        self.reload()
 
     @property
     def hitl(self) -> HitlApp:
@@ -353,13 +361,18 @@ class AuditLogScreen(Screen[None]):
         yield _SteadyFooter()
 
     def on_mount(self) -> None:
-        """Load the first page and check the chain."""
+        """Focus the table (the first page is on its way; the chain is checked after it)."""
         self.query_one("#audit-export-bar").display = False
         audit_list = self.query_one(AuditList)
         audit_list.me = self.hitl.me
         audit_list.focus()
-        self.reload()
-        self.verify_chain()
+
+    def _verify_after_first_page(self) -> None:
+        # Verification reads the whole journal on a server thread (~20 s at 1M):
+        # asked for with the first page, it slowed that page down.
+        if not self._verify_asked:
+            self._verify_asked = True
+            self.verify_chain()
 
     # -- what the app calls --------------------------------------------------
 
@@ -384,8 +397,9 @@ class AuditLogScreen(Screen[None]):
         """Fetch one page (the first when `cursor` is None)."""
         self.fetching = True
         try:
+            limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
             page = await self.hitl.client.list_audit(
-                **self.filters.params(), limit=PAGE_SIZE, cursor=cursor
+                **self.filters.params(), limit=limit, cursor=cursor
             )
         except ForbiddenError as error:
             self.post_message(AuditRefused(str(error)))
@@ -438,6 +452,7 @@ class AuditLogScreen(Screen[None]):
         self._next_cursor = message.page.next_cursor
         if message.first:
             self.selected = audit_list.highlighted
+            self._verify_after_first_page()
         self._show_status()
 
     def on_audit_refused(self, message: AuditRefused) -> None:
@@ -493,6 +508,7 @@ class AuditLogScreen(Screen[None]):
                 self.query_one(AuditList).clear()
                 self.selected = None
             self._show_status(failed=True)
+            self._verify_after_first_page()
             title = "Override log not loaded"
         self.notify(why, title=title, severity="error", markup=False, timeout=10)
 
