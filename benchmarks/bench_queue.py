@@ -114,7 +114,7 @@ from rich.segment import Segment  # noqa: E402
 from rich.style import Style  # noqa: E402
 from rich.text import Text  # noqa: E402
 from textual import events  # noqa: E402
-from textual.app import App, ComposeResult  # noqa: E402
+from textual.app import ComposeResult  # noqa: E402
 from textual.binding import Binding, BindingType  # noqa: E402
 from textual.coordinate import Coordinate  # noqa: E402
 from textual.driver import Driver  # noqa: E402
@@ -135,6 +135,7 @@ from backend_client import (  # noqa: E402
     Page,
 )
 from console.app import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE  # noqa: E402
+from console.idle_gc import IdleCollectingApp  # noqa: E402
 from console.queue_state import QueueState  # noqa: E402
 from console.sanitize import sanitize  # noqa: E402
 from console.widgets.cursor import CursorKeys  # noqa: E402
@@ -723,8 +724,12 @@ class PageArrived(Message):
         self.drawn = drawn
 
 
-class BenchApp(App[None]):
-    """One widget filling a 160×50 screen; timestamps every frame it writes."""
+class BenchApp(IdleCollectingApp[None]):
+    """One widget filling a 160×50 screen; timestamps every frame it writes.
+
+    It collects garbage between frames as the console does (`IdleCollectingApp`),
+    whichever widget it holds.
+    """
 
     CSS = "Screen { layout: vertical; } DataTable, QueueList { height: 1fr; }"
 
@@ -763,6 +768,7 @@ class BenchApp(App[None]):
 
     def post_display_hook(self) -> None:
         """After each `_display`: if it wrote a frame, stamp it and settle what it showed."""
+        super().post_display_hook()
         driver = self._driver
         assert isinstance(driver, CountingDriver)
         if driver.written == self._written:

@@ -34,6 +34,7 @@ from backend_client import (
 )
 from console.commands import ConsoleCommands
 from console.config import ConsoleConfig
+from console.idle_gc import IdleCollectingApp
 from console.messages import (
     AIStateLoaded,
     ConnectionChanged,
@@ -59,7 +60,7 @@ FIRST_FRAME_WAIT = 1.0
 """The longest the snapshot worker waits for its first page to be drawn (seconds)."""
 
 
-class HitlApp(App[None]):
+class HitlApp(IdleCollectingApp[None]):
     """The hitl console: the live queue, conversations, and the AI's stop button."""
 
     TITLE = "hitl"
