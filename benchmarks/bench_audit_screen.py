@@ -14,7 +14,8 @@ to the file for the token. The console is the real app, `make_app(config)`, run
 with `App.run_test(size=(160, 50))`; three attributes are set on the instance
 and nothing else changes: its driver is `bench_queue.CountingDriver` (headless,
 but Textual still encodes every frame; this one also keeps the frame's text),
-`post_display_hook` stamps each frame that wrote bytes, and `notify` is wrapped
+`post_display_hook` stamps each frame that wrote bytes (then calls the app's own,
+which collects garbage between frames), and `notify` is wrapped
 to note what the console told the person. This process never imports `backend`
 (the subprocess builds the journal too), so its garbage collector walks only
 what a console's would.
@@ -155,6 +156,8 @@ class FrameClock:
         self.notified: list[str] = []
         """What the app told the person (toasts), in order."""
         app._build_driver = self._build_driver  # type: ignore[method-assign]
+        # Chained, not replaced: the app's own hook collects garbage between frames.
+        self._app_hook = app.post_display_hook
         app.post_display_hook = self._after_display  # type: ignore[method-assign]
         notify = app.notify
 
@@ -172,6 +175,7 @@ class FrameClock:
         return self.driver
 
     def _after_display(self) -> None:
+        self._app_hook()
         driver = self.driver
         if driver is None or not driver.parts:
             return
