@@ -157,6 +157,7 @@ def create_app(settings: Settings, *, bot: Bot | None = None) -> FastAPI:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            service.shutdown()
 
     app = FastAPI(
         title="hitl backend",
