@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import multiprocessing
 import secrets
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -54,7 +52,8 @@ from .errors import Conflict, Invalid, NotFound
 from .metrics import compute_metrics
 from .policy import Permission
 from .settings import Settings
-from .store import OperatorRecord, Store, decode_cursor, encode_cursor, verify_file
+from .store import OperatorRecord, Store, decode_cursor, encode_cursor
+from .verify_worker import VerifyWorkers
 
 log = logging.getLogger("hitl.backend")
 
@@ -110,7 +109,7 @@ class Hitl:
         self.secret = store.secret(settings.secret)
         self._key_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._verifying: asyncio.Future[VerifyResult] | None = None
-        self._verifier: ProcessPoolExecutor | None = None
+        self._verifiers = VerifyWorkers()
 
     # -- helpers -----------------------------------------------------------------
 
@@ -603,31 +602,24 @@ class Hitl:
         """Check the whole hash chain without stopping the backend meanwhile.
 
         A million entries take tens of seconds of Python: the check runs in a
-        worker process of its own (started on first use, kept for the next)
-        with its own read-only connection, so it neither blocks the loop nor
-        holds the GIL that requests need; callers arriving while one is
-        running share its result instead of starting another.
+        child process with its own read-only connection (`verify_worker`), so
+        it neither blocks the loop nor holds the GIL that requests need;
+        callers arriving while one is running share its result instead of
+        starting another.
         """
         policy.require(op.role, Permission.AUDIT)
         path = self.store.path
         if path is None:  # an in-memory database has no second connection
             return journal.verify_chain(self.store.audit_rows(), self.secret)
         if self._verifying is None or self._verifying.done():
-            if self._verifier is None:
-                # spawn, not fork: this process runs a loop and threads.
-                context = multiprocessing.get_context("spawn")
-                self._verifier = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            loop = asyncio.get_running_loop()
             self._verifying = asyncio.ensure_future(
-                loop.run_in_executor(self._verifier, verify_file, path, self.secret)
+                asyncio.to_thread(self._verifiers.verify, path, self.secret)
             )
         return await asyncio.shield(self._verifying)
 
     def shutdown(self) -> None:
-        """Stop the verification worker, if one was started."""
-        if self._verifier is not None:
-            self._verifier.shutdown(wait=False, cancel_futures=True)
-            self._verifier = None
+        """Stop any verification still running."""
+        self._verifiers.stop()
 
     def operators(self, op: OperatorRecord) -> Page[Operator]:
         """The operator directory: who the ids in holders, messages and the journal are."""

@@ -42,7 +42,6 @@ from backend_client import (
     Page,
     Role,
     Source,
-    VerifyResult,
 )
 
 from . import journal
@@ -1062,16 +1061,6 @@ def _fts_query(text: str) -> str:
     """Free text as an FTS5 query: every word must appear (stemmed, so forms of it match)."""
     words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
     return " AND ".join(f'"{w}"' for w in words) or '""'
-
-
-def verify_file(path: Path, secret: str) -> VerifyResult:
-    """The whole hash chain of the journal in the database at `path`.
-
-    A plain function of a path, so it can run in a worker process: checking
-    a million entries is ~25 s of Python, which on a thread held the
-    backend's GIL and made every request wait meanwhile.
-    """
-    return journal.verify_chain(read_audit_rows(path), secret)
 
 
 def read_audit_rows(path: Path) -> Iterator[dict[str, Any]]:

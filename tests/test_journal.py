@@ -10,6 +10,7 @@ import pytest
 
 from backend.journal import GENESIS, Checkpoint, verify_chain
 from backend.settings import Settings
+from backend.verify_worker import VerifyWorkers
 from backend_client import (
     Action,
     AuditEntry,
@@ -404,3 +405,9 @@ async def test_audit_pages_newest_first(journal: Backend, limit: int) -> None:
     assert seqs == [6, 5, 4, 3, 2, 1]
     assert [e.seq for e in filtered.items + rest.items] == [6, 3]
     assert rest.next_cursor is None
+
+
+def test_a_verification_that_fails_in_its_process_fails_here_too(tmp_path: Path) -> None:
+    # The check runs in a child process; its error comes back, nothing hangs.
+    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+        VerifyWorkers().verify(tmp_path / "no-such.db", "test-secret")
