@@ -5,14 +5,8 @@ a Textual app means in the middle of drawing a frame: at 100,000 queue rows a
 collection of the middle generation took 5-11 ms and a full one 11-30 ms, and
 those were the slowest key presses (page-down p95 12.7 ms, of which the
 collector was most). After each frame the app runs the collection that the
-collector's own thresholds are about to start, while nothing waits for it.
-
-Full collections are also made rarer (`FULL_EVERY`): Textual's frames
-allocate tens of thousands of small objects a second (every `Strip` makes
-its own caches), so the default started a full collection about once a
-second, 15-40 ms each over the override log's screen alone. Garbage in
-cycles waits longer to be freed; everything else is freed by reference
-counting as before.
+collector's own thresholds are about to start, while nothing waits for it;
+the collector's thresholds and how often it runs stay as they are.
 """
 
 from __future__ import annotations
@@ -28,8 +22,6 @@ ReturnType = TypeVar("ReturnType")
 
 SLACK = 2
 """Collect this many steps before the collector's threshold would."""
-FULL_EVERY = 100
-"""Middle-generation collections between two full ones (CPython's default: 10)."""
 
 
 def collect_if_due() -> int | None:
@@ -52,11 +44,6 @@ class IdleCollectingApp(App[ReturnType]):
     """An app that collects garbage right after a frame is written (`collect_if_due`)."""
 
     _collect_scheduled = False
-
-    def on_mount(self) -> None:
-        """Make full collections rarer, for the whole process (it is the console's)."""
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, FULL_EVERY)
 
     def post_display_hook(self) -> None:
         """After a frame: collect once the messages already waiting are handled."""
