@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -53,6 +54,12 @@ class VerifyWorkers:
         self._running: set[BaseProcess] = set()
         # spawn, not fork: the backend runs an event loop and threads.
         self._context = multiprocessing.get_context("spawn")
+        # Spawning needs multiprocessing's resource tracker, which is started
+        # with this process's stderr: start it now, before a console in the
+        # same process (`hitl demo`) replaces stderr with one that has no
+        # file descriptor.
+        with contextlib.suppress(OSError, ValueError):
+            resource_tracker.ensure_running()
 
     def verify(self, path: Path, secret: str) -> VerifyResult:
         """Verify in a child process and wait for its answer (blocking: call on a thread)."""
@@ -60,7 +67,14 @@ class VerifyWorkers:
         child = self._context.Process(
             target=_verify_and_send, args=(send, path, secret), daemon=True
         )
-        child.start()
+        try:
+            child.start()
+        except (OSError, ValueError):
+            # No child process to be had here (the tracker could not start):
+            # check on this thread instead, slower for everyone but correct.
+            receive.close()
+            send.close()
+            return verify_file(path, secret)
         send.close()
         self._running.add(child)
         try:
