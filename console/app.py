@@ -122,6 +122,8 @@ class HitlApp(IdleCollectingApp[None]):
         self.me: Operator | None = None
         """Who is at the console (None until the backend said)."""
         self.operator_names: dict[str, str] = {}
+        self._directory_asked: set[str] = set()
+        """Ids not in the directory that it was loaded again for (once each)."""
         """Operator id → name, from the backend's directory."""
         self.ai_state: AIState | None = None
         """Whether AI sending is paused (None until the backend said)."""
@@ -253,13 +255,33 @@ class HitlApp(IdleCollectingApp[None]):
     # -- results coming back -----------------------------------------------
 
     def on_operators_loaded(self, message: OperatorsLoaded) -> None:
-        """Learn everyone's name; the queue's holder column shows them."""
+        """Learn everyone's name; the queue and any open conversation show them."""
         self.operator_names = {op.id: op.name for op in message.operators}
         self.queue_screen.show_operator_names(self.operator_names)
+        from console.screens.conversation import ConversationScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                screen.names_changed()
 
     def operator_name(self, operator_id: str | None) -> str | None:
-        """An operator's name, if the directory has it."""
-        return self.operator_names.get(operator_id) if operator_id else None
+        """An operator's name, if the directory has it.
+
+        An id it does not have (an operator added since it was loaded) makes
+        the app load the directory again, once per id; whoever asked is told
+        through `on_operators_loaded`.
+        """
+        if not operator_id:
+            return None
+        name = self.operator_names.get(operator_id)
+        if name is None and operator_id not in self._directory_asked:
+            self._directory_asked.add(operator_id)
+            self._fetch_operators()
+        return name
+
+    @work(exclusive=True, group="operators", exit_on_error=False)
+    async def _fetch_operators(self) -> None:
+        self.post_message(OperatorsLoaded(await self.client.operators()))
 
     def on_operator_loaded(self, message: OperatorLoaded) -> None:
         """Show who is signed in; the Mine filter now knows whose rows are mine."""
@@ -325,7 +347,10 @@ class HitlApp(IdleCollectingApp[None]):
         changed = self.queue.apply(event)
         if changed:
             for changed_id in changed:
-                self._notify_if_escalated(before, self.queue.get(changed_id))
+                row = self.queue.get(changed_id)
+                self._notify_if_escalated(before, row)
+                if row is not None and row.holder is not None:
+                    self.operator_name(row.holder)  # someone new: load the directory again
             self.queue_screen.queue_changed(changed)
         self._forward_to_conversation(event)
         if event.type is EventType.AUDIT_APPENDED:

@@ -14,7 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode
+from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.conversation import ConversationScreen
@@ -288,3 +288,23 @@ async def test_a_lost_connection_keeps_the_edit_for_a_retry(
         await pilot.press("enter")
         await until(pilot, lambda: screen.detail and screen.detail.draft is None)
     assert (Author.AI, edited) in await customer_sees(live_backend, chat)
+
+
+async def test_an_operator_added_after_the_console_started_is_shown_by_name(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        # Nina joins after the console loaded the operator directory, and
+        # takes over the conversation alice is looking at.
+        nina, token = live_backend.store.add_operator("nina", Role.AGENT)
+        live_backend.tokens["nina"] = token
+        async with live_backend.client("nina") as client:
+            detail = await client.get_conversation(chat.id)
+            await client.takeover(chat.id, detail.version, ReasonCode.CUSTOMER_REQUEST)
+        banner = screen.query_one("#hold-banner", Static)
+        await until(pilot, lambda: "nina holds this conversation" in str(banner.render()))
+        assert "held by nina" in str(screen.query_one("#conversation-header", Static).render())
+        assert app.operator_name(nina.id) == "nina"  # the queue's holder column too

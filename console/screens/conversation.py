@@ -190,7 +190,6 @@ class ConversationScreen(Screen[None]):
         super().__init__()
         self.conversation_id = conversation_id
         """The conversation this screen shows."""
-        self._names: dict[str, str] = {}
         # Kept across a lost connection so nothing typed is lost and a retry
         # of the same request applies once (the backend dedupes by key).
         self._kept_edit: tuple[str, str] | None = None
@@ -321,7 +320,6 @@ class ConversationScreen(Screen[None]):
                 markup=False,
             )
             return
-        self._learn_names(error)
         self.notify(
             f"Could not {attempt.verb}: {error}",
             severity="warning" if isinstance(error, ConflictError) else "error",
@@ -334,15 +332,6 @@ class ConversationScreen(Screen[None]):
         else:
             self.load_detail()
 
-    def _learn_names(self, error: BackendError) -> None:
-        # The API has no operator directory; a 409 names the holder by name
-        # and by id, which is enough to show their name from then on.
-        if isinstance(error, ConflictError) and error.problem.holder:
-            text = str(error)
-            suffix = " holds this conversation"
-            if text.endswith(suffix):
-                self._names[error.problem.holder] = text.removesuffix(suffix)
-
     # -- showing -------------------------------------------------------------
 
     def name_of(self, operator_id: str | None) -> str:
@@ -351,8 +340,12 @@ class ConversationScreen(Screen[None]):
             return "nobody"
         if self.me is not None and operator_id == self.me.id:
             return "you"
-        known = self._names.get(operator_id) or self.hitl.operator_name(operator_id)
-        return known or f"operator {operator_id}"
+        return self.hitl.operator_name(operator_id) or f"operator {operator_id}"
+
+    def names_changed(self) -> None:
+        """The operator directory was loaded again: show the names it has now."""
+        if self.detail is not None:
+            self.watch_detail(self.detail)
 
     @property
     def held_by_me(self) -> bool:
