@@ -12,6 +12,8 @@ the collector's thresholds and how often it runs stay as they are.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from textual.app import App
@@ -44,6 +46,21 @@ class IdleCollectingApp(App[ReturnType]):
     """An app that collects garbage right after a frame is written (`collect_if_due`)."""
 
     _collect_scheduled = False
+    _held = 0
+
+    @contextmanager
+    def collections_held(self) -> Iterator[None]:
+        """No collection between frames meanwhile: someone waits for what comes next.
+
+        For a fetch the person just asked for (a filter, a page): a collection
+        started while its answer is on the way would delay the frame that
+        shows it. The next frame after the hold collects as usual.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
 
     def post_display_hook(self) -> None:
         """After a frame: collect once the messages already waiting are handled."""
@@ -54,4 +71,5 @@ class IdleCollectingApp(App[ReturnType]):
 
     def _collect_when_idle(self) -> None:
         self._collect_scheduled = False
-        collect_if_due()
+        if not self._held:
+            collect_if_due()

@@ -100,3 +100,24 @@ async def test_after_a_frame_the_app_runs_the_collection_that_was_due(
         assert collections[0] == -1
         assert [c for c in collections if c >= 0] == [1]
         assert gc.get_count()[1] == 0
+
+
+async def test_no_collection_while_someone_waits_then_one_after_the_next_frame(
+    collections: list[int],
+) -> None:
+    app = Shown(collections)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        _, threshold1, _ = gc.get_threshold()
+        young_collections(threshold1 - 1)
+        collections.clear()
+        hello = app.query_one("#hello", Static)
+        with app.collections_held():  # a fetch the person asked for is on its way
+            hello.update("the choice, repainted")
+            await pilot.pause()
+            await pilot.pause()
+            assert -1 in collections and [c for c in collections if c >= 0] == []
+        hello.update("the rows, arrived")
+        await pilot.pause()
+        await pilot.pause()
+        assert [c for c in collections if c >= 0] == [1]

@@ -398,9 +398,10 @@ class AuditLogScreen(Screen[None]):
         self.fetching = True
         try:
             limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
-            page = await self.hitl.client.list_audit(
-                **self.filters.params(), limit=limit, cursor=cursor
-            )
+            with self.hitl.collections_held():  # the person waits for these rows
+                page = await self.hitl.client.list_audit(
+                    **self.filters.params(), limit=limit, cursor=cursor
+                )
         except ForbiddenError as error:
             self.post_message(AuditRefused(str(error)))
             return
