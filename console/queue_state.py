@@ -9,7 +9,7 @@ a virtual list reads row *i* in O(1) without materialising the whole list.
 A row is a `QueueRow`, not the wire's `ConversationSummary`: at 100,000
 conversations the pydantic summaries took 231 MB and gave the garbage
 collector some 650,000 objects to walk; `QueueRow`s keep only what the list
-draws and sorts on, one tuple each (42 MB with the indexes).
+draws and sorts on, one tuple each (~43 MB of RSS with the indexes).
 
 A snapshot comes in pages (`begin_reload`, `add_page`…, `end_reload`) so the
 first page can be drawn while the rest is still on the wire; live events are
