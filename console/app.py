@@ -122,9 +122,9 @@ class HitlApp(IdleCollectingApp[None]):
         self.me: Operator | None = None
         """Who is at the console (None until the backend said)."""
         self.operator_names: dict[str, str] = {}
+        """Operator id → name, from the backend's directory."""
         self._directory_asked: set[str] = set()
         """Ids not in the directory that it was loaded again for (once each)."""
-        """Operator id → name, from the backend's directory."""
         self.ai_state: AIState | None = None
         """Whether AI sending is paused (None until the backend said)."""
         self.connection: ConnectionState | None = None

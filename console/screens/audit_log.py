@@ -368,8 +368,9 @@ class AuditLogScreen(Screen[None]):
         audit_list.focus()
 
     def _verify_after_first_page(self) -> None:
-        # Verification reads the whole journal on a server thread (~20 s at 1M):
-        # asked for with the first page, it slowed that page down.
+        # Verification reads the whole journal in a backend child process
+        # (~20 s at 1M), which competes for the CPU: asked for with the first
+        # page, it slowed that page down.
         if not self._verify_asked:
             self._verify_asked = True
             self.verify_chain()
