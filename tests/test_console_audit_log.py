@@ -7,6 +7,7 @@ her console; the supervisor's console then reads the journal they produced.
 from __future__ import annotations
 
 import csv
+import gc
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -326,6 +327,8 @@ async def test_moving_to_the_end_loads_the_next_page(live_backend: Backend, tmp_
         seqs = [int(seq) for seq in column(screen, "seq")]
         assert seqs == list(range(250, 0, -1))
         assert "end of the log" in static_text(screen, "#audit-status")
+        # The collector, held while each page was on its way, runs again once it is drawn.
+        await until(pilot, gc.isenabled)
 
 
 async def test_an_agent_sees_the_refusal(live_backend: Backend, tmp_path: Path) -> None:

@@ -102,22 +102,106 @@ async def test_after_a_frame_the_app_runs_the_collection_that_was_due(
         assert gc.get_count()[1] == 0
 
 
-async def test_no_collection_while_someone_waits_then_one_after_the_next_frame(
-    collections: list[int],
+@pytest.fixture
+def automatic() -> Iterator[list[int]]:
+    """Like `collections`, but the collector also runs by itself, as in use."""
+    seen: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.collect()
+    assert gc.isenabled()
+    gc.callbacks.append(note)
+    yield seen
+    gc.callbacks.remove(note)
+    gc.enable()
+
+
+def allocate_cycles(count: int = 50_000) -> list[list[object]]:
+    """Container objects in cycles, as drawing a frame makes: they start collections."""
+    cycles: list[list[object]] = []
+    for _ in range(count):
+        cycle: list[object] = []
+        cycle.append(cycle)
+        cycles.append(cycle)
+    return cycles
+
+
+class Typed(Shown):
+    """`Shown`, whose `x` key allocates like a busy frame and changes the text."""
+
+    BINDINGS = [("x", "busy", "Busy")]
+
+    def action_busy(self) -> None:
+        self.seen.append(-2)  # the key's work starts
+        self.made = allocate_cycles()
+        self.seen.append(-3)  # and ends
+        self.query_one("#hello", Static).update(f"{len(self.made)} made")
+
+
+async def test_from_a_key_press_to_its_frame_the_collector_does_not_run(
+    automatic: list[int],
 ) -> None:
-    app = Shown(collections)
+    app = Typed(automatic)
     async with app.run_test() as pilot:
         await pilot.pause()
-        _, threshold1, _ = gc.get_threshold()
-        young_collections(threshold1 - 1)
-        collections.clear()
+        automatic.clear()
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.pause()
+        work = automatic.index(-2)
+        frame = automatic.index(-1, work)
+        # 50,000 new containers would have started young collections in the
+        # middle of the key's work: none ran until its frame was written...
+        assert [c for c in automatic[work:frame] if c >= 0] == []
+        # ...and then the ones that came due did, and the collector is back on.
+        assert [c for c in automatic[frame:] if c >= 0]
+        assert gc.isenabled()
+
+
+async def test_no_collection_while_someone_waits_then_one_after_the_next_frame(
+    automatic: list[int],
+) -> None:
+    app = Shown(automatic)
+    async with app.run_test() as pilot:
+        await pilot.pause()
         hello = app.query_one("#hello", Static)
+        automatic.clear()
         with app.collections_held():  # a fetch the person asked for is on its way
             hello.update("the choice, repainted")
+            made = allocate_cycles()
             await pilot.pause()
             await pilot.pause()
-            assert -1 in collections and [c for c in collections if c >= 0] == []
-        hello.update("the rows, arrived")
+            assert -1 in automatic and [c for c in automatic if c >= 0] == []
+            assert not gc.isenabled()
+        hello.update(f"the rows, arrived: {len(made)}")
         await pilot.pause()
         await pilot.pause()
-        assert [c for c in collections if c >= 0] == [1]
+        assert [c for c in automatic if c >= 0]
+        assert gc.isenabled()
+
+
+class Patient(Shown):
+    """`Shown`, whose holds give way to collections after a tenth of a second."""
+
+    hold_limit = 0.1
+
+
+async def test_a_hold_longer_than_its_limit_lets_frames_collect_again(
+    automatic: list[int],
+) -> None:
+    app = Patient(automatic)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        hello = app.query_one("#hello", Static)
+        with app.collections_held():  # a backend that takes its time
+            await pilot.pause(0.2)
+            hello.update("a frame while still waiting")
+            await pilot.pause()
+            await pilot.pause()
+            assert gc.isenabled()
+            automatic.clear()
+            made = allocate_cycles()
+            assert [c for c in automatic if c >= 0], len(made)

@@ -9,6 +9,8 @@ words instead of a table.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -73,6 +75,8 @@ FIRST_PAGE_SIZE = 50
 the log or changing a filter fetches and decodes no more than it shows at once."""
 PAGE_SIZE = 100
 """Entries per later page of the table."""
+PAGE_DRAWN_WAIT = 1.0
+"""The longest a page's fetch keeps collections held for its rows to be drawn (s)."""
 PREFETCH_ROWS = 20
 """The next page is asked for when the cursor comes this close to the last loaded row."""
 VERIFY_DEBOUNCE_SECONDS = 2.0
@@ -128,11 +132,15 @@ def describe_failure(error: BaseException | None) -> str:
 class AuditPageLoaded(Message):
     """A page of the override log arrived (`first`: it replaces what was shown)."""
 
-    def __init__(self, generation: int, page: Page[AuditEntry], first: bool) -> None:
+    def __init__(
+        self, generation: int, page: Page[AuditEntry], first: bool, drawn: asyncio.Event
+    ) -> None:
         super().__init__()
         self.generation = generation
         self.page = page
         self.first = first
+        self.drawn = drawn
+        """Set once the frame after the page was handled is written."""
 
 
 class AuditRefused(Message):
@@ -397,24 +405,27 @@ class AuditLogScreen(Screen[None]):
     async def load_page(self, generation: int, cursor: str | None) -> None:
         """Fetch one page (the first when `cursor` is None)."""
         self.fetching = True
-        try:
-            limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
-            with self.hitl.collections_held():  # the person waits for these rows
+        with self.hitl.collections_held():  # the person waits for these rows to be drawn
+            try:
+                limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
                 page = await self.hitl.client.list_audit(
                     **self.filters.params(), limit=limit, cursor=cursor
                 )
-        except ForbiddenError as error:
-            self.post_message(AuditRefused(str(error)))
-            return
-        except BaseException:
-            # The caller took the cursor to ask for this page; give it back, so
-            # moving to the end again retries (`on_worker_state_changed` says why).
-            if cursor is not None and generation == self._generation:
-                self._next_cursor = cursor
-            raise
-        finally:
-            self.fetching = False
-        self.post_message(AuditPageLoaded(generation, page, first=cursor is None))
+            except ForbiddenError as error:
+                self.post_message(AuditRefused(str(error)))
+                return
+            except BaseException:
+                # The caller took the cursor to ask for this page; give it back, so
+                # moving to the end again retries (`on_worker_state_changed` says why).
+                if cursor is not None and generation == self._generation:
+                    self._next_cursor = cursor
+                raise
+            finally:
+                self.fetching = False
+            drawn = asyncio.Event()
+            self.post_message(AuditPageLoaded(generation, page, first=cursor is None, drawn=drawn))
+            with contextlib.suppress(TimeoutError):  # not drawn: another screen is on top
+                await asyncio.wait_for(drawn.wait(), PAGE_DRAWN_WAIT)
 
     @work(exclusive=True, group="audit-verify", exit_on_error=False)
     async def verify_chain(self) -> None:
@@ -442,6 +453,7 @@ class AuditLogScreen(Screen[None]):
 
     def on_audit_page_loaded(self, message: AuditPageLoaded) -> None:
         """Add the page's rows (or replace them, for a first page)."""
+        self.call_after_refresh(message.drawn.set)
         if message.generation != self._generation:
             return  # a page of filters no longer shown
         audit_list = self.query_one(AuditList)
