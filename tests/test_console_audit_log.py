@@ -215,6 +215,31 @@ async def test_filters_narrow_and_free_text_finds_a_note(
         assert screen.focused is table(screen)
 
 
+async def test_leaving_and_opening_again_keeps_the_filters_and_shows_what_is_new(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    await three_decisions(live_backend)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: "3 entries" in static_text(screen, "#audit-chain"))
+        await pilot.press("f", "tab", "right", "right")  # action: edit
+        await until(pilot, lambda: column(screen, "action") == ["edit"])
+        await pilot.press("escape", "escape")  # to the table, then out
+        await until(pilot, lambda: not isinstance(app.screen, AuditLogScreen))
+
+        # Decided while the log was not shown: no event reached it.
+        await decide(live_backend, Action.EDIT, name="Second Edit", reason=ReasonCode.INCORRECT)
+        await pilot.press("f6")
+        await until(pilot, lambda: app.screen is screen)
+        # The same filter, now with the new edit on top; the chain verified again.
+        assert screen.query_one("#filter-action", Choice).value == "edit"
+        await until(pilot, lambda: column(screen, "action") == ["edit", "edit"])
+        assert column(screen, "reason") == ["incorrect", "tone"]
+        await until(pilot, lambda: "4 entries" in static_text(screen, "#audit-chain"))
+
+
 async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: Path) -> None:
     await three_decisions(live_backend)
     app = make_app(config_for(live_backend, "sam", tmp_path))

@@ -330,6 +330,8 @@ class AuditLogScreen(Screen[None]):
         self._shown_filters = AuditFilters()
         """The filters the rows on screen were loaded with."""
         self._verify_asked = False
+        self._loaded_generation = -1
+        """The generation of the first page on screen (-1: none yet)."""
         # The first page is asked for now, not on mount: loading the screen's
         # CSS, composing and laying it out take ~60-100 ms at 1M entries, which
         # the fetch overlaps; its rows then come in the first frame or the next.
@@ -461,6 +463,7 @@ class AuditLogScreen(Screen[None]):
             # The old rows stayed up while this page was fetched; swap them in one go.
             audit_list.replace(message.page.items)
             self._shown_filters = self.filters
+            self._loaded_generation = message.generation
         else:
             audit_list.append(message.page.items)
         self._next_cursor = message.page.next_cursor
@@ -701,7 +704,11 @@ class AuditLogScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         """Verify the chain again and reload the first page."""
-        self.verify_chain()
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """The first page of the same filters again, then the chain verified again."""
+        self._verify_asked = False
         self.reload()
 
     def action_back(self) -> None:
