@@ -477,7 +477,7 @@ class Bench:
         """What the console last told the person, if anything."""
         return self.clock.notified[-1][:100] if self.clock.notified else "no notice"
 
-    async def open(self, metric: str = OPEN) -> float:
+    async def open(self) -> float:
         """F6 → the first frame with the newest entry's row; returns when F6 was sent."""
         await asyncio.sleep(0.5)
         rows = self.clock.frame_when(
@@ -496,7 +496,7 @@ class Bench:
                 f"open: no rows after {time.perf_counter() - started:.1f} s ({self.last_notice()})"
             )
         else:
-            self.results.add(metric, (when - started) * 1000)
+            self.results.add(OPEN, (when - started) * 1000)
         return started
 
     async def reopen(self) -> None:

@@ -142,7 +142,6 @@ class HitlApp(IdleCollectingApp[None]):
         self._loading = False
         self._received = 0
         self._sla_warned: set[str] = set()
-        self._audit_log_installed = False
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -445,9 +444,8 @@ class HitlApp(IdleCollectingApp[None]):
 
         if isinstance(self.screen, AuditLogScreen):
             return
-        if not self._audit_log_installed:
+        if not self.is_screen_installed(AUDIT_LOG):
             self.install_screen(AuditLogScreen(), AUDIT_LOG)
-            self._audit_log_installed = True
         else:
             screen = self.get_screen(AUDIT_LOG)
             assert isinstance(screen, AuditLogScreen)
