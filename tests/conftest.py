@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
 from backend.store import Store
-from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Role
+from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Draft, Role
 
 BASE = "http://hitl.test"
 
@@ -162,6 +162,14 @@ def live_backend(live_server: LiveServer) -> Backend:
     """The loopback server with the standard operators."""
     assert live_server.app is not None
     return seed_operators(Backend(app=live_server.app, url=live_server.url, transport=None))
+
+
+async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
+    """The draft waiting for review in a chat (fails the test when there is none)."""
+    async with backend.client("alice") as alice:
+        detail = await alice.get_conversation(chat.id)
+    assert detail.draft is not None, f"no pending draft (status {detail.status})"
+    return detail.draft
 
 
 async def eventually(check, timeout: float = 5.0, interval: float = 0.02):  # type: ignore[no-untyped-def]

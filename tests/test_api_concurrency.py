@@ -14,21 +14,13 @@ from backend_client import (
     ConflictError,
     ConversationDetail,
     ConversationStatus,
-    Draft,
     InvalidRequestError,
     ReasonCode,
     StaleVersionError,
 )
-from tests.conftest import Backend
+from tests.conftest import Backend, pending_draft
 
 CONFIDENT = "How long does shipping take?"
-
-
-async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
-    async with backend.client("alice") as alice:
-        detail = await alice.get_conversation(chat.id)
-    assert detail.draft is not None
-    return detail.draft
 
 
 async def ai_messages(backend: Backend, chat: ChatStarted) -> list[str]:

@@ -13,27 +13,18 @@ from backend_client import (
     ConflictError,
     ConversationDetail,
     ConversationStatus,
-    Draft,
     DraftStatus,
     EscalationReason,
     Flag,
     Message,
     ReasonCode,
 )
-from tests.conftest import Backend, eventually
+from tests.conftest import Backend, eventually, pending_draft
 
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
 UNSURE = "How do I return an item?"
 """The built-in bot answers this below the default threshold of 0.75."""
-
-
-async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
-    """The draft waiting for review in a chat (fails the test when there is none)."""
-    async with backend.client("alice") as alice:
-        detail = await alice.get_conversation(chat.id)
-    assert detail.draft is not None, f"no pending draft (status {detail.status})"
-    return detail.draft
 
 
 async def customer_view(backend: Backend, chat: ChatStarted) -> list[Message]:

@@ -16,24 +16,16 @@ from backend_client import (
     AsyncBackendClient,
     ChatStarted,
     ConversationStatus,
-    Draft,
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     ReasonCode,
     UnauthorizedError,
 )
-from tests.conftest import Backend, seed_operators
+from tests.conftest import Backend, pending_draft, seed_operators
 
 CONFIDENT = "How long does shipping take?"
 PII_TEXT = "Reach me at jo.private@example.org or +44 7700 900123 about shipping"
-
-
-async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
-    async with backend.client("alice") as alice:
-        detail = await alice.get_conversation(chat.id)
-    assert detail.draft is not None
-    return detail.draft
 
 
 def auth(backend: Backend, who: str = "alice") -> dict[str, str]:

@@ -15,8 +15,6 @@ from backend.verify_worker import VerifyWorkers
 from backend_client import (
     Action,
     AuditEntry,
-    ChatStarted,
-    Draft,
     ForbiddenError,
     InvalidRequestError,
     ReasonCode,
@@ -24,16 +22,9 @@ from backend_client import (
     StaleVersionError,
     VerifyResult,
 )
-from tests.conftest import Backend
+from tests.conftest import Backend, pending_draft
 
 CONFIDENT = "How long does shipping take?"
-
-
-async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
-    async with backend.client("alice") as alice:
-        detail = await alice.get_conversation(chat.id)
-    assert detail.draft is not None
-    return detail.draft
 
 
 async def audit(backend: Backend, **filters: str) -> list[AuditEntry]:
