@@ -21,7 +21,7 @@ from backend.simulator import Scenario, load_scenarios
 from backend_client import AsyncBackendClient, ChannelClient, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from tests.conftest import SEED_OPERATORS, Backend, LiveServer, seed_operators
+from tests.helpers import SEED_OPERATORS, Backend, LiveServer, seed_operators
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (150, 42)

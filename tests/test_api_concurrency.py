@@ -18,7 +18,7 @@ from backend_client import (
     ReasonCode,
     StaleVersionError,
 )
-from tests.conftest import Backend, pending_draft
+from tests.helpers import Backend, pending_draft
 
 CONFIDENT = "How long does shipping take?"
 

@@ -16,7 +16,7 @@ from backend_client import (
     ReasonCode,
     StaleVersionError,
 )
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 CONFIDENT = "How long does shipping take?"
 

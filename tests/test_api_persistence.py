@@ -18,7 +18,7 @@ from backend_client import (
     ConversationStatus,
     ReasonCode,
 )
-from tests.conftest import BASE, Backend, seed_operators
+from tests.helpers import BASE, Backend, seed_operators
 
 CONFIDENT = "How long does shipping take?"
 

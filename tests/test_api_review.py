@@ -19,7 +19,7 @@ from backend_client import (
     Message,
     ReasonCode,
 )
-from tests.conftest import Backend, eventually, pending_draft
+from tests.helpers import Backend, eventually, pending_draft
 
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""

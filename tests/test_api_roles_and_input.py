@@ -22,7 +22,7 @@ from backend_client import (
     ReasonCode,
     UnauthorizedError,
 )
-from tests.conftest import Backend, pending_draft, seed_operators
+from tests.helpers import Backend, pending_draft, seed_operators
 
 CONFIDENT = "How long does shipping take?"
 PII_TEXT = "Reach me at jo.private@example.org or +44 7700 900123 about shipping"

@@ -16,7 +16,7 @@ import pytest
 
 from backend_client import ReasonCode
 from console.cli import main
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 
 def hitl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

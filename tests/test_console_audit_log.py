@@ -25,7 +25,7 @@ from console.config import ConsoleConfig
 from console.screens.audit_log import AuditLogScreen, ExportDialog
 from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
-from tests.conftest import Backend, LiveServer, eventually
+from tests.helpers import Backend, LiveServer, eventually
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take?"

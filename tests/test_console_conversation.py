@@ -25,7 +25,7 @@ from console.screens.dialogs import (
     RejectDialog,
     TakeoverDialog,
 )
-from tests.conftest import Backend, LiveServer
+from tests.helpers import Backend, LiveServer
 
 SIZE = (140, 45)
 

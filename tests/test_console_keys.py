@@ -6,7 +6,7 @@ from pathlib import Path
 
 from console.app import make_app
 from console.config import ConsoleConfig
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 
 async def test_q_on_the_queue_quits(live_backend: Backend, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.metrics import MetricsScreen
-from tests.conftest import Backend, eventually
+from tests.helpers import Backend, eventually
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take?"

@@ -31,7 +31,7 @@ from console.queue_state import QueueFilter
 from console.screens.help import HelpScreen
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
-from tests.conftest import Backend, LiveServer, eventually
+from tests.helpers import Backend, LiveServer, eventually
 
 SIZE = (140, 40)
 ESCALATE = "I want to talk to a real person"

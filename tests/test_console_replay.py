@@ -18,7 +18,7 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.replay import Player, ReplayScreen
 from console.widgets.transcript import MessageRow
-from tests.conftest import Backend, eventually
+from tests.helpers import Backend, eventually
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take? Write to me at jo.private@example.com"

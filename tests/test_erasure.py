@@ -9,7 +9,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from backend_client import Action, Author, ForbiddenError, ReasonCode
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 EMAIL = "jo.smith+orders@example.co.uk"
 CARD = "4111 1111 1111 1111"

@@ -27,7 +27,7 @@ from backend_client import (
     EventType,
     UnauthorizedError,
 )
-from tests.conftest import Backend, LiveServer, eventually, seed_operators
+from tests.helpers import Backend, LiveServer, eventually, seed_operators
 
 WAIT = 10.0
 """No single step of these tests may take longer than this."""

@@ -22,7 +22,7 @@ from backend_client import (
     StaleVersionError,
     VerifyResult,
 )
-from tests.conftest import Backend, pending_draft
+from tests.helpers import Backend, pending_draft
 
 CONFIDENT = "How long does shipping take?"
 

@@ -9,7 +9,7 @@ import httpx
 from backend_client import ReasonCode
 from console.app import make_app
 from console.config import ConsoleConfig
-from tests.conftest import SEED_OPERATORS, Backend, eventually
+from tests.helpers import SEED_OPERATORS, Backend, eventually
 from tests.test_console_queue import shown
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from backend.store import Store
 from backend_client import EventType
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 
 def test_nested_failure_announces_nothing_rolled_back():

@@ -16,7 +16,7 @@ import httpx
 from fastapi.routing import APIRoute
 
 from backend_client import ReasonCode
-from tests.conftest import Backend
+from tests.helpers import Backend
 
 EMAIL = "jo.smith+orders@example.co.uk"
 PHONE = "+44 20 7946 0958"
