@@ -6,29 +6,17 @@ A test file never imports another; what tests share lives here or in conftest's 
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
-from backend.app import create_app
-from backend.settings import Settings
 from backend.store import Store
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Draft, Role
+from hitl.embedded import EmbeddedBackend
 
 BASE = "http://hitl.test"
-
-
-def free_port() -> int:
-    """A TCP port on loopback nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -84,43 +72,8 @@ def seed_operators(backend: Backend) -> Backend:
     return backend
 
 
-class LiveServer:
-    """A uvicorn server on loopback in a thread of its own; can be stopped and restarted."""
-
-    def __init__(self, settings: Settings, port: int | None = None) -> None:
-        self.settings = settings
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.app: FastAPI | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> FastAPI:
-        """Start serving (a fresh app over the same database file)."""
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self.app
-
-    def stop(self) -> None:
-        """Stop serving and close the database; open connections are cut."""
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self.app is not None:
-            self.app.state.store.close()
-        self._server = self._thread = None
+LiveServer = EmbeddedBackend
+"""The backend on loopback for streaming tests: `hitl.embedded.EmbeddedBackend`."""
 
 
 async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:

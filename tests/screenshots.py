@@ -17,11 +17,12 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from backend.settings import Settings
-from backend.simulator import Scenario, load_scenarios
 from backend_client import AsyncBackendClient, ChannelClient, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from tests.helpers import SEED_OPERATORS, Backend, LiveServer, seed_operators
+from hitl.embedded import EmbeddedBackend
+from hitl.simulator import Scenario, load_scenarios
+from tests.helpers import SEED_OPERATORS, Backend, seed_operators
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (150, 42)
@@ -110,16 +111,13 @@ async def main() -> int:
     """Make every screenshot."""
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        server = LiveServer(Settings(db_path=Path(tmp) / "shots.db", secret="screenshots"))
-        server.start()
-        try:
+        settings = Settings(db_path=Path(tmp) / "shots.db", secret="screenshots")
+        with EmbeddedBackend(settings) as server:
             assert server.app is not None
             backend = seed_operators(Backend(app=server.app, url=server.url, transport=None))
             assert set(backend.tokens) == set(SEED_OPERATORS)
             edited = await seed(backend)
             await make_all(backend, edited)
-        finally:
-            server.stop()
     return 0
 
 

@@ -1,64 +1,94 @@
-"""The `hitl` command line, run as a person would: as a subprocess or through main()."""
+"""The `hitl` command line, run as a person would: through main(), and once as a subprocess."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from backend_client import ReasonCode
-from console.cli import main
+from console import export_view
+from hitl.cli import main
+from hitl.cli.audit import EXPORT_FIELDS
 from tests.helpers import Backend
 
 
-def hitl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m console ...` (the `hitl` command) and capture what it prints."""
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-        check=False,
-    )
+def test_help_lists_every_command_from_the_installed_entry_points() -> None:
+    """`python -m hitl` and pip's `hitl` script both reach the same parser."""
+    script = Path(sys.executable).with_name("hitl")
+    for command in ([sys.executable, "-m", "hitl"], [str(script)]):
+        result = subprocess.run(
+            [*command, "--help"], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        for name in ("demo", "serve", "console", "operator", "simulate", "audit", "export"):
+            assert name in result.stdout
 
 
-def test_help_lists_every_command() -> None:
-    result = hitl("--help")
-    assert result.returncode == 0
-    for command in ("demo", "serve", "console", "operator", "simulate", "audit", "export"):
-        assert command in result.stdout
+@pytest.mark.parametrize(
+    "command",
+    [
+        "demo",
+        "serve",
+        "console",
+        "operator add",
+        "operator list",
+        "simulate",
+        "audit verify",
+        "audit checkpoint",
+        "audit export",
+        "erase",
+        "export pairs",
+    ],
+)
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command.split(), "--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: hitl {command}")
 
 
-def test_operator_add_prints_the_token_last_and_stores_only_its_hash(tmp_path: Path) -> None:
+def test_operator_add_prints_the_token_last_and_stores_only_its_hash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "ops.db"
-    result = hitl("operator", "add", "alice", "--role", "agent", "--db", str(db))
-    assert result.returncode == 0, result.stderr
-    token = result.stdout.strip().splitlines()[-1]
+    assert main(["operator", "add", "alice", "--role", "agent", "--db", str(db)]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("hitl_") and len(token) > 30
     stored = sqlite3.connect(db).execute("SELECT name, role, token_hash FROM operators").fetchall()
     assert [(name, role) for name, role, _ in stored] == [("alice", "agent")]
     assert token not in stored[0][2]
 
+    assert main(["operator", "list", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert "\tagent\talice" in listed and token not in listed
 
-def test_operator_add_refuses_an_unknown_role(tmp_path: Path) -> None:
-    result = hitl("operator", "add", "x", "--role", "boss", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 2
-    assert "invalid choice" in result.stderr
+
+def test_operator_add_refuses_an_unknown_role(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["operator", "add", "x", "--role", "boss", "--db", str(tmp_path / "x.db")])
+    assert exited.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
 
 
 def test_audit_commands_on_a_missing_database_say_so(tmp_path: Path) -> None:
-    result = hitl("audit", "verify", "--db", str(tmp_path / "none.db"))
-    assert result.returncode != 0
-    assert "no database" in result.stderr
+    # A SystemExit with a message: Python prints it to stderr and exits with status 1.
+    with pytest.raises(SystemExit, match="no database"):
+        main(["audit", "verify", "--db", str(tmp_path / "none.db")])
+    assert not (tmp_path / "none.db").exists(), "verifying must not create an empty database"
+
+
+def test_the_console_exports_the_same_columns_as_hitl_audit_export() -> None:
+    """A file from the override log's export and one from the CLI read with the same tools."""
+    assert list(export_view.EXPORT_FIELDS) == list(EXPORT_FIELDS)
 
 
 async def _decide_some(backend: Backend) -> tuple[str, str]:
@@ -125,13 +155,16 @@ async def test_audit_cli_verifies_checkpoints_exports_and_detects_tampering(
 
 
 async def test_export_pairs_round_trip_each_override_once_and_masked_for_a_trainer(
-    live_backend: Backend, tmp_path: Path
+    live_backend: Backend,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     edited, rejected = await _decide_some(live_backend)
     out = tmp_path / "pairs.jsonl"
-    env = {"HITL_URL": live_backend.url, "HITL_TOKEN": live_backend.tokens["tina"]}
-    result = await _run_in_thread(hitl, "export", "pairs", "--out", str(out), env=env)
-    assert result.returncode == 0, result.stderr
+    monkeypatch.setenv("HITL_URL", live_backend.url)
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["tina"])
+    assert await _main_in_thread("export", "pairs", "--out", str(out)) == 0, capsys.readouterr()
     pairs = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted((p["conversation_id"], p["action"]) for p in pairs) == sorted(
         [(edited, "edit"), (rejected, "reject")]
@@ -144,34 +177,32 @@ async def test_export_pairs_round_trip_each_override_once_and_masked_for_a_train
     assert by_action["edit"]["context"][-1]["text"].startswith("where is my parcel?")
     assert by_action["edit"]["masked"] is True
 
-    refused = await _run_in_thread(hitl, "export", "pairs", "--unmasked", env=env)
-    assert refused.returncode == 1
-    assert "may not export training data unmasked" in refused.stderr
+    capsys.readouterr()
+    assert await _main_in_thread("export", "pairs", "--unmasked") == 1
+    assert "may not export training data unmasked" in capsys.readouterr().err
 
-    admin = {**env, "HITL_TOKEN": live_backend.tokens["ada"]}
-    unmasked = await _run_in_thread(hitl, "export", "pairs", "--unmasked", env=admin)
-    assert unmasked.returncode == 0
-    assert "jo.smith+shop@example.com" in unmasked.stdout
-
-
-async def _run_in_thread(
-    run: Callable[..., subprocess.CompletedProcess[str]], *args: str, env: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    """Run a blocking subprocess in a thread, so the test's event loop keeps turning."""
-    return await asyncio.to_thread(functools.partial(run, *args, env=env))
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["ada"])
+    assert await _main_in_thread("export", "pairs", "--unmasked") == 0
+    assert "jo.smith+shop@example.com" in capsys.readouterr().out
 
 
-async def test_erase_needs_an_admin_and_then_erases(live_backend: Backend) -> None:
+async def _main_in_thread(*args: str) -> int:
+    """Run `hitl ARGS` in a thread: the commands run an event loop of their own."""
+    return await asyncio.to_thread(main, list(args))
+
+
+async def test_erase_needs_an_admin_and_then_erases(
+    live_backend: Backend, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     chat = await live_backend.chat("my email is jo.smith+shop@example.com", name="Jo Erase")
-    env = {"HITL_URL": live_backend.url, "HITL_TOKEN": live_backend.tokens["sam"]}
-    refused = await _run_in_thread(hitl, "erase", chat.id, env=env)
-    assert refused.returncode == 1
-    assert "may not erase" in refused.stderr
+    monkeypatch.setenv("HITL_URL", live_backend.url)
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
+    assert await _main_in_thread("erase", chat.id) == 1
+    assert "may not erase" in capsys.readouterr().err
 
-    admin = {**env, "HITL_TOKEN": live_backend.tokens["ada"]}
-    done = await _run_in_thread(hitl, "erase", chat.id, env=admin)
-    assert done.returncode == 0, done.stderr
-    assert f"erased the personal data of conversation {chat.id}" in done.stdout
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["ada"])
+    assert await _main_in_thread("erase", chat.id) == 0, capsys.readouterr().err
+    assert f"erased the personal data of conversation {chat.id}" in capsys.readouterr().out
     async with live_backend.client("ada") as ada:
         detail = await ada.get_conversation(chat.id)
     assert detail.customer.name == "[erased]"

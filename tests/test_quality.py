@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["backend_client", "backend", "console", "tests", "benchmarks"]
+PACKAGES = ["backend_client", "backend", "console", "hitl", "tests", "benchmarks"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -41,8 +41,8 @@ def test_mypy_strict_client() -> None:
 
 @pytest.mark.quality
 def test_mypy_backend_and_console() -> None:
-    """The backend and the console type-check (non-strict)."""
-    result = _run("mypy", "backend", "console")
+    """The backend, the console and hitl type-check (non-strict)."""
+    result = _run("mypy", "backend", "console", "hitl")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -205,7 +205,7 @@ def test_find_pii_reports_kinds_and_positions_in_order() -> None:
 
 def test_every_simulated_request_for_a_person_escalates() -> None:
     """The simulator's scripted customers who ask for a person all reach one."""
-    from backend.simulator import load_scenarios
+    from hitl.simulator import load_scenarios
 
     asking = [s for s in load_scenarios() if s.kind == "human"]
     assert asking

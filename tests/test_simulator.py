@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from backend import simulator
 from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
-from backend.simulator import KINDS, SimulationStats, load_scenarios, run_cli, simulate
 from backend_client import ReviewMode
+from hitl.simulator import KINDS, SimulationStats, engine, load_scenarios, report, run_cli, simulate
+from hitl.simulator.scenarios import scenario_from
 
 ESC = "\x1b"
 
@@ -75,7 +75,7 @@ def test_kinds_carry_what_they_promise() -> None:
 
 def test_a_malformed_scenario_is_named() -> None:
     with pytest.raises(ValueError, match="'broken'"):
-        simulator._scenario_from(
+        scenario_from(
             {"name": "broken", "kind": "question", "customer": {"name": "A"}, "turns": []}
         )
 
@@ -188,7 +188,7 @@ async def test_a_duration_ends_a_run_without_a_chat_limit() -> None:
 
 
 async def test_backend_errors_are_counted_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator, "BACKOFF_FIRST", 0.0)
+    monkeypatch.setattr(engine, "BACKOFF_FIRST", 0.0)
     calls = Counter[str]()
 
     def flaky(request: httpx.Request) -> httpx.Response:
@@ -219,7 +219,7 @@ async def test_backend_errors_are_counted_not_raised(monkeypatch: pytest.MonkeyP
 
 
 async def test_an_unreachable_backend_gives_up_each_chat(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator, "BACKOFF_FIRST", 0.0)
+    monkeypatch.setattr(engine, "BACKOFF_FIRST", 0.0)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
@@ -233,14 +233,14 @@ async def test_an_unreachable_backend_gives_up_each_chat(monkeypatch: pytest.Mon
     )
 
     assert stats.chats_started == 0
-    assert stats.errors == Counter({"ConnectionLostError": 3 * (simulator.CONNECT_RETRIES + 1)})
+    assert stats.errors == Counter({"ConnectionLostError": 3 * (engine.CONNECT_RETRIES + 1)})
     assert stats.all_failed
 
 
 def test_cli_names_the_url_it_cannot_reach(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(simulator, "BACKOFF_FIRST", 0.0)
+    monkeypatch.setattr(engine, "BACKOFF_FIRST", 0.0)
     url = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
     code = run_cli(url, customers=2, rate=50, duration=None, chats=None, seed=0)
@@ -260,12 +260,12 @@ def test_summary_shows_latencies_and_errors_without_interpreting_them() -> None:
     from rich.console import Console
 
     console = Console(width=120, record=True, force_terminal=False)
-    console.print(simulator._summary(stats, interrupted=True))
+    console.print(report._summary(stats, interrupted=True))
     text = console.export_text()
 
     assert "simulation (stopped)" in text
     assert "2.5 s" in text and "p90" in text
-    assert simulator._latency([0.0123, 0.02], 0.5) == "16 ms"
+    assert report._latency([0.0123, 0.02], 0.5) == "16 ms"
     assert "[bold]text[/]" in text, "markup shown as typed"
     assert ESC not in text
 

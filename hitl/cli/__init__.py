@@ -1,0 +1,56 @@
+"""The `hitl` command line: thin wrappers over the backend, the console and the tools.
+
+One module per command group; each adds its subcommand with `register()` and
+parses into one function that does the work. Nothing here decides policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from hitl.cli import audit, console, demo, erase, export, operator, serve, simulate
+
+__all__ = ["build_parser", "main"]
+
+EPILOG = """\
+examples:
+  hitl demo                                  backend + simulated customers + console
+  hitl serve --db hitl.db                    run the backend on 127.0.0.1:8765
+  hitl operator add alice --role agent       create an operator, print its token
+  hitl console --url http://127.0.0.1:8765 --token hitl_...
+  hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
+  hitl audit verify --db hitl.db             check the journal's hash chain
+  hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
+
+Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
+HITL_DB_PATH, HITL_REVIEW__MODE, ...).
+"""
+
+COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export)
+"""In the order `hitl --help` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `hitl` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="hitl",
+        description="Put people in charge of a customer-service AI, from a terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for group in COMMAND_GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `hitl` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return result

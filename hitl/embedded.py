@@ -1,0 +1,99 @@
+"""The real backend on a free loopback port, served by uvicorn from a thread of this process.
+
+`hitl demo`, the screenshots, the tests that stream (httpx's ASGITransport
+buffers whole responses, so SSE needs a socket) and the benchmarks all start
+the backend this one way.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from fastapi import FastAPI
+
+from backend.app import create_app
+from backend.settings import Settings
+
+__all__ = ["EmbeddedBackend", "free_port"]
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class EmbeddedBackend:
+    """The backend for `settings` on `http://127.0.0.1:<port>`; can be stopped and started again.
+
+    Each `start()` builds a fresh app over the same settings (and database
+    file), on the same port, so a client can watch the server go away and
+    come back. Usable as a context manager.
+    """
+
+    def __init__(
+        self, settings: Settings, port: int | None = None, *, log_level: str = "warning"
+    ) -> None:
+        self.settings = settings
+        self.port = port or free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log_level = log_level
+        self.app: FastAPI | None = None
+        """The app being served; None before the first `start()`."""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 15.0) -> FastAPI:
+        """Start serving a fresh app; raise `RuntimeError` if it does not come up in time."""
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(
+            self.app,
+            host=HOST,
+            port=self.port,
+            log_level=self.log_level,
+            access_log=False,
+            lifespan="on",
+        )
+        server = self._server = uvicorn.Server(config)
+        thread = self._thread = threading.Thread(
+            target=server.run, name="hitl-backend", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the backend did not start on {self.url}")
+            time.sleep(0.02)
+        return self.app
+
+    def stop(self) -> None:
+        """Stop serving and close the database; open connections (streams) are cut."""
+        if self._server is not None:
+            self._server.should_exit = True
+            # Without this uvicorn waits for every open event stream to end.
+            self._server.force_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.app is not None:
+            self.app.state.store.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> EmbeddedBackend:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
