@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import hmac
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,9 +28,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness import cells, pct
+
 from backend.journal import GENESIS, entry_hash
 from backend.store import Store, encode_cursor
 
+QUANTILES = (50, 95, 99)
 ACTIONS = ["approve"] * 6 + ["edit"] * 2 + ["reject", "regenerate", "takeover", "handback"]
 REASONS = ["incorrect", "incomplete", "tone", "policy", "privacy", "bias", "outdated", "other"]
 WORDS = (
@@ -129,11 +131,6 @@ def timed(samples: int, query: Callable[[random.Random], object]) -> list[float]
     return out
 
 
-def pct(values: list[float], q: int) -> float:
-    """The q-th percentile."""
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the journal, run every query kind, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -211,14 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             values = timed(args.samples, query)
             if name == "deep page, no filter":
                 keyset_deep = values
-            print(
-                f"{name:<28} {pct(values, 50):8.2f} {pct(values, 95):8.2f} {pct(values, 99):8.2f}"
-            )
-        print(
-            f"{'baseline: OFFSET deep page':<28} {pct(baseline, 50):8.2f} "
-            f"{pct(baseline, 95):8.2f} {pct(baseline, 99):8.2f}"
-        )
-        ratio = pct(baseline, 99) / pct(keyset_deep, 99)
+            print(f"{name:<28}{cells(values, QUANTILES, 9, 2)}")
+        print(f"{'baseline: OFFSET deep page':<28}{cells(baseline, QUANTILES, 9, 2)}")
+        ratio = (pct(baseline, 99) or 0) / (pct(keyset_deep, 99) or 1)
         print(f"\nkeyset vs OFFSET, deep page p99: {ratio:.0f}x faster")
         print("targets: a filtered page p99 <= 5 ms; text search p95 <= 50 ms")
         store.close()

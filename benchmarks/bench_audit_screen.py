@@ -74,8 +74,6 @@ import gc
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -84,23 +82,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-for _path in (ROOT, HERE):  # run as a script from anywhere
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+import harness
+from bench_queue import CountingDriver
+from harness import BackendProcess, pct
+from textual import events
+from textual.driver import Driver
+from textual.widgets import Input
 
-from bench_queue import CountingDriver, pct  # noqa: E402
-from textual import events  # noqa: E402
-from textual.driver import Driver  # noqa: E402
-from textual.widgets import Input  # noqa: E402
-
-from backend_client import AuditEntry  # noqa: E402
-from console.app import HitlApp, make_app  # noqa: E402
-from console.config import ConsoleConfig  # noqa: E402
-from console.screens.audit_log import AuditLogScreen  # noqa: E402
-from console.widgets.audit_list import AuditList  # noqa: E402
-from console.widgets.choice import Choice  # noqa: E402
+from backend_client import AuditEntry
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.screens.audit_log import AuditLogScreen
+from console.widgets.audit_list import AuditList
+from console.widgets.choice import Choice
 
 SIZE = (160, 50)
 TARGET_MS = 100.0
@@ -230,60 +224,22 @@ class Journal:
     tail_words: list[str]
 
 
-class Backend:
-    """The real backend over the journal file, in a subprocess on 127.0.0.1.
+def start_backend(db: Path, entries: int, keep: bool) -> tuple[BackendProcess, Journal]:
+    """The real backend over the journal file, in a subprocess on 127.0.0.1; and the journal.
 
     The subprocess also builds the journal when the file is missing, so the
     console's process never imports `backend` (its garbage collector walks only
     what a console's would).
     """
-
-    def __init__(self, process: subprocess.Popen[str], url: str, journal: Journal) -> None:
-        self.process = process
-        self.url = url
-        self.journal = journal
-
-    @classmethod
-    def start(cls, db: Path, entries: int, keep: bool) -> Backend:
-        """Start it (building the journal first if needed); returns once it listens."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        cmd = [sys.executable, __file__, "--serve", "--db", str(db), "--port", str(port)]
-        cmd += ["--entries", str(entries)] + (["--keep"] if keep else [])
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("READY "):
-            process.kill()
-            raise RuntimeError(f"backend did not start: {line!r}")
-        backend = cls(process, f"http://127.0.0.1:{port}", Journal(**json.loads(line[6:])))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return backend
-            except OSError:
-                time.sleep(0.05)
-        backend.stop()
-        raise RuntimeError("backend does not listen")
-
-    def stop(self) -> None:
-        """Stop it."""
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+    args = ["--serve", "--db", str(db), "--entries", str(entries)] + (["--keep"] if keep else [])
+    backend = BackendProcess.start(__file__, args)
+    return backend, Journal(**json.loads(backend.ready))
 
 
 def serve(db: Path, port: int, entries: int, keep: bool) -> None:
     """The backend process: build the journal if missing, add a supervisor, serve."""
-    import uvicorn
     from bench_audit import REASONS, VOCABULARY, WORDS, build_journal
 
-    from backend.app import create_app
     from backend.settings import Settings
     from backend_client import ReasonCode, Role
 
@@ -301,21 +257,23 @@ def serve(db: Path, port: int, entries: int, keep: bool) -> None:
         partial.replace(db)
         seconds = time.perf_counter() - started
         origin = f"built at {db} in {seconds:.0f} s" + (" (kept)" if keep else "")
-    app = create_app(Settings(db_path=db, secret=JOURNAL_SECRET))
-    store = app.state.store
-    _, token = store.add_operator("bench-supervisor", Role.SUPERVISOR)
-    newest = store.db.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0
-    journal = Journal(
-        token=token,
-        entries=newest,
-        origin=origin,
-        size_mb=db.stat().st_size / 1e6,
-        reasons=[reason for reason in REASONS if reason in set(ReasonCode)],
-        common_words=WORDS,
-        tail_words=VOCABULARY[len(WORDS) : 500],
-    )
-    print("READY " + json.dumps(journal.__dict__), flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+    def prepare(app: Any) -> str:
+        store = app.state.store
+        _, token = store.add_operator("bench-supervisor", Role.SUPERVISOR)
+        newest = store.db.execute("SELECT max(seq) FROM audit").fetchone()[0] or 0
+        journal = Journal(
+            token=token,
+            entries=newest,
+            origin=origin,
+            size_mb=db.stat().st_size / 1e6,
+            reasons=[reason for reason in REASONS if reason in set(ReasonCode)],
+            common_words=WORDS,
+            tail_words=VOCABULARY[len(WORDS) : 500],
+        )
+        return json.dumps(journal.__dict__)
+
+    harness.serve(Settings(db_path=db, secret=JOURNAL_SECRET), port, prepare)
 
 
 # -- the measurements -------------------------------------------------------------------------
@@ -809,8 +767,7 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(args.db) if args.db else Path(tmp) / "journal.db"
         db.parent.mkdir(parents=True, exist_ok=True)
         load = os.getloadavg()[0]
-        backend = Backend.start(db, args.entries, keep=args.db is not None)
-        journal = backend.journal
+        backend, journal = start_backend(db, args.entries, keep=args.db is not None)
         results = Results()
         started = time.monotonic()
         try:

@@ -25,18 +25,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+from harness import BackendProcess, pct
 
 CLIENTS = 10
 RATE = 1_000
@@ -52,14 +49,6 @@ TIMEOUT = 20.0
 def now_ns() -> int:
     """A clock both processes share (CLOCK_MONOTONIC is system-wide on Linux)."""
     return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def paced(total: int, per_tick: int) -> AsyncIterator[list[int]]:
@@ -78,30 +67,30 @@ async def paced(total: int, per_tick: int) -> AsyncIterator[list[int]]:
 
 def serve_hitl(port: int, db: Path) -> None:
     """The real backend, plus a route that starts the producer inside its process."""
-    import uvicorn
+    from harness import serve
 
-    from backend.app import create_app
     from backend.settings import Settings
     from backend_client import EventType, Role
 
-    app = create_app(Settings(db_path=db, secret="bench"))
-    store = app.state.store
-    _, token = store.add_operator("bench", Role.ADMIN)
+    def prepare(app: Any) -> str:
+        store = app.state.store
+        _, token = store.add_operator("bench", Role.ADMIN)
 
-    async def produce(total: int) -> None:
-        async for batch in paced(total, PER_TRANSACTION):
-            with store.transaction():
-                for seq in batch:
-                    payload = {"sent_ns": now_ns(), "seq": seq, "pad": PAD}
-                    store.append_event(EventType.CONVERSATION_UPDATED, None, payload)
+        async def produce(total: int) -> None:
+            async for batch in paced(total, PER_TRANSACTION):
+                with store.transaction():
+                    for seq in batch:
+                        payload = {"sent_ns": now_ns(), "seq": seq, "pad": PAD}
+                        store.append_event(EventType.CONVERSATION_UPDATED, None, payload)
 
-    @app.post("/bench/run")
-    async def run(total: int) -> dict[str, str]:
-        app.state.producer = asyncio.create_task(produce(total))
-        return {"ok": "started"}
+        @app.post("/bench/run")
+        async def run(total: int) -> dict[str, str]:
+            app.state.producer = asyncio.create_task(produce(total))
+            return {"ok": "started"}
 
-    print(f"READY {token}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return str(token)
+
+    serve(Settings(db_path=db, secret="bench"), port, prepare)
 
 
 def serve_bare(port: int) -> None:
@@ -186,23 +175,15 @@ async def listen(
 
 async def measure(kind: str) -> list[int]:
     """Start a server of `kind`, run the clients against it, return every latency (ns)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--db", tmp]
-        root = Path(__file__).resolve().parent.parent
-        env = {**os.environ, "PYTHONPATH": str(root)}
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-        try:
-            assert proc.stdout is not None
-            line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
-            if not line.startswith("READY"):
-                raise RuntimeError(f"{kind} server did not start: {line!r}")
-            token = line.split()[1]
-            headers = {"Authorization": f"Bearer {token}"} if kind == "hitl" else {}
+        server = await asyncio.to_thread(
+            BackendProcess.start, __file__, ["--serve", kind, "--db", tmp], 30
+        )
+        with server:
+            url = server.url
+            headers = {"Authorization": f"Bearer {server.ready}"} if kind == "hitl" else {}
             path = "/v1/events" if kind == "hitl" else "/events"
             total = int(RATE * SECONDS)
-            await wait_listening(port)
             latencies: list[list[int]] = [[] for _ in range(CLIENTS)]
             readies = [asyncio.Event() for _ in range(CLIENTS)]
             clients = [
@@ -222,29 +203,13 @@ async def measure(kind: str) -> list[int]:
             if min(got) < total:
                 print(f"  {kind}: only {min(got)} of {total} events reached the slowest client")
             return [value for one in latencies for value in one]
-        finally:
-            proc.terminate()
-            proc.wait(10)
-
-
-async def wait_listening(port: int) -> None:
-    """Until uvicorn accepts connections (it prints READY before it binds)."""
-    for _ in range(200):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def percentile(values: list[int], q: float) -> float:
     """The q-th percentile in milliseconds."""
-    cuts = statistics.quantiles(values, n=1000, method="inclusive")
-    return cuts[min(int(q * 10) - 1, len(cuts) - 1)] / 1e6
+    value = pct(values, q)
+    assert value is not None, "no deliveries"
+    return value / 1e6
 
 
 async def main() -> None:

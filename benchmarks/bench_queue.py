@@ -93,8 +93,6 @@ import itertools
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,31 +100,30 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
+import harness
+from harness import ROOT, BackendProcess, pct
+from pydantic import TypeAdapter
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.driver import Driver
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import DataTable
 
-from pydantic import TypeAdapter  # noqa: E402
-from rich.segment import Segment  # noqa: E402
-from rich.style import Style  # noqa: E402
-from rich.text import Text  # noqa: E402
-from textual import events  # noqa: E402
-from textual.app import ComposeResult  # noqa: E402
-from textual.binding import Binding, BindingType  # noqa: E402
-from textual.coordinate import Coordinate  # noqa: E402
-from textual.driver import Driver  # noqa: E402
-from textual.drivers.headless_driver import HeadlessDriver  # noqa: E402
-from textual.geometry import Size  # noqa: E402
-from textual.message import Message  # noqa: E402
-from textual.scroll_view import ScrollView  # noqa: E402
-from textual.strip import Strip  # noqa: E402
-from textual.widget import Widget  # noqa: E402
-from textual.widgets import DataTable  # noqa: E402
-
-from backend_client import (  # noqa: E402
+from backend_client import (
     ConversationStatus,
     ConversationSummary,
     Event,
@@ -134,12 +131,12 @@ from backend_client import (  # noqa: E402
     Flag,
     Page,
 )
-from console.app import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE  # noqa: E402
-from console.idle_gc import IdleCollectingApp  # noqa: E402
-from console.queue_state import QueueState  # noqa: E402
-from console.sanitize import sanitize  # noqa: E402
-from console.widgets.cursor import CursorKeys  # noqa: E402
-from console.widgets.queue_list import QueueList, format_waiting  # noqa: E402
+from console.app import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE
+from console.idle_gc import IdleCollectingApp
+from console.queue_state import QueueState
+from console.sanitize import sanitize
+from console.widgets.cursor import CursorKeys
+from console.widgets.queue_list import QueueList, format_waiting
 
 SIZE = (160, 50)
 SAMPLES = 200
@@ -1037,7 +1034,7 @@ async def run_one(kind: str, rows: int, epoch: float, loopback: bool, result: Re
 class Server:
     """The real backend in a subprocess on 127.0.0.1, seeded with `rows` conversations."""
 
-    def __init__(self, process: subprocess.Popen[str], url: str, token: str) -> None:
+    def __init__(self, process: BackendProcess, url: str, token: str) -> None:
         self.process = process
         self.url = url
         self.token = token
@@ -1045,40 +1042,10 @@ class Server:
     @classmethod
     async def start(cls, rows: int, epoch: float) -> Server:
         """Start and seed it; returns once it accepts connections."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        tmp = tempfile.mkdtemp(prefix="bench-queue-")
-        cmd = [
-            sys.executable,
-            __file__,
-            "--serve",
-            "--rows",
-            str(rows),
-            "--epoch",
-            str(epoch),
-            "--port",
-            str(port),
-            "--db",
-            str(Path(tmp) / "bench.db"),
-        ]
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert process.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 120)
-        if not line.startswith("READY"):
-            process.kill()
-            raise RuntimeError(f"backend did not start: {line!r}")
-        server = cls(process, f"http://127.0.0.1:{port}", line.split()[1])
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return server
-        raise RuntimeError("backend does not listen")
+        db = Path(tempfile.mkdtemp(prefix="bench-queue-")) / "bench.db"
+        args = ["--serve", "--rows", str(rows), "--epoch", str(epoch), "--db", str(db)]
+        process = await asyncio.to_thread(BackendProcess.start, __file__, args, 120)
+        return cls(process, process.url, process.ready)
 
     def client(self) -> Any:
         """An operator client for this backend."""
@@ -1119,19 +1086,20 @@ class Server:
 
     def stop(self) -> None:
         """Stop the backend."""
-        self.process.terminate()
-        self.process.wait(10)
+        self.process.stop()
 
 
 def serve(rows: int, epoch: float, port: int, db: Path) -> None:
     """The backend process: seed, then serve, with a route that starts the producer."""
-    import uvicorn
-
-    from backend.app import create_app
     from backend.settings import Settings
+
+    harness.serve(Settings(db_path=db, secret="bench"), port, partial(_seed, rows, epoch))
+
+
+def _seed(rows: int, epoch: float, app: Any) -> str:
+    """Seed the backend's store with `rows` conversations; add the producer's route."""
     from backend_client import Role
 
-    app = create_app(Settings(db_path=db, secret="bench"))
     store = app.state.store
     _, token = store.add_operator("bench", Role.ADMIN)
     holders = [store.add_operator(f"agent{n}", Role.AGENT)[0].id for n in range(5)]
@@ -1187,8 +1155,7 @@ def serve(rows: int, epoch: float, port: int, db: Path) -> None:
         app.state.producer = asyncio.create_task(produce(total))
         return {"ok": "started"}
 
-    print(f"READY {token}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return str(token)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -1216,14 +1183,6 @@ def child(kind: str, rows: int, epoch: float, loopback: bool) -> Result:
             return Result(**json.loads(line.removeprefix("RESULT ")))
     tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
     return Result(kind, rows, mode, note="failed: " + " | ".join(tail))
-
-
-def pct(values: list[float], q: float) -> float | None:
-    """The q-th percentile (inclusive method), or None without samples."""
-    if len(values) < 2:
-        return values[0] if values else None
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[int(q) - 1]
 
 
 @dataclass

@@ -92,7 +92,8 @@ def run_demo(
         make_app(ConsoleConfig(url=backend.url, token=token)).run()
     finally:
         simulator.stop()
-        backend.stop()
+        # The console has gone: let the backend finish its work and shut down cleanly.
+        backend.stop(grace=10)
     print(
         f"hitl demo: stopped. The database stays at {db}; check its journal with: "
         f"hitl audit verify --db {db}",

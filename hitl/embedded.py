@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import uvicorn
@@ -40,12 +41,19 @@ class EmbeddedBackend:
     """
 
     def __init__(
-        self, settings: Settings, port: int | None = None, *, log_level: str = "warning"
+        self,
+        settings: Settings,
+        port: int | None = None,
+        *,
+        log_level: str = "warning",
+        prepare: Callable[[FastAPI], object] | None = None,
     ) -> None:
         self.settings = settings
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log_level = log_level
+        self.prepare = prepare
+        """Called with each fresh app before it serves (seed data, extra routes)."""
         self.app: FastAPI | None = None
         """The app being served; None before the first `start()`."""
         self._server: uvicorn.Server | None = None
@@ -54,6 +62,8 @@ class EmbeddedBackend:
     def start(self, timeout: float = 15.0) -> FastAPI:
         """Start serving a fresh app; raise `RuntimeError` if it does not come up in time."""
         self.app = create_app(self.settings)
+        if self.prepare is not None:
+            self.prepare(self.app)
         config = uvicorn.Config(
             self.app,
             host=HOST,
@@ -74,11 +84,18 @@ class EmbeddedBackend:
             time.sleep(0.02)
         return self.app
 
-    def stop(self) -> None:
-        """Stop serving and close the database; open connections (streams) are cut."""
+    def stop(self, grace: float = 0.0) -> None:
+        """Stop serving and close the database.
+
+        Open connections (event streams) are cut at once, or after `grace`
+        seconds in which they may end and the app may run its shutdown.
+        """
         if self._server is not None:
             self._server.should_exit = True
-            # Without this uvicorn waits for every open event stream to end.
+            if self._thread is not None and grace > 0:
+                self._thread.join(timeout=grace)
+            # Cuts open event streams, which would keep uvicorn waiting forever; it
+            # also skips the app's shutdown, hence only after the grace period.
             self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
