@@ -37,7 +37,8 @@ class EmbeddedBackend:
 
     Each `start()` builds a fresh app over the same settings (and database
     file), on the same port, so a client can watch the server go away and
-    come back. Usable as a context manager.
+    come back. As a context manager it starts, and at the end stops with a
+    few seconds' grace so that the app shuts down cleanly.
     """
 
     def __init__(
@@ -113,4 +114,4 @@ class EmbeddedBackend:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.stop(grace=5.0)

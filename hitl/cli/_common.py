@@ -12,9 +12,14 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend_client import AsyncBackendClient, BackendError
+
+if TYPE_CHECKING:
+    from backend.settings import Settings
+    from backend.store import Store
+    from console.config import ConsoleConfig
 
 DEFAULT_PORT = 8765
 URL_HELP = "backend URL (default $HITL_URL or http://127.0.0.1:8765)"
@@ -27,7 +32,7 @@ def db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def backend_settings(**overrides: Any) -> Any:
+def backend_settings(**overrides: Any) -> Settings:
     """Backend settings from the environment, with command-line values on top."""
     from backend.settings import Settings
 
@@ -35,7 +40,7 @@ def backend_settings(**overrides: Any) -> Any:
     return Settings(**clean)
 
 
-def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Any, Any]:
+def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Settings, Store]:
     """The settings and the store of the database at `db` (or the configured one).
 
     With `must_exist`, a missing file is an error that names the path, rather
@@ -49,7 +54,7 @@ def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Any, Any]:
     return settings, Store(settings.db_path)
 
 
-def console_config(args: argparse.Namespace) -> Any:
+def console_config(args: argparse.Namespace) -> ConsoleConfig:
     """The console's settings, with --url and --token on top of the environment and file."""
     from console.config import ConsoleConfig
 
