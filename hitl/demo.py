@@ -13,6 +13,8 @@ import contextlib
 import logging
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -64,6 +66,32 @@ class BackgroundSimulator:
         self.thread.join(timeout=10)
 
 
+@contextmanager
+def demo_backend(settings: Settings, customers: int, rate: float) -> Iterator[ConsoleConfig]:
+    """The backend and its simulated customers running; yields the console's config for them.
+
+    The console gets a supervisor of its own. Leaving the block stops the
+    customers, then the backend.
+    """
+    backend = EmbeddedBackend(settings, log_level="error")
+    print(
+        f"hitl demo: starting the backend on {backend.url} (database {settings.db_path})",
+        file=sys.stderr,
+    )
+    app = backend.start()
+    try:
+        _, token = app.state.store.add_operator(DEMO_OPERATOR, Role.SUPERVISOR)
+        simulator = BackgroundSimulator(backend.url, customers, rate)
+        simulator.start()
+        try:
+            yield ConsoleConfig(url=backend.url, token=token)
+        finally:
+            simulator.stop()
+    finally:
+        # The console has gone: let the backend finish its work and shut down cleanly.
+        backend.stop(grace=10)
+
+
 def run_demo(
     *,
     db: Path | None = None,
@@ -82,18 +110,8 @@ def run_demo(
     settings = Settings(
         db_path=db, review=ReviewSettings(mode=ReviewMode(review_mode)), secret=None
     )
-    backend = EmbeddedBackend(settings, log_level="error")
-    print(f"hitl demo: starting the backend on {backend.url} (database {db})", file=sys.stderr)
-    app = backend.start()
-    _, token = app.state.store.add_operator(DEMO_OPERATOR, Role.SUPERVISOR)
-    simulator = BackgroundSimulator(backend.url, customers, rate)
-    simulator.start()
-    try:
-        make_app(ConsoleConfig(url=backend.url, token=token)).run()
-    finally:
-        simulator.stop()
-        # The console has gone: let the backend finish its work and shut down cleanly.
-        backend.stop(grace=10)
+    with demo_backend(settings, customers, rate) as config:
+        make_app(config).run()
     print(
         f"hitl demo: stopped. The database stays at {db}; check its journal with: "
         f"hitl audit verify --db {db}",

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from backend.settings import Settings
 from backend_client import ReasonCode
 from console import export_view
+from console.app import make_app
 from hitl.cli import main
 from hitl.cli.audit import EXPORT_FIELDS
-from tests.helpers import Backend
+from hitl.demo import demo_backend
+from tests.helpers import Backend, eventually
 
 
 def test_help_lists_every_command_from_the_installed_entry_points() -> None:
@@ -207,3 +210,15 @@ async def test_erase_needs_an_admin_and_then_erases(
         detail = await ada.get_conversation(chat.id)
     assert detail.customer.name == "[erased]"
     assert all("jo.smith" not in m.text for m in detail.messages)
+
+
+async def test_the_demo_brings_customers_into_a_supervisors_queue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hitl demo`'s parts: its backend, its customers, and a console that sees them."""
+    settings = Settings(db_path=tmp_path / "demo.db", secret="demo")
+    with demo_backend(settings, customers=3, rate=20) as config:
+        assert config.url in capsys.readouterr().err
+        app = make_app(config)
+        async with app.run_test(size=(120, 30)):
+            await eventually(lambda: len(app.queue) >= 1, timeout=10)
