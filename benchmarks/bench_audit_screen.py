@@ -7,12 +7,13 @@ minutes; then about 2 minutes on two cores). `--entries 100000` for a quicker ru
 
 What runs. The journal is `bench_audit.build_journal` (valid hash chain, real
 schema, HMAC key `bench-secret`). The real backend (`create_app(Settings(db_path,
-secret))`) serves it from uvicorn on 127.0.0.1 in a process of its own, so its
+secret))`, started by `harness.serve` through `hitl.embedded`) serves it from
+uvicorn on 127.0.0.1 in a process of its own, so its
 CPU work (chain verification, SQLite) competes with the console for the machine's
 cores as it would in production, not for one GIL; a supervisor operator is added
 to the file for the token. The console is the real app, `make_app(config)`, run
 with `App.run_test(size=(160, 50))`; three attributes are set on the instance
-and nothing else changes: its driver is `bench_queue.CountingDriver` (headless,
+and nothing else changes: its driver is `frames.CountingDriver` (headless,
 but Textual still encodes every frame; this one also keeps the frame's text),
 `post_display_hook` stamps each frame that wrote bytes (then calls the app's own,
 which collects garbage between frames), and `notify` is wrapped
@@ -83,7 +84,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
-from bench_queue import CountingDriver
+from frames import CountingDriver
 from harness import BackendProcess, pct
 from textual import events
 from textual.driver import Driver

@@ -3,7 +3,8 @@
 Run: `python benchmarks/bench_events.py` (about 20 s, loopback only).
 
 What it measures. The hitl backend runs in a subprocess on 127.0.0.1 (its own
-process, so the clients' parsing does not share its GIL). Inside that process
+process, so the clients' parsing does not share its GIL; `harness.serve` starts
+it through `hitl.embedded`). Inside that process
 a producer task on the server's event loop appends events the way every state
 change does: `store.transaction()` + `store.append_event`, five events per
 transaction (about what one decision writes), 1,000 events/s for 5 s. So

@@ -105,6 +105,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import harness
+from frames import CountingDriver
 from harness import ROOT, BackendProcess, pct
 from pydantic import TypeAdapter
 from rich.segment import Segment
@@ -115,7 +116,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.driver import Driver
-from textual.drivers.headless_driver import HeadlessDriver
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -684,21 +684,6 @@ TARGETS: dict[str, Callable[[], Target]] = {
 
 
 # -- the app and its frames ------------------------------------------------------------
-
-
-class CountingDriver(HeadlessDriver):
-    """A headless driver that lets Textual encode every frame, and counts the bytes."""
-
-    written = 0
-
-    @property
-    def is_headless(self) -> bool:
-        """Not headless as far as `App._display` knows: frames get encoded."""
-        return False
-
-    def write(self, data: str) -> None:
-        """Count the frame instead of writing it to a terminal."""
-        self.written += len(data)
 
 
 @dataclass
