@@ -66,28 +66,38 @@ class BackgroundSimulator:
         self.thread.join(timeout=10)
 
 
-@contextmanager
-def demo_backend(settings: Settings, customers: int, rate: float) -> Iterator[ConsoleConfig]:
-    """The backend and its simulated customers running; yields the console's config for them.
+class DemoBackend:
+    """The demo's running backend: the console's config for it, and its simulated customers."""
 
-    The console gets a supervisor of its own. Leaving the block stops the
-    customers, then the backend.
-    """
+    def __init__(self, url: str, token: str) -> None:
+        self.config = ConsoleConfig(url=url, token=token)
+        """A supervisor's console on this backend."""
+        self.simulator: BackgroundSimulator | None = None
+
+    def start_customers(self, customers: int, rate: float) -> None:
+        """Start the simulated customers (once)."""
+        if self.simulator is None:
+            self.simulator = BackgroundSimulator(self.config.url, customers, rate)
+            self.simulator.start()
+
+
+@contextmanager
+def demo_backend(settings: Settings) -> Iterator[DemoBackend]:
+    """The backend on loopback with a demo supervisor; leaving stops customers, then backend."""
     backend = EmbeddedBackend(settings, log_level="error")
     print(
         f"hitl demo: starting the backend on {backend.url} (database {settings.db_path})",
         file=sys.stderr,
     )
     app = backend.start()
+    demo: DemoBackend | None = None
     try:
         _, token = app.state.store.add_operator(DEMO_OPERATOR, Role.SUPERVISOR)
-        simulator = BackgroundSimulator(backend.url, customers, rate)
-        simulator.start()
-        try:
-            yield ConsoleConfig(url=backend.url, token=token)
-        finally:
-            simulator.stop()
+        demo = DemoBackend(backend.url, token)
+        yield demo
     finally:
+        if demo is not None and demo.simulator is not None:
+            demo.simulator.stop()
         # The console has gone: let the backend finish its work and shut down cleanly.
         backend.stop(grace=10)
 
@@ -110,8 +120,9 @@ def run_demo(
     settings = Settings(
         db_path=db, review=ReviewSettings(mode=ReviewMode(review_mode)), secret=None
     )
-    with demo_backend(settings, customers, rate) as config:
-        make_app(config).run()
+    with demo_backend(settings) as demo:
+        demo.start_customers(customers, rate)
+        make_app(demo.config).run()
     print(
         f"hitl demo: stopped. The database stays at {db}; check its journal with: "
         f"hitl audit verify --db {db}",

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from backend.settings import Settings
-from backend_client import ReasonCode
+from backend_client import AsyncBackendClient, ReasonCode, Role
 from console import export_view
-from console.app import make_app
 from hitl.cli import main
 from hitl.cli.audit import EXPORT_FIELDS
 from hitl.demo import demo_backend
@@ -215,10 +214,16 @@ async def test_erase_needs_an_admin_and_then_erases(
 async def test_the_demo_brings_customers_into_a_supervisors_queue(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`hitl demo`'s parts: its backend, its customers, and a console that sees them."""
+    """`hitl demo`'s backend: its customers arrive in the queue its console's token sees."""
     settings = Settings(db_path=tmp_path / "demo.db", secret="demo")
-    with demo_backend(settings, customers=3, rate=20) as config:
-        assert config.url in capsys.readouterr().err
-        app = make_app(config)
-        async with app.run_test(size=(120, 30)):
-            await eventually(lambda: len(app.queue) >= 1, timeout=10)
+    with demo_backend(settings) as demo:
+        assert demo.config.url in capsys.readouterr().err
+        demo.start_customers(customers=3, rate=20)
+        token = demo.config.require_token()
+        async with AsyncBackendClient(demo.config.url, token) as console:
+            assert (await console.me()).role is Role.SUPERVISOR
+
+            async def queued() -> int:
+                return len((await console.list_conversations()).items)
+
+            assert await eventually(queued, timeout=10) >= 1
