@@ -18,7 +18,7 @@ from pathlib import Path
 
 from backend_client import VerifyResult
 
-from . import journal
+from .domain import journal
 from .store import read_audit_rows
 
 __all__ = ["VerifyWorkers", "verify_file"]

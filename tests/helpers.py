@@ -143,3 +143,9 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.02):  # ty
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    """Every GET path the API documents (routers are included lazily, so not `app.routes`)."""
+    paths: dict[str, dict[str, object]] = app.openapi()["paths"]
+    return [path for path, operations in paths.items() if "get" in operations]

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from backend.bots.base import BotReply, Turn
+from backend.domain.signals import text_flags
 from backend.settings import BotSettings
-from backend.signals import text_flags
 from backend_client import Author, BotIdentity, Flag
 
 __all__ = ["BotUnavailable", "OpenAICompatBot", "SYSTEM_PROMPT"]
