@@ -16,6 +16,8 @@ from ._exceptions import (
     StaleVersionError,
     UnauthorizedError,
     error_for,
+    error_from,
+    problem_from,
 )
 from ._models import (
     Action,
@@ -58,8 +60,16 @@ from ._models import (
     TrainingPair,
     VerifyResult,
 )
+from ._pages import paginate
+from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "AuditQuery",
+    "QueueQuery",
+    "TrainingQuery",
+    "error_from",
+    "paginate",
+    "problem_from",
     "TrainingPair",
     "RateRow",
     "Metrics",

@@ -7,27 +7,25 @@ from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import anyio
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._events import StateCallback, stream_events
-from ._exceptions import BackendError, ConnectionLostError, error_for
+from ._events import StateCallback, backoff_delay, stream_events
+from ._exceptions import BackendError, ConnectionLostError, error_from
 from ._models import (
     AIState,
     AuditEntry,
     ChatStarted,
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
     Customer,
     EditRequest,
     Event,
-    Flag,
     Message,
     Metrics,
     Operator,
     Page,
-    Problem,
     ReasonCode,
     ReasonRequest,
     RegenerateRequest,
@@ -38,6 +36,8 @@ from ._models import (
     TrainingPair,
     VerifyResult,
 )
+from ._pages import paginate
+from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 M = TypeVar("M")
 
@@ -47,17 +47,12 @@ VERIFY_TIMEOUT = 300.0
 DECISION_ATTEMPTS = 3
 """A decision call is sent at most this often when the connection fails; the
 retries reuse the first attempt's Idempotency-Key, so it applies once."""
-
-
-def _problem_from(response: httpx.Response) -> Problem:
-    try:
-        return Problem.model_validate(response.json())
-    except (ValueError, ValidationError):
-        return Problem(
-            title=response.reason_phrase or "Error",
-            status=response.status_code,
-            detail=response.text[:500] or None,
-        )
+RETRY_FIRST = 0.1
+"""Seconds before the first retry of a failed request; doubling, capped, jittered after."""
+RETRY_MAX = 2.0
+"""The longest wait between two attempts of one request."""
+RETRYABLE_STATUS = frozenset({408, 425, 429, 502, 503, 504})
+"""Answers that say "try again later": retried like a dropped connection."""
 
 
 class _BaseClient:
@@ -70,8 +65,11 @@ class _BaseClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry_first: float = RETRY_FIRST,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.retry_first = retry_first
+        """Seconds before the first retry (tests make it 0)."""
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=dict(headers or {}),
@@ -105,10 +103,14 @@ class _BaseClient:
         attempts: int = 1,
         timeout: float | None = None,
     ) -> httpx.Response:
+        """Send a request; `attempts` > 1 only for requests safe to repeat (reads, keyed
+        decisions), which are retried with backoff after a dropped connection or a 503."""
         body = json.model_dump(mode="json", exclude_none=True) if json is not None else None
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         last: Exception | None = None
-        for _ in range(attempts):
+        for attempt in range(attempts):
+            if attempt:
+                await anyio.sleep(backoff_delay(attempt, self.retry_first, RETRY_MAX))
             try:
                 response = await self._http.request(
                     method,
@@ -123,7 +125,10 @@ class _BaseClient:
                 continue
             if response.is_success:
                 return response
-            raise error_for(_problem_from(response))
+            if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
+                last = error_from(response)
+                continue
+            raise error_from(response)
         raise ConnectionLostError(f"cannot reach {self.base_url}: {last}") from last
 
     async def _get(
@@ -170,12 +175,14 @@ class AsyncBackendClient(_BaseClient):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry_first: float = RETRY_FIRST,
     ) -> None:
         super().__init__(
             base_url,
             headers={"Authorization": f"Bearer {token}"},
             transport=transport,
             timeout=timeout,
+            retry_first=retry_first,
         )
         self.token = token
 
@@ -206,46 +213,24 @@ class AsyncBackendClient(_BaseClient):
         return (await self._get("/v1/operators", _OPERATOR_PAGE)).items
 
     async def list_conversations(
-        self,
-        *,
-        status: ConversationStatus | None = None,
-        holder: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        q: str | None = None,
-        flag: Flag | None = None,
-        reason_code: ReasonCode | None = None,
-        include_closed: bool = False,
+        self, query: QueueQuery | None = None, /, **fields: Any
     ) -> Page[ConversationSummary]:
-        """One page of the queue, longest waiting first.
+        """One page of the queue, longest waiting first: `query`, or its fields by keyword.
 
         `q` (id, customer name or email), `flag`, `reason_code` and
         `include_closed` search past conversations, e.g. for replay.
         """
-        params = {
-            "status": status,
-            "holder": holder,
-            "limit": limit,
-            "cursor": cursor,
-            "q": q,
-            "flag": flag,
-            "reason_code": reason_code,
-            "include_closed": "true" if include_closed else None,
-        }
+        params = QueueQuery.of(query, fields).params()
         return await self._get("/v1/conversations", _SUMMARY_PAGE, params)
 
-    async def iter_conversations(
-        self, *, status: ConversationStatus | None = None, page_size: int = 500
+    def iter_conversations(
+        self, query: QueueQuery | None = None, /, *, page_size: int = 500, **fields: Any
     ) -> AsyncIterator[ConversationSummary]:
-        """Every conversation of the queue, fetched page by page."""
-        cursor: str | None = None
-        while True:
-            page = await self.list_conversations(status=status, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        """Every conversation `query` matches, fetched page by page."""
+        first = QueueQuery.of(query, {**fields, "limit": page_size})
+        return paginate(
+            lambda cursor: self.list_conversations(first.model_copy(update={"cursor": cursor}))
+        )
 
     async def get_conversation(self, conversation_id: str) -> ConversationDetail:
         """One conversation: transcript, pending draft, holder, version."""
@@ -260,31 +245,18 @@ class AsyncBackendClient(_BaseClient):
         return await self._get(f"/v1/conversations/{conversation_id}/timeline", _TIMELINE)
 
     async def list_audit(
-        self,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        reason_code: str | None = None,
-        conversation: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        q: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
+        self, query: AuditQuery | None = None, /, **fields: Any
     ) -> Page[AuditEntry]:
         """One page of the override log, newest first (supervisor and admin)."""
-        params = {
-            "actor": actor,
-            "action": action,
-            "reason_code": reason_code,
-            "conversation": conversation,
-            "since": since,
-            "until": until,
-            "q": q,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = AuditQuery.of(query, fields).params()
         return await self._get("/v1/audit", _AUDIT_PAGE, params)
+
+    def iter_audit(
+        self, query: AuditQuery | None = None, /, *, page_size: int = 500, **fields: Any
+    ) -> AsyncIterator[AuditEntry]:
+        """Every entry of the override log `query` matches, newest first, page by page."""
+        first = AuditQuery.of(query, {**fields, "limit": page_size})
+        return paginate(lambda cursor: self.list_audit(first.model_copy(update={"cursor": cursor})))
 
     async def verify_audit(self, *, timeout: float = VERIFY_TIMEOUT) -> VerifyResult:
         """Check the journal's hash chain on the server.
@@ -300,47 +272,20 @@ class AsyncBackendClient(_BaseClient):
         return await self._get("/v1/metrics", _METRICS)
 
     async def training_pairs(
-        self,
-        *,
-        since: str | None = None,
-        reason_code: ReasonCode | None = None,
-        unmasked: bool = False,
-        limit: int | None = None,
-        cursor: str | None = None,
+        self, query: TrainingQuery | None = None, /, **fields: Any
     ) -> Page[TrainingPair]:
         """One page of preference pairs from overridden drafts, oldest first."""
-        params = {
-            "since": since,
-            "reason_code": reason_code,
-            "unmasked": "true" if unmasked else None,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = TrainingQuery.of(query, fields).params()
         return await self._get("/v1/training/pairs", _PAIR_PAGE, params)
 
-    async def iter_training_pairs(
-        self,
-        *,
-        since: str | None = None,
-        reason_code: ReasonCode | None = None,
-        unmasked: bool = False,
-        page_size: int = 500,
+    def iter_training_pairs(
+        self, query: TrainingQuery | None = None, /, *, page_size: int = 500, **fields: Any
     ) -> AsyncIterator[TrainingPair]:
-        """Every preference pair, fetched page by page."""
-        cursor: str | None = None
-        while True:
-            page = await self.training_pairs(
-                since=since,
-                reason_code=reason_code,
-                unmasked=unmasked,
-                limit=page_size,
-                cursor=cursor,
-            )
-            for pair in page.items:
-                yield pair
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        """Every preference pair `query` matches, fetched page by page."""
+        first = TrainingQuery.of(query, {**fields, "limit": page_size})
+        return paginate(
+            lambda cursor: self.training_pairs(first.model_copy(update={"cursor": cursor}))
+        )
 
     # -- deciding drafts ---------------------------------------------------
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
-from backend_client import AuditEntry, Page, VerifyResult
+from backend_client import AuditEntry, AuditQuery, Page, VerifyResult
 
 from .deps import CurrentOperator, Service
 
@@ -20,31 +20,10 @@ _AUDIT_PAGE = TypeAdapter(Page[AuditEntry])
 
 @router.get("/v1/audit", response_model=Page[AuditEntry])
 async def audit(
-    service: Service,
-    op: CurrentOperator,
-    actor: str | None = None,
-    action: str | None = None,
-    reason_code: str | None = None,
-    conversation: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    q: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    cursor: str | None = None,
+    service: Service, op: CurrentOperator, query: Annotated[AuditQuery, Query()]
 ) -> Response:
     """The override log, newest first (supervisor and admin)."""
-    page = service.audit(
-        op,
-        actor=actor,
-        action=action,
-        reason_code=reason_code,
-        conversation=conversation,
-        since=since,
-        until=until,
-        q=q,
-        limit=limit,
-        cursor=cursor,
-    )
+    page = service.audit(op, query)
     # Serialised in one pass: the response model would validate the page
     # again, convert it to dicts, then encode those (twice the work, ~1 ms
     # a page of 100, on the path of every key that loads one).

@@ -9,11 +9,9 @@ from fastapi.responses import Response
 
 from backend_client import (
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
-    Flag,
     Page,
-    ReasonCode,
+    QueueQuery,
     ReasonRequest,
     SendMessageRequest,
     Timeline,
@@ -26,32 +24,13 @@ router = APIRouter(tags=["conversations"])
 
 @router.get("/v1/conversations")
 async def queue(
-    service: Service,
-    op: CurrentOperator,
-    status: ConversationStatus | None = None,
-    holder: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: str | None = None,
-    q: str | None = None,
-    flag: Flag | None = None,
-    reason_code: ReasonCode | None = None,
-    include_closed: bool = False,
+    service: Service, op: CurrentOperator, query: Annotated[QueueQuery, Query()]
 ) -> Page[ConversationSummary]:
     """The queue, longest waiting first; closed conversations only when asked for.
 
     `q` (id, customer name or email), `flag` and `reason_code` search for replay.
     """
-    return service.queue(
-        op,
-        status=status,
-        holder=holder,
-        limit=limit,
-        cursor=cursor,
-        q=q,
-        flag=flag.value if flag else None,
-        reason_code=reason_code.value if reason_code else None,
-        include_closed=include_closed,
-    )
+    return service.queue(op, query)
 
 
 @router.get("/v1/conversations/{cid}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from backend_client import Metrics, Page, ReasonCode, TrainingPair
+from backend_client import Metrics, Page, TrainingPair, TrainingQuery
 
 from .deps import CurrentOperator, Service
 
@@ -21,20 +21,7 @@ async def metrics(service: Service, op: CurrentOperator) -> Metrics:
 
 @router.get("/v1/training/pairs", tags=["training"])
 async def training_pairs(
-    service: Service,
-    op: CurrentOperator,
-    since: str | None = None,
-    reason_code: ReasonCode | None = None,
-    unmasked: bool = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    cursor: str | None = None,
+    service: Service, op: CurrentOperator, query: Annotated[TrainingQuery, Query()]
 ) -> Page[TrainingPair]:
     """Preference pairs from overridden drafts (trainer and up; unmasked: admin)."""
-    return service.training_pairs(
-        op,
-        since=since,
-        reason_code=reason_code.value if reason_code else None,
-        unmasked=unmasked,
-        limit=limit,
-        cursor=cursor,
-    )
+    return service.training_pairs(op, query)

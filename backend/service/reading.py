@@ -14,17 +14,19 @@ from pydantic import BaseModel
 from backend_client import (
     Action,
     AuditEntry,
+    AuditQuery,
     BotIdentity,
     ContextTurn,
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
     Metrics,
     Operator,
     Page,
+    QueueQuery,
     Timeline,
     TimelineItem,
     TrainingPair,
+    TrainingQuery,
     VerifyResult,
 )
 
@@ -69,11 +71,11 @@ class Reading(ServiceCore):
         """Stop any verification still running."""
         self._verifiers.stop()
 
-    def audit(self, op: OperatorRecord, **filters: Any) -> Page[AuditEntry]:
+    def audit(self, op: OperatorRecord, query: AuditQuery) -> Page[AuditEntry]:
         """A page of the override log, newest first (supervisor and admin)."""
         policy.require(op.role, Permission.AUDIT)
         try:
-            return self.store.list_audit(**filters)
+            return self.store.list_audit(query)
         except ValueError:
             raise NotFound("no such page: the cursor is not one this API gave out") from None
 
@@ -87,32 +89,11 @@ class Reading(ServiceCore):
         policy.require(op.role, Permission.READ)
         return self.view(op, self._detail(cid))
 
-    def queue(
-        self,
-        op: OperatorRecord,
-        *,
-        status: ConversationStatus | None,
-        holder: str | None,
-        limit: int,
-        cursor: str | None,
-        q: str | None = None,
-        flag: str | None = None,
-        reason_code: str | None = None,
-        include_closed: bool = False,
-    ) -> Page[ConversationSummary]:
+    def queue(self, op: OperatorRecord, query: QueueQuery) -> Page[ConversationSummary]:
         """A page of the queue (or of a search for replay) as this operator may see it."""
         policy.require(op.role, Permission.READ)
         try:
-            page = self.store.list_conversations(
-                status=status,
-                holder=holder,
-                limit=limit,
-                cursor=cursor,
-                q=q,
-                flag=flag,
-                reason_code=reason_code,
-                include_closed=include_closed,
-            )
+            page = self.store.list_conversations(query)
         except ValueError:
             raise Invalid("cursor", "not a cursor this API gave out") from None
         return Page[ConversationSummary](
@@ -155,21 +136,14 @@ class Reading(ServiceCore):
             operator_names=names,
         )
 
-    def training_pairs(
-        self,
-        op: OperatorRecord,
-        *,
-        since: str | None,
-        reason_code: str | None,
-        unmasked: bool,
-        limit: int,
-        cursor: str | None,
-    ) -> Page[TrainingPair]:
+    def training_pairs(self, op: OperatorRecord, query: TrainingQuery) -> Page[TrainingPair]:
         """Preference pairs from every edited, rejected or regenerated draft, oldest first.
 
         Masked unless an admin asks for them unmasked.
         """
         policy.require(op.role, Permission.TRAIN)
+        since, unmasked, limit, cursor = query.since, query.unmasked, query.limit, query.cursor
+        reason_code = query.reason_code.value if query.reason_code else None
         if unmasked:
             policy.require(op.role, Permission.EXPORT_UNMASKED)
         try:

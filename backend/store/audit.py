@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from backend_client import (
     Action,
     AuditEntry,
+    AuditQuery,
     BotIdentity,
     Page,
 )
@@ -120,19 +121,7 @@ class AuditRows(Connection):
         rows = self.db.query(self._AUDIT_SQL + " WHERE a.conversation_id = ? ORDER BY a.seq", [cid])
         return [self._audit_from_row(r) for r in rows]
 
-    def list_audit(
-        self,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        reason_code: str | None = None,
-        conversation: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        q: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[AuditEntry]:
+    def list_audit(self, query: AuditQuery | None = None, /, **fields: Any) -> Page[AuditEntry]:
         """The journal, newest first, filtered, by keyset pagination on `seq`.
 
         Entries are appended under the store's lock with the time of writing,
@@ -141,6 +130,20 @@ class AuditRows(Connection):
         `seq` and stops at `limit`. Text search is driven from the FTS index
         in descending rowid order for the same reason.
         """
+        query = AuditQuery.of(query, fields)
+        actor, action, reason_code, conversation = (
+            query.actor,
+            query.action,
+            query.reason_code,
+            query.conversation,
+        )
+        since, until, q, limit, cursor = (
+            query.since,
+            query.until,
+            query.q,
+            query.limit,
+            query.cursor,
+        )
         where: list[str] = []
         params: list[Any] = []
         if actor is not None:

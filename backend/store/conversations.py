@@ -12,6 +12,7 @@ from backend_client import (
     ConversationSummary,
     Customer,
     Page,
+    QueueQuery,
 )
 
 from .common import decode_cursor, encode_cursor, hash_token, new_id
@@ -107,22 +108,23 @@ class ConversationRows(MessageRows, DraftRows):
         return ConversationDetail(**summary.model_dump(), messages=self.messages(cid), draft=draft)
 
     def list_conversations(
-        self,
-        *,
-        status: ConversationStatus | None,
-        holder: str | None,
-        limit: int,
-        cursor: str | None,
-        q: str | None = None,
-        flag: str | None = None,
-        reason_code: str | None = None,
-        include_closed: bool = False,
+        self, query: QueueQuery | None = None, /, **fields: Any
     ) -> Page[ConversationSummary]:
-        """The queue, longest waiting first, by keyset pagination.
+        """The queue, longest waiting first, by keyset pagination (`query` or its fields).
 
         `q` matches the id or the customer's name or email; `flag` any draft's
         flag; `reason_code` any override's reason (for finding replays).
         """
+        query = QueueQuery.of(query, fields)
+        status, holder, q, limit, cursor = (
+            query.status,
+            query.holder,
+            query.q,
+            query.limit,
+            query.cursor,
+        )
+        flag = query.flag.value if query.flag else None
+        reason_code = query.reason_code.value if query.reason_code else None
         where: list[str] = []
         params: list[Any] = []
         if q:
@@ -140,7 +142,7 @@ class ConversationRows(MessageRows, DraftRows):
                 "AND r.reason_code = ?)"
             )
             params.append(reason_code)
-        if status is None and include_closed:
+        if status is None and query.include_closed:
             pass
         elif status is None:
             where.append("c.status != 'closed'")

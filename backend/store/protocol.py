@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from backend_client import (
     Action,
     AuditEntry,
+    AuditQuery,
     Author,
     BotIdentity,
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
     Customer,
     Draft,
@@ -29,6 +29,7 @@ from backend_client import (
     EventType,
     Message,
     Page,
+    QueueQuery,
     Source,
 )
 
@@ -209,16 +210,7 @@ class StoreProtocol(Protocol):
         ...
 
     def list_conversations(
-        self,
-        *,
-        status: ConversationStatus | None,
-        holder: str | None,
-        limit: int,
-        cursor: str | None,
-        q: str | None = None,
-        flag: str | None = None,
-        reason_code: str | None = None,
-        include_closed: bool = False,
+        self, query: QueueQuery | None = None, /, **fields: Any
     ) -> Page[ConversationSummary]:
         """The queue, longest waiting first, by keyset pagination."""
         ...
@@ -254,19 +246,7 @@ class StoreProtocol(Protocol):
         """A conversation's journal entries, in order."""
         ...
 
-    def list_audit(
-        self,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        reason_code: str | None = None,
-        conversation: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        q: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[AuditEntry]:
+    def list_audit(self, query: AuditQuery | None = None, /, **fields: Any) -> Page[AuditEntry]:
         """The journal, newest first, filtered, by keyset pagination on `seq`."""
         ...
 
