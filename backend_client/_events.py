@@ -16,8 +16,14 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import ValidationError
 
+from ._enums import (
+    ConnectionState,
+    EventType,
+)
 from ._exceptions import BackendError, error_from
-from ._models import ConnectionState, Event, EventType
+from ._models import (
+    Event,
+)
 
 EVENTS_PATH = "/v1/events"
 BACKOFF_FIRST = 0.2

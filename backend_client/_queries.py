@@ -11,7 +11,11 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._models import ConversationStatus, Flag, ReasonCode
+from ._enums import (
+    ConversationStatus,
+    Flag,
+    ReasonCode,
+)
 
 PageLimit = Annotated[int, Field(ge=1, le=1000)]
 """How many items one page may hold."""

@@ -11,12 +11,12 @@ from backend_client import (
     AuditQuery,
     ConflictError,
     ConnectionLostError,
+    Page,
     QueueQuery,
     ReasonCode,
     paginate,
     problem_from,
 )
-from backend_client._models import Page
 from tests.helpers import Backend, pending_draft
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend_client import ConversationSummary, EventType
+
 from .audit import AuditRows
 from .common import ERASED
 from .conversations import ConversationRows
@@ -12,6 +14,19 @@ from .operators import OperatorRows
 
 class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows):
     """The database: every query the backend makes, on one SQLite connection."""
+
+    def publish_conversation(self, cid: str, *, created: bool = False) -> ConversationSummary:
+        """Bump the version and persist the conversation's event, for bulk seeding only.
+
+        Tools and tests that fill a database behind the service's back (the
+        benchmarks, a console test with 1,200 chats) still need the stream to
+        see what they made. The service never calls this: it emits its own
+        events (`service.core.ServiceCore._publish`).
+        """
+        summary = self.touch_conversation(cid, created=created)
+        kind = EventType.CONVERSATION_CREATED if created else EventType.CONVERSATION_UPDATED
+        self.append_event(kind, cid, summary.model_dump(mode="json"))
+        return summary
 
     def erase_conversation(self, cid: str) -> None:
         """Forget what a customer and anyone answering them wrote (GDPR art. 17).
