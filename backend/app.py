@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ from .hub import EventHub
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings
-from .store import Store, StoreProtocol
+from .store import Store, StoreProtocol, utcnow
 
 log = logging.getLogger("hitl.backend")
 
@@ -67,9 +68,14 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     )
 
 
-def create_app(settings: Settings, *, bot: Bot | None = None) -> FastAPI:
-    """The backend as an ASGI app: store, bot and service made once, from `settings`."""
-    store: StoreProtocol = Store(settings.db_path)
+def create_app(
+    settings: Settings, *, bot: Bot | None = None, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    """The backend as an ASGI app: store, bot and service made once, from `settings`.
+
+    `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
+    """
+    store: StoreProtocol = Store(settings.db_path, clock=clock)
     service = Hitl(store, settings, bot or make_bot(settings.bot))
     hub = EventHub(store)
 

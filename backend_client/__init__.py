@@ -4,6 +4,7 @@ Imports neither `textual`, `console` nor `backend`: anything that speaks
 HTTP to a hitl backend can use it.
 """
 
+from ._base import tls_context
 from ._client import AsyncBackendClient, ChannelClient
 from ._enums import (
     Action,
@@ -72,6 +73,7 @@ __all__ = [
     "error_from",
     "paginate",
     "problem_from",
+    "tls_context",
     "TrainingPair",
     "RateRow",
     "Metrics",

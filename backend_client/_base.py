@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -29,6 +31,17 @@ RETRYABLE_STATUS = frozenset({408, 425, 429, 502, 503, 504})
 """Answers that say "try again later": retried like a dropped connection."""
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client in the process, made on first use.
+
+    httpx builds a fresh one per client by default, loading the whole CA
+    bundle each time (~15 ms of CPU): a console, a simulator or a test suite
+    that opens many clients paid that for every one of them.
+    """
+    return httpx.create_ssl_context()
+
+
 class _BaseClient:
     """Shared plumbing: one `httpx.AsyncClient`, errors turned into typed exceptions."""
 
@@ -49,6 +62,7 @@ class _BaseClient:
             headers=dict(headers or {}),
             transport=transport,
             timeout=timeout,
+            verify=tls_context(),
         )
 
     async def __aenter__(self) -> Self:
