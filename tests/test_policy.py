@@ -1,4 +1,4 @@
-"""The pure rules in `backend.policy`: the review gate, reasons, texts, If-Match, roles."""
+"""The pure rules in `backend.domain.policy`: the review gate, reasons, texts, If-Match, roles."""
 
 from __future__ import annotations
 
