@@ -30,6 +30,7 @@ from backend_client import (
     Message,
     Page,
     QueueQuery,
+    Role,
     Source,
 )
 
@@ -95,6 +96,10 @@ class StoreProtocol(Protocol):
         ...
 
     # -- operators -----------------------------------------------------------
+
+    def add_operator(self, name: str, role: Role) -> tuple[OperatorRecord, str]:
+        """Create an operator; returns it and its bearer token (never stored in clear)."""
+        ...
 
     def operator_by_token(self, token: str) -> OperatorRecord | None:
         """The operator a bearer token belongs to."""
