@@ -26,7 +26,9 @@ from backend_client import (
 from .schema import migrations
 
 PREVIEW_LENGTH = 120
+"""How much of the latest message a queue row keeps."""
 ERASED = "[erased]"
+"""What stands where erased personal data was."""
 
 
 def utcnow() -> datetime:
