@@ -1,125 +1,22 @@
-"""The audit journal's hash chain: how an entry is hashed, and how a chain is checked.
+"""Kept so `backend.journal` keeps working for the CLI and the benchmarks; the journal lives in
+`backend.domain.journal`."""
 
-Each entry commits to the previous entry's hash, so editing, deleting or
-reordering any entry breaks every hash after it. Texts are not hashed
-directly: an entry holds an HMAC of each text (keyed by the server secret),
-and the texts live in a separate table, so erasing a customer's data
-(GDPR art. 17) leaves the chain verifiable.
-"""
-
-from __future__ import annotations
-
-import hashlib
-import hmac
-import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from backend_client import VerifyResult
-
-GENESIS = "0" * 64
-"""The `prev_hash` of the first entry."""
-
-HASHED_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "action",
-    "reason_code",
-    "note",
-    "conversation_id",
-    "draft_id",
-    "bot_name",
-    "bot_model",
-    "ai_text_hmac",
-    "final_text_hmac",
-    "prev_hash",
+from .domain.journal import (
+    GENESIS,
+    HASHED_FIELDS,
+    Checkpoint,
+    canonical,
+    entry_hash,
+    text_hmac,
+    verify_chain,
 )
-"""The columns of the `audit` table an entry's hash commits to, in this order."""
 
-
-def text_hmac(secret: str, text: str | None) -> str | None:
-    """HMAC-SHA256 of a text under the server secret; None for no text."""
-    if text is None:
-        return None
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def canonical(entry: Mapping[str, Any]) -> bytes:
-    """The exact bytes an entry's hash is taken over: its hashed fields as sorted, compact JSON."""
-    fields = {name: entry.get(name) for name in HASHED_FIELDS}
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def entry_hash(entry: Mapping[str, Any]) -> str:
-    """SHA-256 over the canonical encoding of an entry."""
-    return hashlib.sha256(canonical(entry)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """The head of the chain at some moment, kept outside the database."""
-
-    entries: int
-    head: str
-
-    def dumps(self) -> str:
-        """One line of text to keep somewhere safe."""
-        return json.dumps({"entries": self.entries, "head": self.head})
-
-    @classmethod
-    def loads(cls, text: str) -> Checkpoint:
-        """Read a checkpoint written by `dumps`."""
-        data = json.loads(text)
-        return cls(entries=int(data["entries"]), head=str(data["head"]))
-
-
-def verify_chain(
-    entries: Iterable[Mapping[str, Any]],
-    secret: str,
-    checkpoint: Checkpoint | None = None,
-) -> VerifyResult:
-    """Check a journal, in `seq` order, and name the first entry that does not hold.
-
-    Each row needs the hashed fields plus `hash`, and may carry `ai_text` and
-    `final_text` (None when erased): a text that is present must match its HMAC.
-    """
-    prev = GENESIS
-    count = 0
-    head: str | None = None
-    checkpoint_seen = checkpoint is None or checkpoint.entries == 0
-
-    def bad(seq: int, why: str) -> VerifyResult:
-        return VerifyResult(ok=False, entries=count, head=head, first_bad=seq, reason=why)
-
-    for row in entries:
-        seq = int(row["seq"])
-        if seq != count + 1:
-            return bad(count + 1, f"entry {count + 1} is missing (next is {seq})")
-        if row["prev_hash"] != prev:
-            return bad(seq, "does not follow the entry before it (prev_hash differs)")
-        if entry_hash(row) != row["hash"]:
-            return bad(seq, "its content was changed (hash differs)")
-        for name in ("ai_text", "final_text"):
-            text = row.get(name)
-            if text is not None and text_hmac(secret, text) != row.get(f"{name}_hmac"):
-                return bad(seq, f"its {name} was changed (HMAC differs)")
-        if checkpoint is not None and seq == checkpoint.entries:
-            if row["hash"] != checkpoint.head:
-                return bad(seq, "history was rewritten since the checkpoint (head differs)")
-            checkpoint_seen = True
-        prev = row["hash"]
-        head = prev
-        count = seq
-    if not checkpoint_seen and checkpoint is not None:
-        return VerifyResult(
-            ok=False,
-            entries=count,
-            head=head,
-            first_bad=count + 1,
-            reason=f"the journal ends at {count} entries but the checkpoint has "
-            f"{checkpoint.entries}: entries were removed from the end",
-        )
-    return VerifyResult(ok=True, entries=count, head=head)
+__all__ = [
+    "GENESIS",
+    "HASHED_FIELDS",
+    "Checkpoint",
+    "canonical",
+    "entry_hash",
+    "text_hmac",
+    "verify_chain",
+]

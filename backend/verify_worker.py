@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from multiprocessing import resource_tracker
+from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from backend_client import VerifyResult
 
-from . import journal
+from .domain import journal
 from .store import read_audit_rows
 
 __all__ = ["VerifyWorkers", "verify_file"]
@@ -52,14 +53,23 @@ class VerifyWorkers:
 
     def __init__(self) -> None:
         self._running: set[BaseProcess] = set()
-        # spawn, not fork: the backend runs an event loop and threads.
-        self._context = multiprocessing.get_context("spawn")
-        # Spawning needs multiprocessing's resource tracker, which is started
-        # with this process's stderr: start it now, before a console in the
-        # same process (`hitl demo`) replaces stderr with one that has no
-        # file descriptor.
+        # Not fork: the backend runs an event loop and threads. A fork server
+        # (a clean process that has imported this module once) forks each child
+        # in ~10 ms; spawning one imports everything again (~250 ms a check).
+        method = "forkserver" in multiprocessing.get_all_start_methods()
+        self._context: ForkServerContext | SpawnContext
+        if method:
+            self._context = multiprocessing.get_context("forkserver")
+            self._context.set_forkserver_preload([__name__])
+        else:
+            self._context = multiprocessing.get_context("spawn")
+        # Both need helper processes started with this process's stderr: start
+        # them now, before a console in the same process (`hitl demo`) replaces
+        # stderr with one that has no file descriptor.
         with contextlib.suppress(OSError, ValueError):
             resource_tracker.ensure_running()
+            if method:
+                forkserver.ensure_running()
 
     def verify(self, path: Path, secret: str) -> VerifyResult:
         """Verify in a child process and wait for its answer (blocking: call on a thread)."""

@@ -4,7 +4,21 @@ Imports neither `textual`, `console` nor `backend`: anything that speaks
 HTTP to a hitl backend can use it.
 """
 
+from ._base import tls_context
 from ._client import AsyncBackendClient, ChannelClient
+from ._enums import (
+    Action,
+    Author,
+    ConnectionState,
+    ConversationStatus,
+    DraftStatus,
+    EscalationReason,
+    EventType,
+    Flag,
+    ReasonCode,
+    ReviewMode,
+    Role,
+)
 from ._exceptions import (
     BackendError,
     ConflictError,
@@ -16,40 +30,31 @@ from ._exceptions import (
     StaleVersionError,
     UnauthorizedError,
     error_for,
+    error_from,
+    problem_from,
 )
 from ._models import (
-    Action,
     AIState,
     AuditEntry,
-    Author,
     BotIdentity,
     ChatStarted,
-    ConnectionState,
     ContextTurn,
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
     Customer,
     Draft,
-    DraftStatus,
     EditRequest,
-    EscalationReason,
     Event,
-    EventType,
     FieldError,
-    Flag,
     Message,
     Metrics,
     Operator,
     Page,
     Problem,
     RateRow,
-    ReasonCode,
     ReasonRequest,
     RegenerateRequest,
     RejectRequest,
-    ReviewMode,
-    Role,
     SendMessageRequest,
     Source,
     StartChatRequest,
@@ -58,8 +63,17 @@ from ._models import (
     TrainingPair,
     VerifyResult,
 )
+from ._pages import paginate
+from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "AuditQuery",
+    "QueueQuery",
+    "TrainingQuery",
+    "error_from",
+    "paginate",
+    "problem_from",
+    "tls_context",
     "TrainingPair",
     "RateRow",
     "Metrics",

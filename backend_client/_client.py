@@ -1,144 +1,49 @@
-"""Typed async clients for the operator API and the customer channel."""
+"""The typed async client of the operator API (the customer side is in `_channel`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
+from ._base import (
+    DECISION_ATTEMPTS,
+    DEFAULT_TIMEOUT,
+    RETRY_FIRST,
+    VERIFY_TIMEOUT,
+    _BaseClient,
+    _parse,
+)
+from ._channel import ChannelClient
+from ._enums import (
+    ReasonCode,
+)
 from ._events import StateCallback, stream_events
-from ._exceptions import BackendError, ConnectionLostError, error_for
 from ._models import (
     AIState,
     AuditEntry,
     ChatStarted,
     ConversationDetail,
-    ConversationStatus,
     ConversationSummary,
-    Customer,
     EditRequest,
     Event,
-    Flag,
     Message,
     Metrics,
     Operator,
     Page,
-    Problem,
-    ReasonCode,
     ReasonRequest,
     RegenerateRequest,
     RejectRequest,
     SendMessageRequest,
-    StartChatRequest,
     Timeline,
     TrainingPair,
     VerifyResult,
 )
-
-M = TypeVar("M")
-
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-VERIFY_TIMEOUT = 300.0
-"""Seconds to wait for the server to check the whole journal."""
-DECISION_ATTEMPTS = 3
-"""A decision call is sent at most this often when the connection fails; the
-retries reuse the first attempt's Idempotency-Key, so it applies once."""
-
-
-def _problem_from(response: httpx.Response) -> Problem:
-    try:
-        return Problem.model_validate(response.json())
-    except (ValueError, ValidationError):
-        return Problem(
-            title=response.reason_phrase or "Error",
-            status=response.status_code,
-            detail=response.text[:500] or None,
-        )
-
-
-class _BaseClient:
-    """Shared plumbing: one `httpx.AsyncClient`, errors turned into typed exceptions."""
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=dict(headers or {}),
-            transport=transport,
-            timeout=timeout,
-        )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: BaseModel | None = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        attempts: int = 1,
-        timeout: float | None = None,
-    ) -> httpx.Response:
-        body = json.model_dump(mode="json", exclude_none=True) if json is not None else None
-        clean = {k: v for k, v in (params or {}).items() if v is not None}
-        last: Exception | None = None
-        for _ in range(attempts):
-            try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    json=body,
-                    params=clean,
-                    headers=headers,
-                    timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
-                )
-            except httpx.TransportError as exc:
-                last = exc
-                continue
-            if response.is_success:
-                return response
-            raise error_for(_problem_from(response))
-        raise ConnectionLostError(f"cannot reach {self.base_url}: {last}") from last
-
-    async def _get(
-        self, path: str, adapter: TypeAdapter[M], params: Mapping[str, Any] | None = None
-    ) -> M:
-        response = await self._send("GET", path, params=params, attempts=2)
-        return _parse(adapter, response)
-
-
-def _parse(adapter: TypeAdapter[M], response: httpx.Response) -> M:
-    try:
-        return adapter.validate_json(response.content)
-    except ValidationError as exc:
-        raise BackendError(f"unexpected response from {response.url}: {exc}") from exc
-
+from ._pages import paginate
+from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 _DETAIL = TypeAdapter(ConversationDetail)
 _SUMMARY_PAGE = TypeAdapter(Page[ConversationSummary])
@@ -170,12 +75,14 @@ class AsyncBackendClient(_BaseClient):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry_first: float = RETRY_FIRST,
     ) -> None:
         super().__init__(
             base_url,
             headers={"Authorization": f"Bearer {token}"},
             transport=transport,
             timeout=timeout,
+            retry_first=retry_first,
         )
         self.token = token
 
@@ -206,46 +113,24 @@ class AsyncBackendClient(_BaseClient):
         return (await self._get("/v1/operators", _OPERATOR_PAGE)).items
 
     async def list_conversations(
-        self,
-        *,
-        status: ConversationStatus | None = None,
-        holder: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
-        q: str | None = None,
-        flag: Flag | None = None,
-        reason_code: ReasonCode | None = None,
-        include_closed: bool = False,
+        self, query: QueueQuery | None = None, /, **fields: Any
     ) -> Page[ConversationSummary]:
-        """One page of the queue, longest waiting first.
+        """One page of the queue, longest waiting first: `query`, or its fields by keyword.
 
         `q` (id, customer name or email), `flag`, `reason_code` and
         `include_closed` search past conversations, e.g. for replay.
         """
-        params = {
-            "status": status,
-            "holder": holder,
-            "limit": limit,
-            "cursor": cursor,
-            "q": q,
-            "flag": flag,
-            "reason_code": reason_code,
-            "include_closed": "true" if include_closed else None,
-        }
+        params = QueueQuery.of(query, fields).params()
         return await self._get("/v1/conversations", _SUMMARY_PAGE, params)
 
-    async def iter_conversations(
-        self, *, status: ConversationStatus | None = None, page_size: int = 500
+    def iter_conversations(
+        self, query: QueueQuery | None = None, /, *, page_size: int = 500, **fields: Any
     ) -> AsyncIterator[ConversationSummary]:
-        """Every conversation of the queue, fetched page by page."""
-        cursor: str | None = None
-        while True:
-            page = await self.list_conversations(status=status, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        """Every conversation `query` matches, fetched page by page."""
+        first = QueueQuery.of(query, {**fields, "limit": page_size})
+        return paginate(
+            lambda cursor: self.list_conversations(first.model_copy(update={"cursor": cursor}))
+        )
 
     async def get_conversation(self, conversation_id: str) -> ConversationDetail:
         """One conversation: transcript, pending draft, holder, version."""
@@ -260,31 +145,18 @@ class AsyncBackendClient(_BaseClient):
         return await self._get(f"/v1/conversations/{conversation_id}/timeline", _TIMELINE)
 
     async def list_audit(
-        self,
-        *,
-        actor: str | None = None,
-        action: str | None = None,
-        reason_code: str | None = None,
-        conversation: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        q: str | None = None,
-        limit: int | None = None,
-        cursor: str | None = None,
+        self, query: AuditQuery | None = None, /, **fields: Any
     ) -> Page[AuditEntry]:
         """One page of the override log, newest first (supervisor and admin)."""
-        params = {
-            "actor": actor,
-            "action": action,
-            "reason_code": reason_code,
-            "conversation": conversation,
-            "since": since,
-            "until": until,
-            "q": q,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = AuditQuery.of(query, fields).params()
         return await self._get("/v1/audit", _AUDIT_PAGE, params)
+
+    def iter_audit(
+        self, query: AuditQuery | None = None, /, *, page_size: int = 500, **fields: Any
+    ) -> AsyncIterator[AuditEntry]:
+        """Every entry of the override log `query` matches, newest first, page by page."""
+        first = AuditQuery.of(query, {**fields, "limit": page_size})
+        return paginate(lambda cursor: self.list_audit(first.model_copy(update={"cursor": cursor})))
 
     async def verify_audit(self, *, timeout: float = VERIFY_TIMEOUT) -> VerifyResult:
         """Check the journal's hash chain on the server.
@@ -300,47 +172,20 @@ class AsyncBackendClient(_BaseClient):
         return await self._get("/v1/metrics", _METRICS)
 
     async def training_pairs(
-        self,
-        *,
-        since: str | None = None,
-        reason_code: ReasonCode | None = None,
-        unmasked: bool = False,
-        limit: int | None = None,
-        cursor: str | None = None,
+        self, query: TrainingQuery | None = None, /, **fields: Any
     ) -> Page[TrainingPair]:
         """One page of preference pairs from overridden drafts, oldest first."""
-        params = {
-            "since": since,
-            "reason_code": reason_code,
-            "unmasked": "true" if unmasked else None,
-            "limit": limit,
-            "cursor": cursor,
-        }
+        params = TrainingQuery.of(query, fields).params()
         return await self._get("/v1/training/pairs", _PAIR_PAGE, params)
 
-    async def iter_training_pairs(
-        self,
-        *,
-        since: str | None = None,
-        reason_code: ReasonCode | None = None,
-        unmasked: bool = False,
-        page_size: int = 500,
+    def iter_training_pairs(
+        self, query: TrainingQuery | None = None, /, *, page_size: int = 500, **fields: Any
     ) -> AsyncIterator[TrainingPair]:
-        """Every preference pair, fetched page by page."""
-        cursor: str | None = None
-        while True:
-            page = await self.training_pairs(
-                since=since,
-                reason_code=reason_code,
-                unmasked=unmasked,
-                limit=page_size,
-                cursor=cursor,
-            )
-            for pair in page.items:
-                yield pair
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        """Every preference pair `query` matches, fetched page by page."""
+        first = TrainingQuery.of(query, {**fields, "limit": page_size})
+        return paginate(
+            lambda cursor: self.training_pairs(first.model_copy(update={"cursor": cursor}))
+        )
 
     # -- deciding drafts ---------------------------------------------------
 
@@ -502,36 +347,4 @@ class AsyncBackendClient(_BaseClient):
         return stream_events(self._http, since, on_state)
 
 
-class ChannelClient(_BaseClient):
-    """The customer side of a chat, as a website widget would speak it."""
-
-    async def start_chat(self, name: str, email: str | None = None) -> ChatStarted:
-        """Start a chat; keep the returned `customer_token` for the calls after."""
-        body = StartChatRequest(customer=Customer(name=name, email=email))
-        response = await self._send("POST", "/v1/channel/conversations", json=body)
-        return _parse(_CHAT, response)
-
-    async def say(self, chat: ChatStarted, text: str) -> Message:
-        """Send a customer message."""
-        response = await self._send(
-            "POST",
-            f"/v1/channel/conversations/{chat.id}/messages",
-            json=SendMessageRequest(text=text),
-            headers=_customer_auth(chat),
-        )
-        return _parse(_MESSAGE, response)
-
-    async def messages(self, chat: ChatStarted, after: str | None = None) -> list[Message]:
-        """What the customer can see: delivered messages, after the id `after`."""
-        response = await self._send(
-            "GET",
-            f"/v1/channel/conversations/{chat.id}/messages",
-            params={"after": after},
-            headers=_customer_auth(chat),
-            attempts=2,
-        )
-        return _parse(_MESSAGE_PAGE, response).items
-
-
-def _customer_auth(chat: ChatStarted) -> dict[str, str]:
-    return {"Authorization": f"Bearer {chat.customer_token}"}
+__all__ = ["AsyncBackendClient", "ChannelClient"]

@@ -16,8 +16,14 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import ValidationError
 
-from ._exceptions import BackendError, error_for
-from ._models import ConnectionState, Event, EventType, Problem
+from ._enums import (
+    ConnectionState,
+    EventType,
+)
+from ._exceptions import BackendError, error_from
+from ._models import (
+    Event,
+)
 
 EVENTS_PATH = "/v1/events"
 BACKOFF_FIRST = 0.2
@@ -44,17 +50,6 @@ def backoff_delay(failures: int, first: float = BACKOFF_FIRST, cap: float = BACK
     """
     delay: float = min(cap, first * 2.0 ** max(failures - 1, 0))
     return delay / 2 + random.uniform(0, delay / 2)
-
-
-def _problem(response: httpx.Response) -> Problem:
-    try:
-        return Problem.model_validate_json(response.content)
-    except ValidationError:
-        return Problem(
-            title=response.reason_phrase or "Error",
-            status=response.status_code,
-            detail=response.text[:500] or None,
-        )
 
 
 async def stream_events(
@@ -98,7 +93,7 @@ async def stream_events(
                     await response.aread()
                     status = response.status_code
                     if 400 <= status < 500 and status not in _RETRYABLE_STATUS:
-                        raise error_for(_problem(response))
+                        raise error_from(response)
                     raise httpx.HTTPStatusError(
                         f"{status} from {EVENTS_PATH}", request=response.request, response=response
                     )

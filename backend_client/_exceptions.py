@@ -16,6 +16,9 @@ the server's own explanation, fit to show a person.
 
 from __future__ import annotations
 
+import httpx
+from pydantic import ValidationError
+
 from ._models import Problem
 
 
@@ -91,3 +94,20 @@ def error_for(problem: Problem) -> ProblemError:
     if problem.status == 400:
         return InvalidRequestError(problem)
     return _BY_STATUS.get(problem.status, ProblemError)(problem)
+
+
+def problem_from(response: httpx.Response) -> Problem:
+    """The problem document of an error response; one made from the status when there is none."""
+    try:
+        return Problem.model_validate_json(response.content)
+    except ValidationError:
+        return Problem(
+            title=response.reason_phrase or "Error",
+            status=response.status_code,
+            detail=response.text[:500] or None,
+        )
+
+
+def error_from(response: httpx.Response) -> ProblemError:
+    """The typed exception for an error response."""
+    return error_for(problem_from(response))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
+from backend.store import utcnow
 from tests.helpers import BASE, Backend, LiveServer, seed_operators
 
 
@@ -30,9 +32,15 @@ def flagged_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def backend(settings: Settings) -> AsyncIterator[Backend]:
+def clock() -> Callable[[], datetime]:
+    """The backend's clock: the real one, unless a test overrides this with a `ManualClock`."""
+    return utcnow
+
+
+@pytest.fixture
+async def backend(settings: Settings, clock: Callable[[], datetime]) -> AsyncIterator[Backend]:
     """The real backend in-process, spoken to through `httpx.ASGITransport`."""
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield seed_operators(Backend(app=app, url=BASE, transport=httpx.ASGITransport(app=app)))
     app.state.store.close()

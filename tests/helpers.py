@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -96,3 +97,25 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.02):  # ty
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    """Every GET path the API documents (routers are included lazily, so not `app.routes`)."""
+    paths: dict[str, dict[str, object]] = app.openapi()["paths"]
+    return [path for path, operations in paths.items() if "get" in operations]
+
+
+class ManualClock:
+    """A clock the test moves: `advance()` jumps ahead; each reading adds a microsecond, so
+    things done one after another still get times in that order."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1)
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the time on by `seconds`."""
+        self.now += timedelta(seconds=seconds)

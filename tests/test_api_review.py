@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from backend.settings import Settings
@@ -19,7 +17,7 @@ from backend_client import (
     Message,
     ReasonCode,
 )
-from tests.helpers import Backend, eventually, pending_draft
+from tests.helpers import Backend, ManualClock, eventually, pending_draft
 
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
@@ -186,22 +184,41 @@ async def test_approving_the_regenerated_draft_sends_the_new_text(backend: Backe
 
 
 class TestFlaggedMode:
-    """Review mode `flagged`: confident, unflagged drafts go out after a 0.3 s hold."""
+    """Review mode `flagged`: confident, unflagged drafts go out after a 0.3 s hold.
+
+    The backend's clock is moved by hand and each check runs the sweep the
+    backend runs in the background, so "nothing went out" is proven at a time
+    well past the hold window instead of by sleeping through it.
+    """
 
     @pytest.fixture
     def settings(self, flagged_settings: Settings) -> Settings:
         return flagged_settings
 
-    async def test_nothing_goes_out_before_the_hold_window_ends(self, backend: Backend) -> None:
+    @pytest.fixture
+    def clock(self) -> ManualClock:
+        return ManualClock()
+
+    @staticmethod
+    def sweep_after(backend: Backend, clock: ManualClock, seconds: float) -> None:
+        """Let `seconds` pass on the backend's clock, then send what is due, as the sweep does."""
+        clock.advance(seconds)
+        backend.app.state.hitl.send_due_drafts()
+
+    async def test_nothing_goes_out_before_the_hold_window_ends(
+        self, backend: Backend, clock: ManualClock
+    ) -> None:
         chat = await backend.chat(CONFIDENT)
         draft = await pending_draft(backend, chat)
         assert draft.send_at is not None
 
+        self.sweep_after(backend, clock, 0.2)
         assert ai_texts(await customer_view(backend, chat)) == []
 
         async def sent() -> list[str]:
             return ai_texts(await customer_view(backend, chat))
 
+        self.sweep_after(backend, clock, 0.2)
         assert await eventually(sent, timeout=3) == [draft.text]
         async with backend.client("alice") as alice:
             detail = await alice.get_conversation(chat.id)
@@ -217,7 +234,7 @@ class TestFlaggedMode:
         ],
     )
     async def test_flagged_or_unsure_drafts_wait_for_a_human(
-        self, backend: Backend, question: str, flag: Flag | None
+        self, backend: Backend, clock: ManualClock, question: str, flag: Flag | None
     ) -> None:
         chat = await backend.chat(question)
         draft = await pending_draft(backend, chat)
@@ -225,39 +242,45 @@ class TestFlaggedMode:
         if flag is not None:
             assert flag in draft.flags
 
-        await asyncio.sleep(0.7)
+        self.sweep_after(backend, clock, 0.7)
 
         assert ai_texts(await customer_view(backend, chat)) == []
         assert (await pending_draft(backend, chat)).id == draft.id
 
-    async def test_rejecting_during_the_hold_window_stops_the_draft(self, backend: Backend) -> None:
+    async def test_rejecting_during_the_hold_window_stops_the_draft(
+        self, backend: Backend, clock: ManualClock
+    ) -> None:
         chat = await backend.chat(CONFIDENT)
         draft = await pending_draft(backend, chat)
         async with backend.client("alice") as alice:
             await alice.reject(draft.id, draft.version, ReasonCode.POLICY)
 
-        await asyncio.sleep(0.7)
+        self.sweep_after(backend, clock, 0.7)
 
         assert ai_texts(await customer_view(backend, chat)) == []
 
-    async def test_nothing_goes_out_while_the_ai_is_paused(self, backend: Backend) -> None:
+    async def test_nothing_goes_out_while_the_ai_is_paused(
+        self, backend: Backend, clock: ManualClock
+    ) -> None:
         async with backend.client("sam") as sam:
             await sam.pause_ai()
         chat = await backend.chat(CONFIDENT)
         draft = await pending_draft(backend, chat)
 
-        await asyncio.sleep(0.7)
+        self.sweep_after(backend, clock, 0.7)
 
         assert ai_texts(await customer_view(backend, chat)) == []
         assert (await pending_draft(backend, chat)).id == draft.id
 
-    async def test_pausing_stops_a_draft_already_in_its_hold_window(self, backend: Backend) -> None:
+    async def test_pausing_stops_a_draft_already_in_its_hold_window(
+        self, backend: Backend, clock: ManualClock
+    ) -> None:
         chat = await backend.chat(CONFIDENT)
         await pending_draft(backend, chat)
         async with backend.client("sam") as sam:
             await sam.pause_ai()
 
-        await asyncio.sleep(0.7)
+        self.sweep_after(backend, clock, 0.7)
 
         assert ai_texts(await customer_view(backend, chat)) == []
 

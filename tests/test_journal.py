@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.journal import GENESIS, Checkpoint, verify_chain
+from backend.domain.journal import GENESIS, Checkpoint, verify_chain
 from backend.settings import Settings
 from backend.verify_worker import VerifyWorkers
 from backend_client import (
@@ -230,7 +230,7 @@ async def test_an_edited_actor_with_a_recomputed_hash_is_caught(
     journal: Backend, settings: Settings
 ) -> None:
     """Rewriting one entry and its own hash still breaks the link from the next entry."""
-    from backend.journal import entry_hash
+    from backend.domain.journal import entry_hash
 
     with behind_the_backends_back(settings) as db:
         db.row_factory = sqlite3.Row

@@ -197,6 +197,7 @@ def loopback_stub() -> Iterator[str]:
         time.sleep(0.02)
     yield f"http://127.0.0.1:{port}/v1"
     server.should_exit = True
+    server.force_exit = True  # the slow model's request may still be open: cut it
     thread.join(timeout=5)
 
 

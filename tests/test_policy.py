@@ -1,4 +1,4 @@
-"""The pure rules in `backend.policy`: the review gate, reasons, texts, If-Match, roles."""
+"""The pure rules in `backend.domain.policy`: the review gate, reasons, texts, If-Match, roles."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend import policy
+from backend.domain import policy
+from backend.domain.policy import Permission
 from backend.errors import Forbidden, Invalid, StaleVersion
-from backend.policy import Permission
 from backend.settings import ReviewSettings
 from backend_client import Flag, ReasonCode, ReviewMode, Role
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.signals import escalation_reason, find_pii, mask_pii, text_flags
+from backend.domain.signals import escalation_reason, find_pii, mask_pii, text_flags
 from backend_client import EscalationReason, Flag
 
 HUMAN = EscalationReason.ASKED_FOR_HUMAN

@@ -13,10 +13,9 @@ import asyncio
 import json
 
 import httpx
-from fastapi.routing import APIRoute
 
 from backend_client import ReasonCode
-from tests.helpers import Backend
+from tests.helpers import Backend, get_paths
 
 EMAIL = "jo.smith+orders@example.co.uk"
 PHONE = "+44 20 7946 0958"
@@ -53,14 +52,12 @@ async def _personal_conversation(backend: Backend) -> str:
 
 def _get_paths(backend: Backend, cid: str) -> list[str]:
     paths = []
-    for route in backend.app.routes:
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+    for route_path in get_paths(backend.app):
+        if not route_path.startswith("/v1/") or route_path.startswith("/v1/channel/"):
             continue
-        if not route.path.startswith("/v1/") or route.path.startswith("/v1/channel/"):
-            continue
-        if route.path == "/v1/events":
+        if route_path == "/v1/events":
             continue  # a stream: read separately below
-        paths.append(route.path.replace("{cid}", cid))
+        paths.append(route_path.replace("{cid}", cid))
     return paths
 
 

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 
 from backend.bots.base import BotReply, Turn
-from backend.signals import mask_pii, text_flags
+from backend.domain.signals import mask_pii, text_flags
 from backend_client import Author, BotIdentity, Flag, Source
 
 __all__ = ["BuiltinBot", "KnowledgeEntry", "load_knowledge_base"]

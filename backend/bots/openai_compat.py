@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from backend.bots.base import BotReply, Turn
+from backend.domain.signals import text_flags
 from backend.settings import BotSettings
-from backend.signals import text_flags
-from backend_client import Author, BotIdentity, Flag
+from backend_client import Author, BotIdentity, Flag, tls_context
 
 __all__ = ["BotUnavailable", "OpenAICompatBot", "SYSTEM_PROMPT"]
 
@@ -80,6 +80,7 @@ class OpenAICompatBot:
                 base_url=self.settings.base_url.rstrip("/") + "/",
                 timeout=self.settings.timeout_seconds,
                 transport=self._transport,
+                verify=tls_context(),  # one per process: a fresh one per draft costs ~15 ms
             ) as client:
                 response = await client.post("chat/completions", json=body, headers=headers)
                 response.raise_for_status()

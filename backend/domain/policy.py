@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from backend_client import Flag, ReasonCode, ReviewMode, Role
 
-from .errors import Forbidden, Invalid, StaleVersion
-from .settings import ReviewSettings
+from ..errors import Forbidden, Invalid, StaleVersion
+from ..settings import ReviewSettings
 
 NOTE_LIMIT = 2000
 """The longest note accepted with a decision, in characters."""

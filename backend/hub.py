@@ -15,9 +15,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import ServerSentEvent
 
 from backend_client import (
     AIState,
@@ -29,12 +28,8 @@ from backend_client import (
     Message,
 )
 
-from . import policy
-from .deps import current_operator
-from .errors import Invalid
-from .policy import Permission
-from .service import mask_model
-from .store import Store
+from .domain.pii import mask_model
+from .store import StoreProtocol
 
 MEMORY = 10_000
 """Events kept in memory: a client this close behind never touches the table."""
@@ -110,7 +105,7 @@ class EventHub:
     its own pace, and one that falls out of it reads the table instead.
     """
 
-    def __init__(self, store: Store, *, memory: int = MEMORY) -> None:
+    def __init__(self, store: StoreProtocol, *, memory: int = MEMORY) -> None:
         self.store = store
         self.recent: deque[_Entry] = deque(maxlen=memory)
         self._wakeup = asyncio.Event()
@@ -250,32 +245,3 @@ class EventHub:
                 await asyncio.sleep(0)
             else:
                 await self.wait(keepalive)
-
-
-router = APIRouter()
-
-
-@router.get("/v1/events", tags=["events"])
-async def events(request: Request, since: int | None = Query(None, ge=0)) -> EventSourceResponse:
-    """Live events as Server-Sent Events; resume with `Last-Event-ID` or `?since=`.
-
-    A `reset` event means the asked-for position is no longer kept: reload
-    the queue, then keep reading (the stream continues from the newest id).
-    """
-    operator = current_operator(request)
-    policy.require(operator.role, Permission.READ)
-    header = request.headers.get("last-event-id")
-    start = since
-    if header is not None and header.strip():
-        if not header.strip().isdigit():
-            raise Invalid("Last-Event-ID", "must be an event id (a whole number)")
-        start = int(header.strip())
-    hub: EventHub = request.app.state.hub
-    keepalive: float = request.app.state.settings.keepalive_seconds
-    masked = not policy.may(operator.role, Permission.UNMASKED)
-    return EventSourceResponse(
-        hub.stream(start, keepalive, masked=masked),
-        ping=keepalive,
-        send_timeout=SEND_TIMEOUT,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )

@@ -1,0 +1,19 @@
+"""The HTTP API, one module per resource; each route is a thin call into `service.Hitl`."""
+
+from fastapi import APIRouter
+
+from . import ai, audit, channel, conversations, drafts, events, operators, reports
+
+ROUTERS: tuple[APIRouter, ...] = (
+    events.router,
+    operators.router,
+    ai.router,
+    conversations.router,
+    reports.router,
+    drafts.router,
+    audit.router,
+    channel.router,
+)
+"""Every router, in the order the app includes them."""
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,31 @@
+"""The customer side: start a chat, say something, read what was delivered."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend_client import ChatStarted, Message, Page, SendMessageRequest, StartChatRequest
+
+from .deps import CustomerChat, Service
+
+router = APIRouter(tags=["channel"])
+
+
+@router.post("/v1/channel/conversations", status_code=201)
+async def start_chat(body: StartChatRequest, service: Service) -> ChatStarted:
+    """Customer side: start a chat; keep the returned customer_token."""
+    return service.start_chat(body.customer)
+
+
+@router.post("/v1/channel/conversations/{cid}/messages", status_code=201)
+async def customer_says(body: SendMessageRequest, service: Service, cid: CustomerChat) -> Message:
+    """Customer side: say something."""
+    return await service.customer_says(cid, body.text)
+
+
+@router.get("/v1/channel/conversations/{cid}/messages")
+async def customer_reads(
+    service: Service, cid: CustomerChat, after: str | None = None
+) -> Page[Message]:
+    """Customer side: the delivered messages, never a pending draft."""
+    return service.customer_messages(cid, after)

@@ -1,0 +1,46 @@
+"""Decisions on drafts: approve, edit, reject, regenerate."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from backend_client import ConversationDetail, EditRequest, RegenerateRequest, RejectRequest
+
+from .deps import Decide
+
+router = APIRouter(tags=["drafts"])
+
+
+@router.post("/v1/drafts/{did}/approve", response_model=ConversationDetail)
+async def approve(did: str, d: Decide) -> Response:
+    """Send the draft as written."""
+    return await d.run(lambda: d.service.approve(d.operator, did, d.version))
+
+
+@router.post("/v1/drafts/{did}/edit", response_model=ConversationDetail)
+async def edit(did: str, body: EditRequest, d: Decide) -> Response:
+    """Send the edited text instead of the draft."""
+    return await d.run(
+        lambda: d.service.edit(d.operator, did, d.version, body.text, body.reason_code, body.note)
+    )
+
+
+@router.post("/v1/drafts/{did}/reject", response_model=ConversationDetail)
+async def reject(did: str, body: RejectRequest, d: Decide) -> Response:
+    """Discard the draft; the conversation escalates unless asked to regenerate."""
+    return await d.run(
+        lambda: d.service.reject(
+            d.operator, did, d.version, body.reason_code, body.note, body.regenerate
+        )
+    )
+
+
+@router.post("/v1/drafts/{did}/regenerate", response_model=ConversationDetail)
+async def regenerate(did: str, body: RegenerateRequest, d: Decide) -> Response:
+    """Ask the AI for a new draft that follows an instruction."""
+    return await d.run(
+        lambda: d.service.regenerate(
+            d.operator, did, d.version, body.instruction, body.reason_code, body.note
+        )
+    )

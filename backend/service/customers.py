@@ -1,0 +1,58 @@
+"""The customer's side of a conversation: starting a chat, saying something, reading replies."""
+
+from __future__ import annotations
+
+import secrets
+
+from backend_client import Author, ChatStarted, ConversationStatus, Customer, Message, Page
+
+from ..domain import policy, signals, transitions
+from ..domain.transitions import Act
+from ..errors import Conflict, Invalid
+from .ai import AIDrafting
+
+CUSTOMER_NAME_LIMIT = 200
+
+
+class CustomerTurns(AIDrafting):
+    """What customers do, and what the AI does in answer."""
+
+    def start_chat(self, customer: Customer) -> ChatStarted:
+        """A customer opens a chat: the AI disclosure is its first message (invariant 2)."""
+        policy.check_text("customer.name", customer.name, CUSTOMER_NAME_LIMIT)
+        token = secrets.token_urlsafe(24)
+        with self.store.transaction():
+            cid = self.store.create_conversation(customer, token)
+            self._say(cid, Author.SYSTEM, self.settings.disclosure)
+            self._publish(cid, created=True)
+        return ChatStarted(id=cid, customer_token=token)
+
+    async def customer_says(self, cid: str, text: str) -> Message:
+        """A customer message: supersedes a pending draft, may escalate, else the AI drafts."""
+        policy.check_text("text", text, self.settings.max_text_length)
+        with self.store.transaction():
+            row = self._conversation(cid)
+            status = ConversationStatus(row["status"])
+            if not transitions.allows(status, Act.CUSTOMER_WRITES):
+                raise Conflict("this conversation is closed; start a new chat")
+            message = self._say(cid, Author.CUSTOMER, text)
+            self._supersede_pending(cid)
+            fields = {}
+            if row["waiting_since"] is None:
+                fields["waiting_since"] = message.created_at.isoformat()
+            status = self._move(cid, Act.CUSTOMER_WRITES, **fields)
+            reason = signals.escalation_reason(text)
+            if reason is not None and transitions.allows(status, Act.ESCALATE):
+                self._escalate(cid, reason, tell_customer=True)
+                status = ConversationStatus.ESCALATED
+            self._publish(cid)
+        if transitions.allows(status, Act.DRAFT_WAITS):
+            await self.draft_reply(cid, trigger=message.id)
+        return message
+
+    def customer_messages(self, cid: str, after: str | None) -> Page[Message]:
+        """What the customer sees: delivered messages only, never a pending draft."""
+        self._conversation(cid)
+        if after is not None and not self.store.message_exists(cid, after):
+            raise Invalid("after", f"no message {after!r} in this conversation")
+        return Page[Message](items=self.store.messages(cid, after))

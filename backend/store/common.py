@@ -1,0 +1,190 @@
+"""What every part of the SQLite store shares: the connection, transactions, ids, cursors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from backend_client import (
+    Event,
+    Operator,
+    Role,
+)
+
+from .schema import migrations
+
+PREVIEW_LENGTH = 120
+"""How much of the latest message a queue row keeps."""
+ERASED = "[erased]"
+"""What stands where erased personal data was."""
+
+
+def utcnow() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def new_id(prefix: str) -> str:
+    """A short random id with a readable prefix (`c_`, `m_`, `d_`, `op_`)."""
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def hash_token(token: str) -> str:
+    """Bearer tokens are stored as SHA-256: they are long and random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor holding keyset values."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str, size: int | None = None) -> list[Any]:
+    """The keyset values inside a cursor; ValueError when it is not one of ours.
+
+    A cursor comes back from the client, so a forged one must not reach SQL:
+    it needs `size` values (when given), each a number or a string.
+    """
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("not a valid cursor") from exc
+    if not isinstance(values, list) or (size is not None and len(values) != size):
+        raise ValueError("not a valid cursor")
+    if not all(isinstance(v, int | float | str) for v in values):
+        raise ValueError("not a valid cursor")
+    return values
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    """An authenticated operator."""
+
+    id: str
+    name: str
+    role: Role
+
+    def wire(self) -> Operator:
+        """As the API shows it."""
+        return Operator(id=self.id, name=self.name, role=self.role)
+
+
+EventListener = Callable[[list[Event]], None]
+
+
+class Connection:
+    """One SQLite connection (WAL, synchronous=FULL, foreign keys), its transactions and settings.
+
+    Writes happen inside `transaction()`; events appended during it are handed
+    to the listeners only after the transaction commits, so a stream never
+    shows a change that was rolled back.
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow) -> None:
+        memory = str(path) == ":memory:"
+        self.path: Path | None = None if memory else Path(path)
+        """The database file, or None for an in-memory database."""
+        conn = sqlite3.connect(
+            ":memory:" if memory else str(path), check_same_thread=False, isolation_level="DEFERRED"
+        )
+        self.db = Database(conn)
+        if not memory:
+            with self.db.ensure_autocommit_on():
+                self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        # Erased personal data must not linger in free pages of the file.
+        self.db.execute("PRAGMA secure_delete=ON")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        migrations.apply(self.db)
+        self.clock = clock
+        self.listeners: list[EventListener] = []
+        self._pending: list[Event] = []
+        self._depth = 0
+        self._lock = threading.RLock()
+        self._erased: list[str] = []
+        self.erasure_listeners: list[Callable[[str], None]] = []
+        """Told the id of each erased conversation, after the erasure committed."""
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def now(self) -> str:
+        """The current time as stored."""
+        return _iso(self.clock())
+
+    # -- transactions and events --------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit of work; events reach listeners only once it commits.
+
+        The backend uses the store from its event loop only, but a test or a
+        tool may touch it from another thread: the lock keeps two threads'
+        transactions from interleaving on the one connection.
+        """
+        with self._lock:
+            self._depth += 1
+            queued = len(self._pending)
+            try:
+                with self.db.atomic():
+                    yield self
+            except BaseException:
+                # What this level queued was rolled back with it: never announce it.
+                del self._pending[queued:]
+                if self._depth == 1:
+                    self._erased.clear()
+                raise
+            finally:
+                self._depth -= 1
+            if self._depth == 0 and self._erased:
+                erased, self._erased = self._erased, []
+                for cid in erased:
+                    for erasure_listener in self.erasure_listeners:
+                        erasure_listener(cid)
+            if self._depth == 0 and self._pending:
+                committed, self._pending = self._pending, []
+                for listener in self.listeners:
+                    listener(committed)
+
+    # -- meta -----------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting, or None."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting (inside or outside a transaction)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def secret(self, configured: str | None) -> str:
+        """The journal's HMAC key: the configured one, or one made once and kept here."""
+        if configured:
+            return configured
+        stored = self.get_meta("secret")
+        if stored is None:
+            stored = secrets.token_hex(32)
+            self.set_meta("secret", stored)
+        return stored

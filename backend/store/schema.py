@@ -1,0 +1,147 @@
+"""The schema and its migrations (sqlite-utils `Migrations`): the one place tables change."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("hitl")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The first schema."""
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE operators (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            priority INTEGER NOT NULL DEFAULT 0,
+            holder TEXT REFERENCES operators(id),
+            customer_name TEXT NOT NULL,
+            customer_email TEXT,
+            customer_token_hash TEXT NOT NULL,
+            escalation_reason TEXT,
+            waiting_since TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_message TEXT NOT NULL DEFAULT '',
+            low_confidence_streak INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX conversations_queue ON conversations (
+            status, (waiting_since IS NULL), waiting_since, created_at, id);
+        CREATE INDEX conversations_holder ON conversations (holder);
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            author TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            operator TEXT,
+            draft_id TEXT
+        );
+        CREATE INDEX messages_conversation ON messages (conversation_id, seq);
+        CREATE TABLE drafts (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            text TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            rationale TEXT NOT NULL,
+            sources TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            status TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            send_at TEXT,
+            bot_name TEXT,
+            bot_model TEXT,
+            instruction TEXT,
+            decided_by TEXT,
+            decided_at TEXT,
+            final_text TEXT
+        );
+        CREATE INDEX drafts_conversation ON drafts (conversation_id, seq);
+        CREATE INDEX drafts_pending ON drafts (status, send_at);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            at TEXT NOT NULL,
+            conversation_id TEXT,
+            data TEXT NOT NULL
+        );
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason_code TEXT,
+            note TEXT,
+            conversation_id TEXT,
+            draft_id TEXT,
+            bot_name TEXT,
+            bot_model TEXT,
+            ai_text_hmac TEXT,
+            final_text_hmac TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX audit_actor ON audit (actor, seq);
+        CREATE INDEX audit_action ON audit (action, seq);
+        CREATE INDEX audit_reason ON audit (reason_code, seq);
+        CREATE INDEX audit_conversation ON audit (conversation_id, seq);
+        CREATE INDEX audit_at ON audit (at);
+        CREATE TABLE audit_texts (
+            seq INTEGER PRIMARY KEY REFERENCES audit(seq),
+            ai_text TEXT,
+            final_text TEXT
+        );
+        CREATE VIRTUAL TABLE audit_fts USING fts5(note, ai_text, final_text);
+        CREATE TABLE idempotency (
+            operator_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            response TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (operator_id, key)
+        );
+        """
+    )
+
+
+@migrations()
+def m002_audit_actor_action(db: Database) -> None:
+    """The override log's most common pair of filters: one operator's edits, rejections, ..."""
+    db.execute("CREATE INDEX audit_actor_action ON audit (actor, action, seq)")
+
+
+@migrations()
+def m003_audit_fts_stemmed(db: Database) -> None:
+    """Rebuild the journal's full-text index with Porter stemming.
+
+    'refund' then finds 'refunds' and 'refunded' with exact terms, instead of
+    prefix queries, whose doclists FTS5 materialises whole (slow at a million
+    entries).
+    """
+    db.executescript(
+        """
+        DROP TABLE audit_fts;
+        CREATE VIRTUAL TABLE audit_fts USING fts5(
+            note, ai_text, final_text, tokenize='porter unicode61');
+        INSERT INTO audit_fts (rowid, note, ai_text, final_text)
+            SELECT a.seq, coalesce(a.note, ''), coalesce(t.ai_text, ''),
+                   coalesce(t.final_text, '')
+            FROM audit a LEFT JOIN audit_texts t ON t.seq = a.seq;
+        """
+    )

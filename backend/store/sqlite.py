@@ -1,0 +1,60 @@
+"""The SQLite store: every aggregate's rows on one connection."""
+
+from __future__ import annotations
+
+from backend_client import ConversationSummary, EventType
+
+from .audit import AuditRows
+from .common import ERASED
+from .conversations import ConversationRows
+from .events import EventRows
+from .idempotency import IdempotencyRows
+from .operators import OperatorRows
+
+
+class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows):
+    """The database: every query the backend makes, on one SQLite connection."""
+
+    def publish_conversation(self, cid: str, *, created: bool = False) -> ConversationSummary:
+        """Bump the version and persist the conversation's event, for bulk seeding only.
+
+        Tools and tests that fill a database behind the service's back (the
+        benchmarks, a console test with 1,200 chats) still need the stream to
+        see what they made. The service never calls this: it emits its own
+        events (`service.core.ServiceCore._publish`).
+        """
+        summary = self.touch_conversation(cid, created=created)
+        kind = EventType.CONVERSATION_CREATED if created else EventType.CONVERSATION_UPDATED
+        self.append_event(kind, cid, summary.model_dump(mode="json"))
+        return summary
+
+    def erase_conversation(self, cid: str) -> None:
+        """Forget what a customer and anyone answering them wrote (GDPR art. 17).
+
+        Messages, drafts, the customer's name and email, the journal's texts,
+        the stored events and the remembered responses of decision calls that
+        carried them. System messages (the disclosure) stay; the journal keeps
+        its entries and HMACs, so the chain still verifies. Erasure listeners
+        hear of it after the commit, to drop copies they keep in memory.
+        """
+        with self.transaction():
+            self.db.execute(
+                "UPDATE messages SET text = ? WHERE conversation_id = ? AND author != 'system'",
+                [ERASED, cid],
+            )
+            self.db.execute(
+                "UPDATE drafts SET text = ?, rationale = ?, instruction = NULL, final_text = NULL "
+                "WHERE conversation_id = ?",
+                [ERASED, ERASED, cid],
+            )
+            self.db.execute(
+                "UPDATE conversations SET customer_name = ?, customer_email = NULL, "
+                "last_message = ? WHERE id = ?",
+                [ERASED, ERASED, cid],
+            )
+            self.erase_audit_texts(cid)
+            self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
+            self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
+            # Events this transaction queued before the erasure carry the texts too.
+            self._pending = [e for e in self._pending if e.conversation_id != cid]
+            self._erased.append(cid)

@@ -1,0 +1,92 @@
+"""The filters of the list calls, defined once for the route, the client and the store.
+
+The backend's routes read them from the query string (FastAPI query-parameter
+models), the client sends them as one, and the store takes them as they are:
+adding a filter means adding a field here, nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._enums import (
+    ConversationStatus,
+    Flag,
+    ReasonCode,
+)
+
+PageLimit = Annotated[int, Field(ge=1, le=1000)]
+"""How many items one page may hold."""
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def params(self) -> dict[str, Any]:
+        """As query-string parameters: unset ones left out, enums as their values."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def of(cls, query: Self | None, fields: dict[str, Any]) -> Self:
+        """`query`, or one made from keyword `fields`; a name that is no filter is refused."""
+        unknown = set(fields) - set(cls.model_fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+        if query is None:
+            return cls(**fields)
+        return query.model_copy(update=fields) if fields else query
+
+
+class QueueQuery(_Query):
+    """Which conversations of the queue, and which page: `GET /v1/conversations`."""
+
+    status: ConversationStatus | None = None
+    """Only this status; all open ones when unset."""
+    holder: str | None = None
+    """Only conversations this operator (id) holds."""
+    q: str | None = None
+    """An id, or part of the customer's name or email (for finding replays)."""
+    flag: Flag | None = None
+    """Only conversations where some draft carried this flag."""
+    reason_code: ReasonCode | None = None
+    """Only conversations where some override gave this reason."""
+    include_closed: bool = False
+    """Closed conversations too (only when no `status` is asked for)."""
+    limit: PageLimit = 100
+    cursor: str | None = None
+    """The `next_cursor` of the page before."""
+
+
+class AuditQuery(_Query):
+    """Which entries of the override log, and which page: `GET /v1/audit`."""
+
+    actor: str | None = None
+    """An operator, by id or by name."""
+    action: str | None = None
+    reason_code: str | None = None
+    conversation: str | None = None
+    """A conversation id."""
+    since: str | None = None
+    """Entries at or after this ISO time."""
+    until: str | None = None
+    """Entries before this ISO time."""
+    q: str | None = None
+    """Words that must all appear in the note or the texts (stemmed)."""
+    limit: PageLimit = 50
+    cursor: str | None = None
+    """The `next_cursor` of the page before."""
+
+
+class TrainingQuery(_Query):
+    """Which preference pairs, and which page: `GET /v1/training/pairs`."""
+
+    since: str | None = None
+    """Pairs from decisions at or after this ISO time."""
+    reason_code: ReasonCode | None = None
+    unmasked: bool = False
+    """Personal data left in (admin only)."""
+    limit: PageLimit = 200
+    cursor: str | None = None
+    """The `next_cursor` of the page before."""
