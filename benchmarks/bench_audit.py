@@ -30,7 +30,7 @@ from pathlib import Path
 
 from harness import cells, pct
 
-from backend.journal import GENESIS, entry_hash
+from backend.domain.journal import GENESIS, entry_hash
 from backend.store import Store, encode_cursor
 
 QUANTILES = (50, 95, 99)

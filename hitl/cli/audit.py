@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from backend.journal import HASHED_FIELDS, Checkpoint, verify_chain
+from backend.domain.journal import HASHED_FIELDS, Checkpoint, verify_chain
 from hitl.cli._common import db_option, open_store
 
 EXPORT_FIELDS = (*HASHED_FIELDS, "hash", "ai_text", "final_text")
