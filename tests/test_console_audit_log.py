@@ -17,12 +17,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from backend.journal import HASHED_FIELDS
 from backend.store import Store
 from backend_client import Action, ConnectionLostError, ConnectionState, ReasonCode
 from console import export_view
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.screens.audit_log import AuditLogScreen, ExportDialog
+from console.dialogs import ExportDialog
+from console.screens.audit_log import AuditLogScreen
 from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
 from tests.helpers import Backend, LiveServer, eventually
@@ -431,3 +433,8 @@ async def test_a_failed_next_page_is_fetched_again_from_the_end(
         await until(pilot, lambda: table(screen).row_count == 150)
         seqs = [int(seq) for seq in column(screen, "seq")]
         assert seqs == list(range(250, 100, -1))
+
+
+def test_the_console_exports_the_columns_of_hitl_audit_export() -> None:
+    """The console spells the columns out (it imports no backend); they must stay the CLI's."""
+    assert export_view.EXPORT_FIELDS == (*HASHED_FIELDS, "hash", "ai_text", "final_text")

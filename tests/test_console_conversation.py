@@ -17,14 +17,14 @@ from textual.widgets import Input, Static, TextArea
 from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.screens.conversation import ConversationScreen
-from console.screens.dialogs import (
+from console.dialogs import (
     DraftEditor,
     EditConfirmDialog,
     RegenerateDialog,
     RejectDialog,
     TakeoverDialog,
 )
+from console.screens.conversation import ConversationScreen
 from tests.helpers import Backend, LiveServer
 
 SIZE = (140, 45)

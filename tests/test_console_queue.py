@@ -25,9 +25,10 @@ from backend_client import (
     Customer,
     Page,
 )
-from console.app import FIRST_PAGE, HitlApp, make_app
+from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.queue_state import QueueFilter
+from console.live.feed import FIRST_PAGE
+from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList

@@ -11,8 +11,9 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 
 from backend_client import ConversationStatus, ConversationSummary, Customer, Flag
-from console.queue_state import QueueFilter, QueueState
-from console.widgets.queue_list import QueueList, format_waiting
+from console.live.queue_state import QueueFilter, QueueState
+from console.render.labels import format_waiting
+from console.widgets.queue_list import QueueList
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend_client import ConversationStatus, ConversationSummary, Customer, Event, EventType
-from console.queue_state import QueueFilter, QueueState
+from console.live.queue_state import QueueFilter, QueueState
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 _event_ids = iter(range(1, 1_000_000))

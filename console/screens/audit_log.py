@@ -11,64 +11,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive, var
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from backend_client import (
     Action,
     AuditEntry,
-    BackendError,
-    ConnectionLostError,
     Event,
     EventType,
     ForbiddenError,
-    Page,
     ReasonCode,
     VerifyResult,
 )
-from console.diff import render_diff
-from console.export_view import (
-    AuditFilters,
-    ExportFormat,
-    default_export_path,
-    export_audit_view,
+from console.dialogs.export import ExportChoice, ExportDialog
+from console.export_view import AuditFilters, export_audit_view
+from console.host import ConsoleHost, host
+from console.render.audit import chain_summary, describe_failure, entry_detail
+from console.render.labels import spoken
+from console.render.sanitize import safe_text
+from console.screens.audit_messages import (
+    AuditPageLoaded,
+    AuditRefused,
+    ChainVerified,
+    ExportFinished,
+    ExportProgressed,
 )
-from console.sanitize import safe_text
 from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
+from console.widgets.steady_footer import SteadyFooter
 
-if TYPE_CHECKING:
-    from console.app import HitlApp
-
-__all__ = [
-    "AuditLogScreen",
-    "AuditPageLoaded",
-    "AuditRefused",
-    "ChainVerified",
-    "ExportChoice",
-    "ExportDialog",
-    "ExportFinished",
-    "ExportProgressed",
-    "chain_summary",
-    "describe_failure",
-    "describe_texts",
-    "themed_diff",
-]
+__all__ = ["AuditLogScreen"]
 
 FIRST_PAGE_SIZE = 50
 """Entries in the first page of a view: a screenful (~45 rows at 50 lines), so opening
@@ -81,196 +64,6 @@ PREFETCH_ROWS = 20
 """The next page is asked for when the cursor comes this close to the last loaded row."""
 VERIFY_DEBOUNCE_SECONDS = 2.0
 """A burst of new entries is verified once, this long after the last one."""
-
-
-def themed_diff(app: App[object], before: str, after: str) -> Text:
-    """`render_diff` in the theme's colours: deletions struck in $error, insertions $success."""
-    variables = app.get_css_variables()
-    return render_diff(
-        before,
-        after,
-        delete_style=Style.parse(f"strike {variables.get('error', 'red')}"),
-        insert_style=Style.parse(f"bold underline {variables.get('success', 'green')}"),
-    )
-
-
-def describe_texts(app: App[object], ai_text: str | None, final_text: str | None) -> Text:
-    """What the AI proposed against what went out, as a word diff, or why there is none."""
-    if ai_text is not None and final_text is not None:
-        if ai_text == final_text:
-            return Text.assemble(("Sent as the AI wrote it:\n", "italic"), safe_text(ai_text))
-        return themed_diff(app, ai_text, final_text)
-    if ai_text is not None:
-        return Text.assemble(
-            ("The AI proposed:\n", "italic"), safe_text(ai_text), ("\nNothing was sent.", "italic")
-        )
-    if final_text is not None:
-        return Text.assemble(("Sent:\n", "italic"), safe_text(final_text))
-    return Text("No text.", style="italic")
-
-
-def chain_summary(result: VerifyResult) -> Text:
-    """The header line: verified with its head, or where the chain broke."""
-    if result.ok:
-        head = f", head {result.head[:8]}…" if result.head else ""
-        return Text(f"Chain verified: {result.entries} entries{head}")
-    reason = f": {result.reason}" if result.reason else ""
-    return Text(f"Chain BROKEN at entry {result.first_bad}{reason}")
-
-
-def describe_failure(error: BaseException | None) -> str:
-    """Why a call failed, in words fit for a person (the server's own, when it gave any)."""
-    if isinstance(error, ConnectionLostError):
-        return f"Could not reach the backend ({error})"
-    if isinstance(error, BackendError):
-        return str(error) or type(error).__name__
-    if isinstance(error, OSError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
-
-
-class AuditPageLoaded(Message):
-    """A page of the override log arrived (`first`: it replaces what was shown)."""
-
-    def __init__(
-        self, generation: int, page: Page[AuditEntry], first: bool, drawn: asyncio.Event
-    ) -> None:
-        super().__init__()
-        self.generation = generation
-        self.page = page
-        self.first = first
-        self.drawn = drawn
-        """Set once the frame after the page was handled is written."""
-
-
-class AuditRefused(Message):
-    """The backend will not show this operator the override log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
-class ChainVerified(Message):
-    """The server checked the journal's hash chain."""
-
-    def __init__(self, result: VerifyResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class ExportProgressed(Message):
-    """Another page of the export was written."""
-
-    def __init__(self, entries: int, pages: int) -> None:
-        super().__init__()
-        self.entries = entries
-        self.pages = pages
-
-
-class ExportFinished(Message):
-    """The export is complete (a failed one is reported by the worker's failure)."""
-
-    def __init__(self, path: Path, entries: int) -> None:
-        super().__init__()
-        self.path = path
-        self.entries = entries
-
-
-class _SteadyFooter(Footer):
-    """A `Footer` that rebuilds only when the keys it shows change.
-
-    Textual's recomposes (removes and mounts every key, then lays the screen
-    out) whenever the screen's bindings are updated, ~20-60 ms each time,
-    though moving between widgets with the same keys (the filter fields, a
-    page arriving) shows the same footer.
-    """
-
-    _shown: tuple[object, ...] | None = None
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        """Recompose after the refresh, as the base class does, but only on a change."""
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._recompose_if_changed)
-
-    def _keys_shown(self) -> tuple[object, ...]:
-        return tuple(
-            (node is self.app, binding.key, binding.action, binding.description, enabled, tooltip)
-            for key, (node, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == self.app.COMMAND_PALETTE_BINDING
-        )
-
-    async def _recompose_if_changed(self) -> None:
-        if not self.is_attached:
-            return
-        shown = self._keys_shown()
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
-
-
-@dataclass(frozen=True)
-class ExportChoice:
-    """Where and how to write the export."""
-
-    fmt: ExportFormat
-    path: Path
-
-
-class ExportDialog(ModalScreen[ExportChoice | None]):
-    """Ask for the format and the file; enter exports, escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Do not export", id="export.cancel"),
-    ]
-
-    def __init__(self, filtered: bool) -> None:
-        """`filtered`: whether the view has filters (said in the title)."""
-        super().__init__()
-        self._filtered = filtered
-        self._default = str(default_export_path("csv"))
-
-    def compose(self) -> ComposeResult:
-        """Title, format, path, hint."""
-        with Vertical(id="export-dialog"):
-            what = "the filtered override log" if self._filtered else "the whole override log"
-            yield Static(f"Export {what}", id="export-title")
-            yield Select(
-                [("CSV", "csv"), ("JSON lines", "jsonl")],
-                value="csv",
-                allow_blank=False,
-                id="export-format",
-            )
-            yield Input(self._default, placeholder="File to write", id="export-path")
-            yield Static("enter exports · esc cancels", id="export-hint")
-
-    def on_mount(self) -> None:
-        """Start in the path, ready to confirm."""
-        self.query_one("#export-path", Input).focus()
-
-    @on(Select.Changed, "#export-format")
-    def _format_changed(self, event: Select.Changed) -> None:
-        """Keep the default file name's extension in step with the format."""
-        path_input = self.query_one("#export-path", Input)
-        if path_input.value == self._default:
-            self._default = str(Path(self._default).with_suffix(f".{event.value}"))
-            path_input.value = self._default
-
-    @on(Input.Submitted, "#export-path")
-    def _confirm(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value.strip()
-        if not value:
-            return
-        fmt = cast(ExportFormat, self.query_one("#export-format", Select).value)
-        self.dismiss(ExportChoice(fmt=fmt, path=Path(value).expanduser()))
-
-    def action_cancel(self) -> None:
-        """Close without exporting."""
-        self.dismiss(None)
 
 
 class AuditLogScreen(Screen[None]):
@@ -338,9 +131,9 @@ class AuditLogScreen(Screen[None]):
         self.reload()
 
     @property
-    def hitl(self) -> HitlApp:
+    def hitl(self) -> ConsoleHost:
         """The app, typed."""
-        return cast("HitlApp", self.app)
+        return host(self.app)
 
     # -- layout --------------------------------------------------------------
 
@@ -353,7 +146,7 @@ class AuditLogScreen(Screen[None]):
             yield Input(placeholder="operator (name or id)", id="filter-actor", classes="filter")
             actions = [(action.value, action.value) for action in Action]
             yield Choice([("any action", None), *actions], id="filter-action", classes="filter")
-            reasons = [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode]
+            reasons = [(spoken(reason), reason.value) for reason in ReasonCode]
             yield Choice([("any reason", None), *reasons], id="filter-reason", classes="filter")
             yield Input(placeholder="since (ISO)", id="filter-since", classes="filter")
             yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
@@ -368,7 +161,7 @@ class AuditLogScreen(Screen[None]):
         with Horizontal(id="audit-status-row"):
             yield Static("Loading…", id="audit-status")
             yield ProgressBar(show_eta=False, show_percentage=False, id="audit-export-bar")
-        yield _SteadyFooter()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         """Focus the table (the first page is on its way; the chain is checked after it)."""
@@ -407,7 +200,7 @@ class AuditLogScreen(Screen[None]):
     async def load_page(self, generation: int, cursor: str | None) -> None:
         """Fetch one page (the first when `cursor` is None)."""
         self.fetching = True
-        with self.hitl.collections_held():  # the person waits for these rows to be drawn
+        with self.hitl.result_awaited():  # the person waits for these rows to be drawn
             try:
                 limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
                 page = await self.hitl.client.list_audit(
@@ -559,40 +352,9 @@ class AuditLogScreen(Screen[None]):
         if entry is None:
             detail.update(Text("No entry selected.", style="italic"), layout=False)
             return
-        detail.update(self._detail(entry), layout=False)
-
-    def _detail(self, entry: AuditEntry) -> Text:
-        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-        text = Text.assemble((f"Entry {entry.seq}", "bold"), f"  {when}\n")
-        text.append("who     ")
-        text.append_text(safe_text(self._who(entry), single_line=True))
-        text.append(f" ({entry.role.value})\n")
-        text.append(f"action  {entry.action.value}\n")
-        reason = entry.reason_code.value.replace("_", " ") if entry.reason_code else "—"
-        text.append(f"reason  {reason}\n")
-        text.append("note    ")
-        text.append_text(safe_text(entry.note) if entry.note else Text("—"))
-        text.append("\n")
-        if entry.conversation_id is not None:
-            text.append("chat    ")
-            text.append_text(safe_text(entry.conversation_id, single_line=True))
-            text.append("  (enter opens it)\n", style="dim")
-        if entry.bot is not None:
-            text.append("bot     ")
-            text.append_text(safe_text(f"{entry.bot.name} / {entry.bot.model}", single_line=True))
-            text.append("\n")
-        text.append(f"hash    {entry.hash[:16]}…\n\n", style="dim")
-        erased_ai = entry.ai_text is None and entry.ai_text_hmac is not None
-        erased_final = entry.final_text is None and entry.final_text_hmac is not None
-        if erased_ai or erased_final:
-            text.append("Texts erased ", style="bold")
-            text.append("(the journal keeps only their HMAC, so the chain still verifies)\n")
-            return text
-        if entry.ai_text is None and entry.final_text is None:
-            return text
-        text.append("AI proposed → sent\n", style="bold")
-        text.append_text(describe_texts(self.app, entry.ai_text, entry.final_text))
-        return text
+        detail.update(
+            entry_detail(entry, self._who(entry), self.app.get_css_variables()), layout=False
+        )
 
     def _show_status(self, failed: bool = False) -> None:
         if self._exporting:

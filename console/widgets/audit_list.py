@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import Action, AuditEntry, Operator, ReasonCode
-from console.sanitize import safe_text
+from console.render.sanitize import safe_text
 from console.widgets.cursor import CursorKeys
 
 __all__ = ["AuditList"]

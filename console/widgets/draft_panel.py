@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from backend_client import Draft, Flag
-from console.sanitize import safe_text
+from console.render.sanitize import safe_text
 
 __all__ = ["DraftPanel", "confidence_bar"]
 

@@ -25,8 +25,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import ConversationStatus, Flag
-from console.queue_state import QueueFilter, QueueRow, QueueState
-from console.sanitize import safe_text
+from console.live.queue_state import QueueFilter, QueueRow, QueueState
+from console.render.sanitize import safe_text
 from console.widgets.cursor import CursorKeys
 
 __all__ = ["STATUS_GLYPHS", "QueueList", "format_waiting"]

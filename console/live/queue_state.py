@@ -35,7 +35,7 @@ from backend_client import (
     EventType,
     Flag,
 )
-from console.sanitize import sanitize
+from console.render.sanitize import sanitize
 
 __all__ = ["PREVIEW_LENGTH", "QueueFilter", "QueueRow", "QueueState"]
 
