@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from console.live.queue_state import QueueRow
+from backend_client import ConversationStatus
+from console.live.queue_rows import DRAFT_ID, ID, QueueRow, Row, waiting_since
 from console.render.labels import format_waiting, spoken
 
 __all__ = ["SlaWatch", "escalation_notice"]
@@ -18,18 +19,19 @@ class SlaWatch:
         """Seconds a draft may wait for a reviewed reply."""
         self._warned: set[str] = set()
 
-    def newly_late(self, review_rows: Iterable[QueueRow], now: float) -> list[QueueRow]:
+    def newly_late(self, review_rows: Iterable[Row], now: float) -> list[QueueRow]:
         """The drafts past the limit not reported before (rows longest waiting first)."""
         late: list[QueueRow] = []
         for row in review_rows:
-            if row.waiting_since is None:
+            since = waiting_since(row)
+            if since is None:
                 continue
-            if now - row.waiting_since < self.limit:
+            if now - since < self.limit:
                 break  # longest waiting first: the rest waited less
-            key = row.draft_id or row.id
+            key = row[DRAFT_ID] or row[ID]
             if key not in self._warned:
                 self._warned.add(key)
-                late.append(row)
+                late.append(QueueRow.of(row))
         return late
 
     def message(self, late: list[QueueRow]) -> str:
@@ -44,9 +46,9 @@ class SlaWatch:
 
 def escalation_notice(before: QueueRow | None, after: QueueRow | None) -> str | None:
     """What to tell the person when a conversation has just escalated (None: it has not)."""
-    if after is None or after.status != "escalated":
+    if after is None or after.status is not ConversationStatus.ESCALATED:
         return None
-    if before is not None and before.status == "escalated":
+    if before is not None and before.status is ConversationStatus.ESCALATED:
         return None
     reason = spoken(after.escalation_reason or "needs a person")
     return f"{after.name} — {reason}"  # sanitised in the row

@@ -6,10 +6,11 @@ rows, maintained with `bisect`, so one event costs O(log n) comparisons plus
 one list insertion or deletion (a memmove), never a re-sort of the queue;
 a virtual list reads row *i* in O(1) without materialising the whole list.
 
-A row is a `QueueRow`, not the wire's `ConversationSummary`: at 100,000
-conversations the pydantic summaries took 231 MB and gave the garbage
-collector some 650,000 objects to walk; `QueueRow`s keep only what the list
-draws and sorts on, one tuple each (~43 MB of RSS with the indexes).
+A row is a plain tuple (`console.live.queue_rows`), not the wire's
+`ConversationSummary`: at 100,000 conversations the pydantic summaries took
+231 MB and gave the garbage collector some 650,000 objects to walk; rows keep
+only what the list draws and sorts on, one tuple each, which the collector
+untracks. Readers get a named `QueueRow` view of the row they ask for.
 
 A snapshot comes in pages (`begin_reload`, `add_page`…, `end_reload`) so the
 first page can be drawn while the rest is still on the wire; live events are
@@ -18,29 +19,22 @@ applied between pages, and the version rule decides between the two.
 
 from __future__ import annotations
 
-import gc
-import re
-import sys
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from enum import StrEnum
-from typing import NamedTuple
 
-from backend_client import (
-    ConversationStatus,
-    ConversationSummary,
-    EscalationReason,
-    Event,
-    EventType,
-    Flag,
+from backend_client import ConversationStatus, ConversationSummary, Event, EventType
+from console.live.queue_rows import (
+    HOLDER,
+    ID,
+    STATUS,
+    VERSION,
+    QueueRow,
+    Row,
+    row_from_summary,
 )
-from console.render.sanitize import sanitize
 
-__all__ = ["PREVIEW_LENGTH", "QueueFilter", "QueueRow", "QueueState"]
-
-PREVIEW_LENGTH = 240
-"""Characters of the last message a row keeps: more than a 240-column terminal shows."""
+__all__ = ["QueueFilter", "QueueRow", "QueueState", "Row"]
 
 
 class QueueFilter(StrEnum):
@@ -56,126 +50,12 @@ class QueueFilter(StrEnum):
     """Held by the operator looking at the console."""
 
 
-_IDLE = 1e12
-"""Added to an idle row's update time to make its sort key: after every waiting row.
-
-POSIX timestamps are ~1.8e9 today, so waiting keys stay far below it; at
-1e12 a float still resolves a tenth of a millisecond.
-"""
-
-_FLAG_SETS: dict[tuple[Flag, ...], tuple[Flag, ...]] = {}
-"""One tuple per combination of flags, shared by every row that has it."""
-
-
-class QueueRow(NamedTuple):
-    """One open conversation as the queue keeps it: what the list draws and sorts on.
-
-    Built once per summary (`from_summary`). Customer-written text is already
-    through `sanitize` and folded onto one line, so drawing a row never
-    sanitises again.
-
-    The first two fields are the sort key, so rows compare in queue order as
-    plain tuples: longest waiting first; conversations nobody waits on last,
-    oldest update first; ties broken by id, so the order is total (bisect
-    needs that to find a row again).
-
-    Kept small, because the console holds one per open conversation (at
-    100,000 conversations every 8 bytes a row is 0.8 MB): one float for the
-    sort key instead of a flag and two times, and the name and the preview in
-    one string (`name` and `preview` read them back).
-    """
-
-    key: float
-    """When the customer started waiting (POSIX time), or `_IDLE` + the last update."""
-    id: str
-    status: ConversationStatus
-    version: int
-    holder: str | None
-    text: str
-    """The customer's name, a NUL, the last message: both sanitised, on one line,
-    the message cut to `PREVIEW_LENGTH` characters (sanitised text holds no NUL)."""
-    flags: tuple[Flag, ...]
-    draft_id: str | None
-    escalation_reason: EscalationReason | None
-
-    @property
-    def waiting_since(self) -> float | None:
-        """Since when the customer has waited (POSIX time), or None."""
-        return self.key if self.key < _IDLE else None
-
-    @property
-    def name(self) -> str:
-        """The customer's name, sanitised, on one line."""
-        return self.text.partition("\0")[0]
-
-    @property
-    def preview(self) -> str:
-        """The last message, sanitised, on one line, cut to `PREVIEW_LENGTH` characters."""
-        return self.text.partition("\0")[2]
-
-    @classmethod
-    def from_summary(cls, summary: ConversationSummary) -> QueueRow:
-        """The row for a summary from the wire."""
-        waiting = summary.waiting_since
-        holder = summary.holder
-        flags = tuple(summary.flags)
-        draft_id = summary.draft_id
-        name = _one_line(summary.customer.name)
-        preview = _one_line(summary.last_message, PREVIEW_LENGTH)
-        return cls(
-            _IDLE + _timestamp(summary.updated_at) if waiting is None else _timestamp(waiting),
-            _own(summary.id),
-            summary.status,
-            summary.version,
-            # A handful of operators hold every row: share their id strings.
-            None if holder is None else sys.intern(_own(holder)),
-            f"{name}\0{preview}",
-            _FLAG_SETS.setdefault(flags, flags),
-            None if draft_id is None else _own(draft_id),
-            summary.escalation_reason,
-        )
-
-
-_FOLD = re.compile(r"[ \t]*[\n\t][ \t\n]*")
-
-
-def _one_line(text: str, limit: int | None = None) -> str:
-    """`text` sanitised, its line breaks and tabs folded into one space, cut to `limit`."""
-    if text.isascii() and text.isprintable():
-        # Printable ASCII is what `sanitize` passes unchanged, and it holds no
-        # line break to fold: skip both regexes for the common case (at
-        # 100,000 rows they were most of a snapshot's load time).
-        clean = text.strip(" ")
-    else:
-        clean = _FOLD.sub(" ", sanitize(text)).strip(" ")
-    if limit is not None and len(clean) > limit:
-        clean = clean[: limit - 1] + "…"
-    return clean
-
-
-def _own(text: str) -> str:
-    """A fresh copy of `text` (the row's `text` is one already: an f-string).
-
-    A row outlives the summary it was built from; had it kept the summary's
-    own strings, each would pin the allocator arena it shares with the dead
-    summary's other objects, and freeing 100,000 summaries would give back
-    almost none of their 230 MB (measured: 213 MB stayed resident).
-    """
-    return text.encode().decode()
-
-
-def _timestamp(moment: datetime) -> float:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC).timestamp()  # the wire speaks UTC
-    return moment.timestamp()
-
-
 _STATUS_FOR_FILTER = {
     QueueFilter.REVIEW: ConversationStatus.AWAITING_REVIEW,
     QueueFilter.ESCALATED: ConversationStatus.ESCALATED,
 }
 
-_EMPTY: list[QueueRow] = []
+_EMPTY: list[Row] = []
 
 
 class QueueState:
@@ -187,12 +67,10 @@ class QueueState:
     """
 
     def __init__(self) -> None:
-        self._by_id: dict[str, QueueRow] = {}
-        self._all: list[QueueRow] = []
-        self._by_status: dict[ConversationStatus, list[QueueRow]] = {
-            status: [] for status in ConversationStatus
-        }
-        self._by_holder: dict[str, list[QueueRow]] = {}
+        self._by_id: dict[str, Row] = {}
+        self._all: list[Row] = []
+        self._by_status: dict[str, list[Row]] = {status: [] for status in ConversationStatus}
+        self._by_holder: dict[str, list[Row]] = {}
         # The last version seen of conversations that closed, so a late,
         # older `updated` event (or snapshot page) cannot bring a closed one back.
         self._closed_versions: dict[str, int] = {}
@@ -212,20 +90,19 @@ class QueueState:
 
     def get(self, conversation_id: str) -> QueueRow | None:
         """The row held for `conversation_id`, or None."""
-        return self._by_id.get(conversation_id)
+        row = self._by_id.get(conversation_id)
+        return None if row is None else QueueRow.of(row)
 
     def counts(self) -> dict[ConversationStatus, int]:
         """How many open conversations are in each status (closed is always 0)."""
-        return {status: len(rows) for status, rows in self._by_status.items()}
+        return {ConversationStatus(status): len(rows) for status, rows in self._by_status.items()}
 
     def rows(self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None) -> list[QueueRow]:
         """The conversations `filter` shows to operator `me`, longest waiting first."""
-        return list(self._rows_for(filter, me))
+        return [QueueRow.of(row) for row in self._rows_for(filter, me)]
 
-    def view(
-        self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None
-    ) -> Sequence[QueueRow]:
-        """The rows `filter` shows to `me`, longest waiting first: a live view, not a copy.
+    def view(self, filter: QueueFilter = QueueFilter.ALL, me: str | None = None) -> Sequence[Row]:
+        """The plain rows `filter` shows to `me`, longest waiting first: a live view, not a copy.
 
         It changes as the state does; read it, don't keep it past the moment.
         """
@@ -239,7 +116,7 @@ class QueueState:
         self, index: int, filter: QueueFilter = QueueFilter.ALL, me: str | None = None
     ) -> QueueRow:
         """Row `index` of `filter` for `me`; raises IndexError like a list."""
-        return self._rows_for(filter, me)[index]
+        return QueueRow.of(self._rows_for(filter, me)[index])
 
     def index_of(
         self, conversation_id: str, filter: QueueFilter = QueueFilter.ALL, me: str | None = None
@@ -254,7 +131,7 @@ class QueueState:
             return index
         return None
 
-    def _rows_for(self, filter: QueueFilter, me: str | None) -> list[QueueRow]:
+    def _rows_for(self, filter: QueueFilter, me: str | None) -> list[Row]:
         if filter is QueueFilter.ALL:
             return self._all
         if filter is QueueFilter.MINE:
@@ -263,37 +140,25 @@ class QueueState:
 
     # -- writing -----------------------------------------------------------
 
-    def load(self, items: Iterable[ConversationSummary | QueueRow]) -> None:
+    def load(self, items: Iterable[ConversationSummary | Row]) -> None:
         """Replace everything with a snapshot (closed items in it are skipped).
 
         Takes summaries from the wire, or rows from another `QueueState`.
         """
-        # A row is a new tuple: left on, the collector would run several full
-        # collections during a big snapshot, each walking every object alive
-        # (the summaries being converted too); at 100,000 rows that more than
-        # doubled the load. Rows hold no cycles, so there is nothing for it to find.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            closed = ConversationStatus.CLOSED
-            rows = (_as_row(item) for item in items)
-            self._by_id = {row.id: row for row in rows if row.status is not closed}
-            self._closed_versions.clear()
-            # One sort per list: cheaper than n insertions for a snapshot.
-            self._all = sorted(self._by_id.values())
-            by_status: dict[ConversationStatus, list[QueueRow]] = {
-                status: [] for status in ConversationStatus
-            }
-            by_holder: dict[str, list[QueueRow]] = {}
-            for row in self._all:
-                by_status[row.status].append(row)
-                if row.holder is not None:
-                    by_holder.setdefault(row.holder, []).append(row)
-            self._by_status = by_status
-            self._by_holder = by_holder
-        finally:
-            if collecting:
-                gc.enable()
+        closed = ConversationStatus.CLOSED
+        rows = (_as_row(item) for item in items)
+        self._by_id = {row[ID]: row for row in rows if row[STATUS] != closed}
+        self._closed_versions.clear()
+        # One sort per list: cheaper than n insertions for a snapshot.
+        self._all = sorted(self._by_id.values())
+        by_status: dict[str, list[Row]] = {status: [] for status in ConversationStatus}
+        by_holder: dict[str, list[Row]] = {}
+        for row in self._all:
+            by_status[row[STATUS]].append(row)
+            if row[HOLDER] is not None:
+                by_holder.setdefault(row[HOLDER], []).append(row)
+        self._by_status = by_status
+        self._by_holder = by_holder
         self._unconfirmed = None
         self.needs_reload = False
 
@@ -315,7 +180,7 @@ class QueueState:
         """True between `begin_reload` and `end_reload`."""
         return self._unconfirmed is not None
 
-    def add_page(self, items: Iterable[ConversationSummary | QueueRow]) -> set[str]:
+    def add_page(self, items: Iterable[ConversationSummary | Row]) -> set[str]:
         """Fold one page of a snapshot in; return the ids whose row changed.
 
         The rules are an event's: a conversation a live event brought to a
@@ -323,29 +188,23 @@ class QueueState:
         queue are merged in with one pass per sorted list; pages come longest
         waiting first, so they land at or near the end.
         """
-        collecting = gc.isenabled()
-        gc.disable()  # as in `load`: the new rows are tuples without cycles
-        try:
-            unconfirmed = self._unconfirmed
-            by_id = self._by_id
-            closed = ConversationStatus.CLOSED
-            new: dict[str, QueueRow] = {}
-            changed: set[str] = set()
-            for item in items:
-                row = _as_row(item)
-                cid = row.id
-                if unconfirmed is not None:
-                    unconfirmed.discard(cid)
-                if cid in by_id or cid in self._closed_versions or row.status is closed:
-                    changed |= self._upsert(row)
-                elif cid not in new or new[cid].version < row.version:
-                    new[cid] = row
-            if new:
-                self._insert_many(sorted(new.values()))
-                changed.update(new)
-        finally:
-            if collecting:
-                gc.enable()
+        unconfirmed = self._unconfirmed
+        by_id = self._by_id
+        closed = ConversationStatus.CLOSED
+        new: dict[str, Row] = {}
+        changed: set[str] = set()
+        for item in items:
+            row = _as_row(item)
+            cid = row[ID]
+            if unconfirmed is not None:
+                unconfirmed.discard(cid)
+            if cid in by_id or cid in self._closed_versions or row[STATUS] == closed:
+                changed |= self._upsert(row)
+            elif cid not in new or new[cid][VERSION] < row[VERSION]:
+                new[cid] = row
+        if new:
+            self._insert_many(sorted(new.values()))
+            changed.update(new)
         return changed
 
     def abandon_reload(self) -> None:
@@ -383,63 +242,64 @@ class QueueState:
             # Newer than the reload's request: whatever the snapshot says of
             # this conversation, the stream says it later.
             self._unconfirmed.discard(summary.id)
-        return self._upsert(QueueRow.from_summary(summary))
+        return self._upsert(row_from_summary(summary))
 
-    def _upsert(self, row: QueueRow) -> set[str]:
-        cid = row.id
+    def _upsert(self, row: Row) -> set[str]:
+        cid = row[ID]
         held = self._by_id.get(cid)
         if held is not None:
-            if row.version < held.version or row == held:
+            if row[VERSION] < held[VERSION] or row == held:
                 return set()
-        elif row.version < self._closed_versions.get(cid, -1):
+        elif row[VERSION] < self._closed_versions.get(cid, -1):
             return set()
         if held is not None:
             self._remove(held)
-        if row.status is ConversationStatus.CLOSED:
-            self._closed_versions[cid] = row.version
+        if row[STATUS] == ConversationStatus.CLOSED:
+            self._closed_versions[cid] = row[VERSION]
             return {cid} if held is not None else set()
         self._closed_versions.pop(cid, None)
         self._insert(row)
         return {cid}
 
-    def _insert(self, row: QueueRow) -> None:
-        self._by_id[row.id] = row
+    def _insert(self, row: Row) -> None:
+        self._by_id[row[ID]] = row
         insort(self._all, row)
-        insort(self._by_status[row.status], row)
-        if row.holder is not None:
-            insort(self._by_holder.setdefault(row.holder, []), row)
+        insort(self._by_status[row[STATUS]], row)
+        if row[HOLDER] is not None:
+            insort(self._by_holder.setdefault(row[HOLDER], []), row)
 
-    def _insert_many(self, rows: list[QueueRow]) -> None:
+    def _insert_many(self, rows: list[Row]) -> None:
         """Insert sorted `rows`, none of them held yet."""
-        self._by_id.update((row.id, row) for row in rows)
+        self._by_id.update((row[ID], row) for row in rows)
         _merge(self._all, rows)
-        by_status: dict[ConversationStatus, list[QueueRow]] = {}
-        by_holder: dict[str, list[QueueRow]] = {}
+        by_status: dict[str, list[Row]] = {}
+        by_holder: dict[str, list[Row]] = {}
         for row in rows:
-            by_status.setdefault(row.status, []).append(row)
-            if row.holder is not None:
-                by_holder.setdefault(row.holder, []).append(row)
+            by_status.setdefault(row[STATUS], []).append(row)
+            if row[HOLDER] is not None:
+                by_holder.setdefault(row[HOLDER], []).append(row)
         for status, part in by_status.items():
             _merge(self._by_status[status], part)
         for holder, part in by_holder.items():
             _merge(self._by_holder.setdefault(holder, []), part)
 
-    def _remove(self, row: QueueRow) -> None:
-        del self._by_id[row.id]
+    def _remove(self, row: Row) -> None:
+        del self._by_id[row[ID]]
         _discard(self._all, row)
-        _discard(self._by_status[row.status], row)
-        if row.holder is not None:
-            held = self._by_holder[row.holder]
+        _discard(self._by_status[row[STATUS]], row)
+        holder = row[HOLDER]
+        if holder is not None:
+            held = self._by_holder[holder]
             _discard(held, row)
             if not held:
-                del self._by_holder[row.holder]
+                del self._by_holder[holder]
 
 
-def _as_row(item: ConversationSummary | QueueRow) -> QueueRow:
-    return item if isinstance(item, QueueRow) else QueueRow.from_summary(item)
+def _as_row(item: ConversationSummary | Row) -> Row:
+    return item if isinstance(item, tuple) else row_from_summary(item)
 
 
-def _merge(rows: list[QueueRow], new: list[QueueRow]) -> None:
+def _merge(rows: list[Row], new: list[Row]) -> None:
     """Merge sorted `new` into sorted `rows`, in place.
 
     Only the part of `rows` from where `new` starts is touched: for a page
@@ -458,7 +318,7 @@ def _merge(rows: list[QueueRow], new: list[QueueRow]) -> None:
     rows[start:] = tail
 
 
-def _discard(rows: list[QueueRow], row: QueueRow) -> None:
+def _discard(rows: list[Row], row: Row) -> None:
     index = bisect_left(rows, row)
     if index < len(rows) and rows[index] is row:
         del rows[index]

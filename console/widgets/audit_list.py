@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, NamedTuple
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -27,8 +25,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import Action, AuditEntry, Operator, ReasonCode
+from console.render.labels import fit
 from console.render.sanitize import safe_text
-from console.widgets.cursor import CursorKeys
+from console.widgets.virtual_list import VirtualList
 
 __all__ = ["AuditList"]
 
@@ -39,15 +38,6 @@ _ACTION_WIDTH = max(len("action"), *(len(action.value) for action in Action))
 _REASON_WIDTH = max(len("reason"), *(len(reason.value) for reason in ReasonCode))
 _GAP = "  "
 _HEADINGS = ("#", "when", "who", "action", "reason", "note")
-
-
-def _fit(text: str, width: int, *, right: bool = False) -> str:
-    """`text` cut to `width` cells with "…", padded with spaces to exactly `width`."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
-    padding = " " * (width - length)
-    return padding + text if right else text + padding
 
 
 class _Cells(NamedTuple):
@@ -61,7 +51,7 @@ class _Cells(NamedTuple):
     note: str
 
 
-class AuditList(CursorKeys, ScrollView, can_focus=True):
+class AuditList(VirtualList):
     """The loaded override log, newest first: one line per journal entry.
 
     Operator names and notes are untrusted: they go through `safe_text` and
@@ -131,6 +121,9 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
     }
     """
 
+    HEADER_LINES = 1
+    SCROLL_IMMEDIATE = True
+
     me: reactive[Operator | None] = reactive(None, init=False)
     """The person at the console: their own entries say "(you)"."""
 
@@ -173,11 +166,7 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._entries: list[AuditEntry] = []
         self._seqs: set[int] = set()
-        self._cursor = 0
         self._seq_width = len("#")
-        # Keyed by everything a row's look depends on, so a cursor move
-        # re-renders two rows and scrolling re-renders only new ones.
-        self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
         self._style_cache: dict[tuple[str, bool, bool, bool], Style] = {}
 
@@ -188,15 +177,19 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         """How many entries are loaded."""
         return len(self._entries)
 
+    def total_rows(self) -> int:
+        """How many entries are loaded (the list's rows)."""
+        return len(self._entries)
+
     @property
     def cursor_row(self) -> int:
         """The row the cursor is on."""
-        return self._cursor
+        return self.cursor
 
     @property
     def highlighted(self) -> AuditEntry | None:
         """The entry under the cursor."""
-        return self._entries[self._cursor] if self._entries else None
+        return self._entries[self.cursor] if self._entries else None
 
     def entry_at(self, index: int) -> AuditEntry:
         """The entry on row `index` (0 is the newest loaded)."""
@@ -223,12 +216,12 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
             width = len(str(entry.seq))
             if width > self._seq_width:
                 self._seq_width = width
-                self._strip_cache.clear()
+                self.strip_cache.clear()
         if not added:
             return 0
         self._resize()
         if was_empty:
-            self._cursor = 0
+            self.cursor = 0
             self.post_message(self.Highlighted(self, self._entries[0], 0))
         return added
 
@@ -241,9 +234,9 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         """
         self._entries.clear()
         self._seqs.clear()
-        self._cursor = 0
+        self.cursor = 0
         self._seq_width = len("#")
-        self._strip_cache.clear()
+        self.strip_cache.clear()
         self._cells_cache.clear()
         for entry in entries:
             if entry.seq in self._seqs:
@@ -262,9 +255,9 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         """Forget every row (the cursor goes back to the top)."""
         self._entries.clear()
         self._seqs.clear()
-        self._cursor = 0
+        self.cursor = 0
         self._seq_width = len("#")
-        self._strip_cache.clear()
+        self.strip_cache.clear()
         self._cells_cache.clear()
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
@@ -275,8 +268,8 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         if not self._entries:
             return
         index = max(0, min(index, len(self._entries) - 1))
-        old = self._cursor
-        self._cursor = index
+        old = self.cursor
+        self.cursor = index
         # Posted even when the cursor stayed put: end on the last row must still
         # reach the owner, which may have a page to (re)load.
         self.post_message(self.Highlighted(self, self._entries[index], index))
@@ -286,10 +279,18 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         # to two frame periods (33 ms) later.
         self.call_later(self._show_cursor_move, old, index)
 
+    def go_to_row(self, index: int) -> None:
+        """The keys and clicks move the cursor as `move_cursor` does."""
+        self.move_cursor(index)
+
+    def choose_row(self) -> None:
+        """Enter or a double click chooses the entry."""
+        self.action_select()
+
     def _show_cursor_move(self, old: int, new: int) -> None:
-        self._refresh_row(old)
-        self._refresh_row(new)
-        self._scroll_cursor_into_view()
+        self.refresh_row(old)
+        self.refresh_row(new)
+        self.scroll_cursor_into_view()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -315,71 +316,24 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         """Size the list (the header at least)."""
         self._resize()
 
-    def notify_style_update(self) -> None:
-        """The theme or CSS changed: cached rows have stale colours."""
-        super().notify_style_update()
+    def clear_caches(self) -> None:
+        """Forget drawn rows and styles (the theme or CSS changed)."""
+        super().clear_caches()
         self._style_cache.clear()
-        self._strip_cache.clear()
 
     def watch_me(self) -> None:
         """Rows show "(you)" by the operator's own entries."""
         self._cells_cache.clear()
-        self._strip_cache.clear()
+        self.strip_cache.clear()
         self.refresh()
 
-    def on_focus(self) -> None:
-        self._refresh_row(self._cursor)
-
-    def on_blur(self) -> None:
-        self._refresh_row(self._cursor)
-
-    def on_resize(self) -> None:
-        self._scroll_cursor_into_view()
-
-    def _refresh_row(self, index: int) -> None:
-        self.refresh_line(index + 1)
-
-    def _scroll_cursor_into_view(self) -> None:
-        rows = self.scrollable_content_region.height - 1  # under the header
-        if rows <= 0:
-            return
-        top = self.scroll_offset.y
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
-        elif self._cursor >= top + rows:
-            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
-
     # -- actions -----------------------------------------------------------
-
-    def _cursor_row(self) -> int:
-        return self._cursor
-
-    def _row_count(self) -> int:
-        return len(self._entries)
-
-    def _page_rows(self) -> int:
-        return self.scrollable_content_region.height - 1  # under the header
-
-    def _go_to_row(self, index: int) -> None:
-        self.move_cursor(index)
 
     def action_select(self) -> None:
         """Tell the owner the entry under the cursor was chosen."""
         entry = self.highlighted
         if entry is not None:
             self.post_message(self.Selected(self, entry))
-
-    def on_click(self, event: events.Click) -> None:
-        """A click moves the cursor; a double click chooses the row."""
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
-            return  # outside, or the header
-        index = self.scroll_offset.y + offset.y - 1
-        if index >= len(self._entries):
-            return
-        self.move_cursor(index)
-        if event.chain >= 2:
-            self.action_select()
 
     # -- drawing -----------------------------------------------------------
 
@@ -432,41 +386,43 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         middle = _GAP.join(
             (
                 "",
-                _fit(cells.when, _WHEN_WIDTH),
-                _fit(cells.who, _WHO_WIDTH),
-                _fit(cells.action, _ACTION_WIDTH),
-                _fit(cells.reason, _REASON_WIDTH),
+                fit(cells.when, _WHEN_WIDTH),
+                fit(cells.who, _WHO_WIDTH),
+                fit(cells.action, _ACTION_WIDTH),
+                fit(cells.reason, _REASON_WIDTH),
                 "",
             )
         )
         segments = [
-            Segment(" " + _fit(cells.seq, self._seq_width, right=True), seq_style),
+            Segment(" " + fit(cells.seq, self._seq_width, right=True), seq_style),
             Segment(middle, base),
-            Segment(_fit(cells.note, max(0, width - fixed)), note_style),
+            Segment(fit(cells.note, max(0, width - fixed)), note_style),
         ]
         strip = Strip(segments, max(width, fixed))
         return strip.crop(0, width) if width < fixed else strip
 
-    def render_line(self, y: int) -> Strip:
-        """Draw screen line `y`: the header, or one entry from the cache when nothing changed."""
-        width = self.scrollable_content_region.width
-        if y == 0:
-            key: tuple[object, ...] = ("header", width, self._seq_width)
-            strip = self._strip_cache.get(key)
-            if strip is None:
-                header = self._style("header", False, False)
-                strip = self._line(_Cells(*_HEADINGS), width, (header, header, header))
-                self._strip_cache[key] = strip
-            return strip
-        index = self.scroll_offset.y + y - 1
-        if index >= len(self._entries):
-            return Strip.blank(width, self._style("", False, False))
+    def render_header(self, y: int, width: int) -> Strip:
+        """The column headings."""
+        key: tuple[object, ...] = ("header", width, self._seq_width)
+        strip = self.strip_cache.get(key)
+        if strip is None:
+            header = self._style("header", False, False)
+            strip = self._line(_Cells(*_HEADINGS), width, (header, header, header))
+            self.strip_cache[key] = strip
+        return strip
+
+    def render_blank(self, y: int, width: int) -> Strip:
+        """Below the last loaded entry."""
+        return Strip.blank(width, self._style("", False, False))
+
+    def render_row(self, index: int, y: int, width: int) -> Strip:
+        """One entry, from the cache when nothing changed."""
         entry = self._entries[index]
-        selected = index == self._cursor
+        selected = index == self.cursor
         focused = selected and self.has_focus
         stripe = index % 2 == 1
         key = (entry.seq, width, selected, focused, stripe)
-        strip = self._strip_cache.get(key)
+        strip = self.strip_cache.get(key)
         if strip is None:
             styles = (
                 self._style("", selected, stripe),
@@ -474,5 +430,5 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
                 self._style("note", selected, stripe),
             )
             strip = self._line(self._cells(entry), width, styles)
-            self._strip_cache[key] = strip
+            self.strip_cache[key] = strip
         return strip
