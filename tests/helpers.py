@@ -143,3 +143,20 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.02):  # ty
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A real transport that also notes every request it sends: (method, path)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.requests: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Note the request, then send it for real."""
+        self.requests.append((request.method, request.url.path))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
