@@ -8,8 +8,6 @@ screens' methods with what changed. Screens reach the app only through
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 from textual import on
 from textual.worker import Worker, WorkerState
@@ -20,10 +18,10 @@ from backend_client import (
     ConnectionLostError,
     ConnectionState,
     EventType,
-    Operator,
 )
 from console.config import ConsoleConfig
 from console.failures import failure_notice
+from console.host import Clock, utc_now
 from console.live.alerts import SlaWatch
 from console.live.directory import OperatorDirectory
 from console.live.feed import QueueFeed
@@ -49,18 +47,16 @@ SLA_CHECK_SECONDS = 1.0
 class HitlApp(ConsoleShell):
     """The hitl console: the live queue, conversations, and the AI's stop button."""
 
-    def __init__(self, config: ConsoleConfig, client: AsyncBackendClient) -> None:
-        """An app for `config` that talks to the backend through `client`."""
+    def __init__(
+        self, config: ConsoleConfig, client: AsyncBackendClient, *, clock: Clock = utc_now
+    ) -> None:
+        """An app for `config` that talks to the backend through `client`; `clock` says when."""
         super().__init__()
+        self.clock = clock
+        """Now, for waiting times and the SLA (tests fix it)."""
         self.config = config
         self.client = client
         self.theme = config.theme
-        self.me: Operator | None = None
-        """Who is at the console (None until the backend said)."""
-        self.ai_state: AIState | None = None
-        """Whether AI sending is paused (None until the backend said)."""
-        self.connection: ConnectionState | None = None
-        """The live stream's state (None before its first report)."""
         self.queue = QueueState()
         """Every open conversation, kept current by the live stream."""
         self.feed = QueueFeed(self.queue)
@@ -181,7 +177,7 @@ class HitlApp(ConsoleShell):
 
     def check_sla(self) -> None:
         """Warn once per draft that waited past `sla_seconds`; drafts late together share one."""
-        now = datetime.now(UTC).timestamp()
+        now = self.clock().timestamp()
         late = self._sla.newly_late(self.queue.view(QueueFilter.REVIEW), now)
         if late:
             message = self._sla.message(late)
@@ -192,8 +188,11 @@ class HitlApp(ConsoleShell):
 
 
 def make_app(
-    config: ConsoleConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    config: ConsoleConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = utc_now,
 ) -> HitlApp:
-    """The console for `config`; `transport` lets tests talk to a backend in-process."""
+    """The console for `config`; tests pass a `transport` (in-process) and a fixed `clock`."""
     client = AsyncBackendClient(config.url, config.require_token(), transport=transport)
-    return HitlApp(config, client)
+    return HitlApp(config, client, clock=clock)

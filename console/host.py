@@ -7,8 +7,9 @@ what a screen learns goes up as messages or through its own workers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Protocol, cast
 
 from textual.app import App
@@ -16,7 +17,15 @@ from textual.app import App
 from backend_client import AIState, AsyncBackendClient, ConnectionState, Operator
 from console.live.queue_state import QueueFilter, QueueState
 
-__all__ = ["ConsoleHost", "host"]
+__all__ = ["Clock", "ConsoleHost", "host", "utc_now"]
+
+Clock = Callable[[], datetime]
+"""Says what time it is (aware, UTC)."""
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
 
 
 class ConsoleHost(Protocol):
@@ -25,6 +34,10 @@ class ConsoleHost(Protocol):
     @property
     def client(self) -> AsyncBackendClient:
         """The one client every worker talks to the backend through."""
+
+    @property
+    def clock(self) -> Clock:
+        """Now, for waiting times and countdowns (tests fix it)."""
 
     @property
     def me(self) -> Operator | None:

@@ -51,9 +51,12 @@ class ConsoleShell(App[None]):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
 
-    me: Operator | None
-    ai_state: AIState | None
-    connection: ConnectionState | None
+    me: Operator | None = None
+    """Who is at the console (None until the backend said)."""
+    ai_state: AIState | None = None
+    """Whether AI sending is paused (None until the backend said)."""
+    connection: ConnectionState | None = None
+    """The live stream's state (None before its first report)."""
     queue: QueueState
     queue_screen: QueueScreen
     link: LiveLink

@@ -9,7 +9,9 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import uvicorn
@@ -160,3 +162,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the real transport."""
         await self.inner.aclose()
+
+
+async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Let the app under `pilot` run until `check()` is truthy; return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := check()):
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.05)
+    return result

@@ -112,7 +112,7 @@ class ConversationScreen(Screen[None]):
         yield Static(Text("Loading conversation…"), id="conversation-header")
         yield Static(id="hold-banner")
         yield Transcript(id="transcript")
-        yield DraftPanel(id="draft-panel")
+        yield DraftPanel(clock=self.hitl.clock, id="draft-panel")
         yield Input(placeholder="Write to the customer — enter sends", id="composer")
         yield Footer()
 

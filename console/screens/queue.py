@@ -85,7 +85,7 @@ class QueueScreen(Screen[None]):
         yield FilterTabs(
             *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
         )
-        yield QueueList(self.hitl.queue, id="queue-list")
+        yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
         yield Footer()
 

@@ -8,8 +8,7 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from textual import events
@@ -19,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from console.host import Clock, utc_now
 from console.live.queue_rows import (
     ID,
     VERSION,
@@ -37,10 +37,6 @@ from console.widgets.queue_painter import (
 from console.widgets.virtual_list import VirtualList
 
 __all__ = ["QueueList"]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Frame(NamedTuple):
@@ -121,7 +117,7 @@ class QueueList(VirtualList):
         self,
         state: QueueState,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
