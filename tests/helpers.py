@@ -165,11 +165,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Let the app under `pilot` run until `check()` is truthy; return it."""
+    """Let the app under `pilot` run until `check()` is truthy; return it.
+
+    Looks every 10 ms: the app runs meanwhile, and a test waits no longer than it must.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not (result := check()):
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.05)
+        await pilot.pause(0.01)
     return result

@@ -6,8 +6,6 @@ what the customer and the journal see, and what the operator is told.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from console.dialogs import (
     TakeoverDialog,
 )
 from console.screens.conversation import ConversationScreen
-from tests.helpers import Backend, CountingTransport, LiveServer
+from tests.helpers import Backend, CountingTransport, LiveServer, until
 
 SIZE = (140, 45)
 
@@ -36,17 +34,6 @@ def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlAp
         url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
     )
     return make_app(config)
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Let the app run until `check()` is truthy; return it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (result := check()):
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.05)
-    return result
 
 
 def notes(app: HitlApp) -> list[str]:

@@ -113,6 +113,9 @@ class AuditLogScreen(Screen[None]):
     fetching: var[bool] = var(False, init=False)
     """True while a page is on its way."""
 
+    verify_debounce = VERIFY_DEBOUNCE_SECONDS
+    """Seconds after the last of a burst of new entries before the chain is verified again."""
+
     def __init__(self) -> None:
         """An empty log; the first page and the chain's state load on mount."""
         super().__init__()
@@ -186,7 +189,7 @@ class AuditLogScreen(Screen[None]):
             return
         if self._verify_timer is not None:
             self._verify_timer.stop()
-        self._verify_timer = self.set_timer(VERIFY_DEBOUNCE_SECONDS, self.verify_chain)
+        self._verify_timer = self.set_timer(self.verify_debounce, self.verify_chain)
 
     def reload(self) -> None:
         """Show the first page of the current filters."""
