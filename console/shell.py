@@ -146,11 +146,14 @@ class ConsoleShell(App[None]):
 
     def forward_to_screens(self, event: Event) -> None:
         """Hand an event to the screens that show what it is about."""
-        if event.type is EventType.AUDIT_APPENDED and isinstance(self.screen, AuditLogScreen):
-            self.screen.backend_event(event)  # the chain is re-verified only while shown
+        stack = self.screen_stack  # empty while the app shuts down
+        if event.type is EventType.AUDIT_APPENDED and stack:
+            top = stack[-1]
+            if isinstance(top, AuditLogScreen):
+                top.backend_event(event)  # the chain is re-verified only while shown
         if event.conversation_id is None:
             return
-        for screen in self.screen_stack:
+        for screen in stack:
             if isinstance(screen, ConversationScreen):
                 if screen.conversation_id == event.conversation_id:
                     screen.backend_event(event)

@@ -107,13 +107,18 @@ class QueueScreen(Screen[None]):
 
     # -- what the app calls --------------------------------------------------
 
+    @property
+    def showing(self) -> bool:
+        """Mounted with its widgets: not before mount, nor while the app takes it down."""
+        return self.is_mounted and bool(self.query(QueueList))
+
     def queue_changed(self, ids: set[str] | None, *, now: bool = False) -> None:
         """The queue state changed for `ids` (None: all of it); update list, counts, tabs.
 
         `now`: repaint the list in the next frame rather than coalescing (see
         `QueueList.changed`).
         """
-        if not self.is_mounted:
+        if not self.showing:
             return
         queue = self.hitl.queue
         self.query_one(QueueList).changed(ids, now=now)
@@ -127,7 +132,7 @@ class QueueScreen(Screen[None]):
 
     def show_operator(self, operator: Operator) -> None:
         """The operator is known: the Mine tab can show their rows."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).operator = operator
         self.query_one(QueueList).me = operator.id
@@ -135,23 +140,23 @@ class QueueScreen(Screen[None]):
 
     def show_operator_names(self, names: Mapping[str, str]) -> None:
         """Names for the holder column."""
-        if self.is_mounted:
+        if self.showing:
             self.query_one(QueueList).show_names(names)
 
     def show_loading(self, received: int | None) -> None:
         """A snapshot is on its way and `received` conversations of it are in (None: done)."""
-        if self.is_mounted:
+        if self.showing:
             self.query_one(ConsoleHeader).snapshot_progress = received
 
     def show_connection(self, state: ConnectionState) -> None:
         """Show the live stream's state."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).connection = state
 
     def show_ai_state(self, state: AIState) -> None:
         """Show whether the AI may send."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).ai_state = state
 
