@@ -21,24 +21,20 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from backend_client import (
-    Action,
     AuditEntry,
     Event,
     EventType,
     ForbiddenError,
-    ReasonCode,
     VerifyResult,
 )
 from console.dialogs.export import ExportChoice, ExportDialog
 from console.export_view import AuditFilters, export_audit_view
 from console.host import ConsoleHost, host
 from console.render.audit import chain_summary, describe_failure, entry_detail
-from console.render.labels import spoken
 from console.render.sanitize import safe_text
 from console.screens.audit_messages import (
     AuditPageLoaded,
@@ -47,8 +43,9 @@ from console.screens.audit_messages import (
     ExportFinished,
     ExportProgressed,
 )
+from console.widgets.audit_filters import AuditFilterBar
 from console.widgets.audit_list import AuditList
-from console.widgets.choice import Choice
+from console.widgets.audit_status import AuditStatusRow
 from console.widgets.steady_footer import SteadyFooter
 
 __all__ = ["AuditLogScreen"]
@@ -121,7 +118,6 @@ class AuditLogScreen(Screen[None]):
         super().__init__()
         self._next_cursor: str | None = None
         self._generation = 0
-        self._exporting = False
         self._verify_timer: Timer | None = None
         self._shown_filters = AuditFilters()
         """The filters the rows on screen were loaded with."""
@@ -145,15 +141,7 @@ class AuditLogScreen(Screen[None]):
         with Horizontal(id="audit-header", classes="supervision-header"):
             yield Static("Override log", classes="supervision-title")
             yield Static("Verifying the chain…", id="audit-chain")
-        with Horizontal(id="audit-filters"):
-            yield Input(placeholder="operator (name or id)", id="filter-actor", classes="filter")
-            actions = [(action.value, action.value) for action in Action]
-            yield Choice([("any action", None), *actions], id="filter-action", classes="filter")
-            reasons = [(spoken(reason), reason.value) for reason in ReasonCode]
-            yield Choice([("any reason", None), *reasons], id="filter-reason", classes="filter")
-            yield Input(placeholder="since (ISO)", id="filter-since", classes="filter")
-            yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
-            yield Input(placeholder="/ search notes and texts", id="filter-q", classes="filter")
+        yield AuditFilterBar(id="audit-filters")
         with Horizontal(id="audit-body"):
             yield AuditList(id="audit-table")
             # A fixed-size panel: its size never depends on the entry shown, so
@@ -161,14 +149,11 @@ class AuditLogScreen(Screen[None]):
             with Vertical(id="audit-detail"):
                 yield Static(Text("No entry selected.", style="italic"), id="audit-detail-text")
         yield Static(id="audit-refusal", classes="refusal")
-        with Horizontal(id="audit-status-row"):
-            yield Static("Loading…", id="audit-status")
-            yield ProgressBar(show_eta=False, show_percentage=False, id="audit-export-bar")
+        yield AuditStatusRow(id="audit-status-row")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
         """Focus the table (the first page is on its way; the chain is checked after it)."""
-        self.query_one("#audit-export-bar").display = False
         audit_list = self.query_one(AuditList)
         audit_list.me = self.hitl.me
         audit_list.focus()
@@ -282,8 +267,7 @@ class AuditLogScreen(Screen[None]):
 
     def on_export_progressed(self, message: ExportProgressed) -> None:
         """Count what has been written so far."""
-        self.query_one("#audit-export-bar", ProgressBar).advance(1)
-        self._set_status(f"Exporting… {message.entries} entries written ({message.pages} pages)")
+        self.query_one(AuditStatusRow).export_progressed(message.entries, message.pages)
 
     def on_export_finished(self, message: ExportFinished) -> None:
         """Say where the file is."""
@@ -334,8 +318,7 @@ class AuditLogScreen(Screen[None]):
         return entry.actor_name or entry.actor
 
     def _export_ended(self) -> None:
-        self._exporting = False
-        self.query_one("#audit-export-bar").display = False
+        self.query_one(AuditStatusRow).export_ended()
         self._show_status()
 
     def watch_chain(self, result: VerifyResult | None) -> None:
@@ -360,21 +343,12 @@ class AuditLogScreen(Screen[None]):
         )
 
     def _show_status(self, failed: bool = False) -> None:
-        if self._exporting:
-            return
-        count = self.query_one(AuditList).row_count
-        more = " · more below" if self._next_cursor else " · end of the log"
-        if failed:
-            more = " · loading failed (ctrl+r reloads)"
-            if self._next_cursor is not None:
-                more = " · the next page failed to load (end tries again)"
-        what = "matching entries" if self.filters.active else "entries"
-        status = f"{count} {what} loaded{more}" if count else f"No {what}."
-        self._set_status(status)
-
-    def _set_status(self, status: str) -> None:
-        # layout=False: the status line is one row of fixed width in CSS.
-        self.query_one("#audit-status", Static).update(status, layout=False)
+        self.query_one(AuditStatusRow).show_loaded(
+            self.query_one(AuditList).row_count,
+            self._next_cursor is not None,
+            filtered=self.filters.active,
+            failed=failed,
+        )
 
     # -- events --------------------------------------------------------------
 
@@ -393,38 +367,11 @@ class AuditLogScreen(Screen[None]):
         if event.entry.conversation_id is not None:
             self.hitl.open_conversation(event.entry.conversation_id)
 
-    @on(Input.Submitted, ".filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        """Enter in any filter applies them all."""
-        event.stop()
-        self.apply_filters()
-
-    @on(Choice.Changed, ".filter")
-    def _filter_chosen(self, event: Choice.Changed) -> None:
-        """Each step of the action or reason applies at once (a newer step cancels the fetch)."""
-        self.apply_filters()
-
-    def apply_filters(self) -> None:
-        """Read the filter fields; reload from the first page if they changed."""
-
-        def text(widget_id: str) -> str | None:
-            return self.query_one(f"#{widget_id}", Input).value.strip() or None
-
-        def chosen(widget_id: str) -> str | None:
-            value = self.query_one(f"#{widget_id}", Choice).value
-            return None if value is None else str(value)
-
-        actor = text("filter-actor")
-        filters = AuditFilters(
-            actor=actor,
-            action=chosen("filter-action"),
-            reason_code=chosen("filter-reason"),
-            since=text("filter-since"),
-            until=text("filter-until"),
-            q=text("filter-q"),
-        )
-        if filters != self.filters:
-            self.filters = filters
+    @on(AuditFilterBar.Changed)
+    def apply_filters(self, event: AuditFilterBar.Changed) -> None:
+        """Reload from the first page if the filters changed."""
+        if event.filters != self.filters:
+            self.filters = event.filters
 
     def watch_filters(self, filters: AuditFilters) -> None:
         """New filters: start again from the newest matching entry.
@@ -433,37 +380,30 @@ class AuditLogScreen(Screen[None]):
         status line says it is loading: clearing the list first would lay the
         screen out twice (empty, then full) instead of repainting it once.
         """
-        self._set_status("Loading…")
+        self.query_one(AuditStatusRow).say("Loading…")
         self.reload()
 
     # -- actions -------------------------------------------------------------
 
     def action_focus_search(self) -> None:
         """Focus the free-text search."""
-        self.query_one("#filter-q", Input).focus()
+        self.query_one(AuditFilterBar).focus_search()
 
     def action_next_filter(self) -> None:
         """Focus the next filter field (wrapping around)."""
-        fields: list[Widget] = list(self.query(".filter").results(Widget))
-        focused = self.focused
-        index = fields.index(focused) if focused in fields else -1
-        fields[(index + 1) % len(fields)].focus()
+        self.query_one(AuditFilterBar).focus_next()
 
     def action_export(self) -> None:
         """Ask for a format and a file, then export the filtered log."""
-        if self._exporting:
+        status = self.query_one(AuditStatusRow)
+        if status.exporting:
             self.notify("An export is already running.", markup=False)
             return
 
         def chosen(choice: ExportChoice | None) -> None:
-            if choice is None:
-                return
-            self._exporting = True
-            bar = self.query_one("#audit-export-bar", ProgressBar)
-            bar.update(total=None, progress=0)
-            bar.display = True
-            self._set_status(f"Exporting to {choice.path}…")
-            self.export(choice)
+            if choice is not None:
+                status.export_started(choice.path)
+                self.export(choice)
 
         self.app.push_screen(ExportDialog(self.filters.active), chosen)
 
