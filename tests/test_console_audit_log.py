@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gc
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,20 @@ from textual.widgets import Input, Static
 
 from backend.journal import HASHED_FIELDS
 from backend.store import Store
-from backend_client import Action, ConnectionLostError, ConnectionState, ReasonCode
+from backend_client import (
+    Action,
+    AuditEntry,
+    BotIdentity,
+    ConnectionLostError,
+    ConnectionState,
+    ReasonCode,
+    Role,
+)
 from console import export_view
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import ExportDialog
+from console.live.audit_rows import audit_entry, audit_row
 from console.screens.audit_log import AuditLogScreen
 from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
@@ -429,3 +439,31 @@ async def test_a_failed_next_page_is_fetched_again_from_the_end(
 def test_the_console_exports_the_columns_of_hitl_audit_export() -> None:
     """The console spells the columns out (it imports no backend); they must stay the CLI's."""
     assert export_view.EXPORT_FIELDS == (*HASHED_FIELDS, "hash", "ai_text", "final_text")
+
+
+def test_a_loaded_entry_costs_the_collector_nothing_and_comes_back_whole() -> None:
+    """The override log keeps each loaded entry as an untracked tuple, and rebuilds it exactly."""
+    entry = AuditEntry(
+        seq=7,
+        at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        actor="op_1",
+        actor_name="alice",
+        role=Role.AGENT,
+        action=Action.EDIT,
+        reason_code=ReasonCode.TONE,
+        note="friendlier please",
+        conversation_id="c_1",
+        draft_id="d_1",
+        bot=BotIdentity(name="builtin-faq", model="bm25-v1"),
+        ai_text="Deliveries take 2–4 days.",
+        final_text="Shipping takes three to five working days.",
+        ai_text_hmac="a" * 64,
+        final_text_hmac="b" * 64,
+        prev_hash="0" * 64,
+        hash="f" * 64,
+    )
+    row = audit_row(entry)
+    gc.collect()
+    assert not gc.is_tracked(row)
+    assert audit_entry(row) == entry
+    assert audit_entry(audit_row(entry.model_copy(update={"bot": None}))).bot is None

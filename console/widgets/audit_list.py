@@ -1,10 +1,12 @@
 """The override log as a virtual list, drawn line by line over any number of pages.
 
-`AuditList` keeps the loaded journal entries in a plain list and renders only
-the visible rows with the Line API (`render_line`), each row's `Strip` cached
-by what its look depends on. Appending a page changes nothing but the
-virtual height, so paging costs the same at the ten-thousandth row as at the
-first; moving the cursor repaints two lines.
+`AuditList` keeps the loaded journal entries as plain tuples the garbage
+collector untracks (`console.live.audit_rows`) and renders only the visible
+rows with the Line API (`render_line`), each row's `Strip` cached by what its
+look depends on; the entry under the cursor is rebuilt when it is shown.
+Appending a page changes nothing but the virtual height, so paging costs the
+same at the ten-thousandth row as at the first; moving the cursor repaints
+two lines.
 
 The first line is a fixed header; rows start on the second.
 """
@@ -25,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import Action, AuditEntry, Operator, ReasonCode
+from console.live.audit_rows import SEQ, AuditRow, audit_entry, audit_row
 from console.render.labels import fit
 from console.render.sanitize import safe_text
 from console.widgets.virtual_list import VirtualList
@@ -164,7 +167,7 @@ class AuditList(VirtualList):
     ) -> None:
         """An empty list; the owner `append`s pages."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._entries: list[AuditEntry] = []
+        self._entries: list[AuditRow] = []
         self._seqs: set[int] = set()
         self._seq_width = len("#")
         self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
@@ -189,11 +192,11 @@ class AuditList(VirtualList):
     @property
     def highlighted(self) -> AuditEntry | None:
         """The entry under the cursor."""
-        return self._entries[self.cursor] if self._entries else None
+        return audit_entry(self._entries[self.cursor]) if self._entries else None
 
     def entry_at(self, index: int) -> AuditEntry:
         """The entry on row `index` (0 is the newest loaded)."""
-        return self._entries[index]
+        return audit_entry(self._entries[index])
 
     def cells_at(self, index: int) -> tuple[str, ...]:
         """What row `index` shows, column by column (# when who action reason note), unfitted."""
@@ -211,7 +214,7 @@ class AuditList(VirtualList):
             if entry.seq in self._seqs:
                 continue
             self._seqs.add(entry.seq)
-            self._entries.append(entry)
+            self._entries.append(audit_row(entry))
             added += 1
             width = len(str(entry.seq))
             if width > self._seq_width:
@@ -222,7 +225,7 @@ class AuditList(VirtualList):
         self._resize()
         if was_empty:
             self.cursor = 0
-            self.post_message(self.Highlighted(self, self._entries[0], 0))
+            self.post_message(self.Highlighted(self, audit_entry(self._entries[0]), 0))
         return added
 
     def replace(self, entries: Iterable[AuditEntry]) -> int:
@@ -242,13 +245,13 @@ class AuditList(VirtualList):
             if entry.seq in self._seqs:
                 continue
             self._seqs.add(entry.seq)
-            self._entries.append(entry)
+            self._entries.append(audit_row(entry))
             self._seq_width = max(self._seq_width, len(str(entry.seq)))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
         self.refresh()
         if self._entries:
-            self.post_message(self.Highlighted(self, self._entries[0], 0))
+            self.post_message(self.Highlighted(self, audit_entry(self._entries[0]), 0))
         return len(self._entries)
 
     def clear(self) -> None:
@@ -272,7 +275,7 @@ class AuditList(VirtualList):
         self.cursor = index
         # Posted even when the cursor stayed put: end on the last row must still
         # reach the owner, which may have a page to (re)load.
-        self.post_message(self.Highlighted(self, self._entries[index], index))
+        self.post_message(self.Highlighted(self, audit_entry(self._entries[index]), index))
         # Repainted once the message is on its way up, so the owner's reaction
         # (the detail panel) lands in the same frame as the cursor: a repaint
         # now would draw a frame of its own, and Textual draws the next one up
@@ -359,9 +362,12 @@ class AuditList(VirtualList):
             self._style_cache[key] = style
         return style
 
-    def _cells(self, entry: AuditEntry) -> _Cells:
-        cells = self._cells_cache.get(entry.seq)
+    def _cells(self, row: AuditRow) -> _Cells:
+        seq = row[SEQ]
+        assert isinstance(seq, int)
+        cells = self._cells_cache.get(seq)
         if cells is None:
+            entry = audit_entry(row)  # once per row drawn: the cells are cached
             me = self.me
             if me is not None and me.id == entry.actor:
                 who = f"{me.name} (you)"
@@ -417,11 +423,11 @@ class AuditList(VirtualList):
 
     def render_row(self, index: int, y: int, width: int) -> Strip:
         """One entry, from the cache when nothing changed."""
-        entry = self._entries[index]
+        row = self._entries[index]
         selected = index == self.cursor
         focused = selected and self.has_focus
         stripe = index % 2 == 1
-        key = (entry.seq, width, selected, focused, stripe)
+        key = (row[SEQ], width, selected, focused, stripe)
         strip = self.strip_cache.get(key)
         if strip is None:
             styles = (
@@ -429,6 +435,6 @@ class AuditList(VirtualList):
                 self._style("seq", selected, stripe),
                 self._style("note", selected, stripe),
             )
-            strip = self._line(self._cells(entry), width, styles)
+            strip = self._line(self._cells(row), width, styles)
             self.strip_cache[key] = strip
         return strip
