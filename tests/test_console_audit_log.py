@@ -359,6 +359,34 @@ async def test_moving_to_the_end_loads_the_next_page(live_backend: Backend, tmp_
         await until(pilot, gc.isenabled)
 
 
+async def test_pages_far_from_the_cursor_are_dropped_and_fetched_again(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    seed_entries(live_backend, 250)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        audit_list = table(screen)
+        audit_list.pages.keep = 60  # rows kept on either side of the cursor
+        await until(pilot, lambda: audit_list.row_count == 50)
+        await pilot.press("end")
+        await until(pilot, lambda: audit_list.row_count == 150)
+        await pilot.press("end")
+        await until(pilot, lambda: audit_list.row_count == 250)
+        # The first page is far above the cursor: dropped, though the list keeps its length.
+        assert audit_list.pages.row(0) is None
+        await pilot.press("home")
+        # Back at the top, it is fetched again with its own cursor and shown; the bottom goes.
+        await until(pilot, lambda: audit_list.pages.row(0) is not None)
+        assert audit_list.cells_at(0)[0] == "250"
+        await until(pilot, lambda: screen.selected is not None and screen.selected.seq == 250)
+        assert audit_list.pages.row(249) is None
+        assert audit_list.row_count == 250
+        await pilot.press("end")
+        await until(pilot, lambda: audit_list.pages.row(249) is not None)
+        assert audit_list.cells_at(249)[0] == "1"
+
+
 async def test_an_agent_sees_the_refusal(live_backend: Backend, tmp_path: Path) -> None:
     app = make_app(config_for(live_backend, "alice", tmp_path))
     async with app.run_test(size=SIZE) as pilot:

@@ -38,6 +38,7 @@ from console.render.audit import chain_summary, describe_failure, entry_detail
 from console.render.sanitize import safe_text
 from console.screens.audit_messages import (
     AuditPageLoaded,
+    AuditPageRefilled,
     AuditRefused,
     ChainVerified,
     ExportFinished,
@@ -206,9 +207,23 @@ class AuditLogScreen(Screen[None]):
             finally:
                 self.fetching = False
             drawn = asyncio.Event()
-            self.post_message(AuditPageLoaded(generation, page, first=cursor is None, drawn=drawn))
+            first = cursor is None
+            self.post_message(AuditPageLoaded(generation, page, first, drawn, cursor))
             with contextlib.suppress(TimeoutError):  # not drawn: another screen is on top
                 await asyncio.wait_for(drawn.wait(), PAGE_DRAWN_WAIT)
+
+    @work(group="audit-refill", exit_on_error=False)
+    async def refill_page(self, generation: int, number: int, cursor: str | None) -> None:
+        """Fetch a dropped page again, with the cursor that fetched it first."""
+        audit_list = self.query_one(AuditList)
+        try:
+            limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
+            page = await self.hitl.client.list_audit(
+                **self.filters.params(), limit=limit, cursor=cursor
+            )
+        finally:
+            audit_list.release(number)  # asked for again if it did not come back
+        self.post_message(AuditPageRefilled(generation, number, page.items))
 
     @work(exclusive=True, group="audit-verify", exit_on_error=False)
     async def verify_chain(self) -> None:
@@ -246,7 +261,7 @@ class AuditLogScreen(Screen[None]):
             self._shown_filters = self.filters
             self._loaded_generation = message.generation
         else:
-            audit_list.append(message.page.items)
+            audit_list.append(message.page.items, message.cursor)
         self._next_cursor = message.page.next_cursor
         if message.first:
             self.selected = audit_list.highlighted
@@ -360,6 +375,16 @@ class AuditLogScreen(Screen[None]):
         if near_end and self._next_cursor is not None and not self.fetching:
             cursor, self._next_cursor = self._next_cursor, None
             self.load_page(self._generation, cursor)
+
+    @on(AuditList.PageWanted, "#audit-table")
+    def _page_wanted(self, event: AuditList.PageWanted) -> None:
+        """A dropped page is in view again: fetch it."""
+        self.refill_page(self._generation, event.number, event.cursor)
+
+    def on_audit_page_refilled(self, message: AuditPageRefilled) -> None:
+        """Show the page that came back (unless the filters changed meanwhile)."""
+        if message.generation == self._generation:
+            self.query_one(AuditList).fill(message.number, message.items)
 
     @on(AuditList.Selected, "#audit-table")
     def _row_selected(self, event: AuditList.Selected) -> None:

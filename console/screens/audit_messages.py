@@ -11,6 +11,7 @@ from backend_client import AuditEntry, Page, VerifyResult
 
 __all__ = [
     "AuditPageLoaded",
+    "AuditPageRefilled",
     "AuditRefused",
     "ChainVerified",
     "ExportFinished",
@@ -22,7 +23,12 @@ class AuditPageLoaded(Message):
     """A page of the override log arrived (`first`: it replaces what was shown)."""
 
     def __init__(
-        self, generation: int, page: Page[AuditEntry], first: bool, drawn: asyncio.Event
+        self,
+        generation: int,
+        page: Page[AuditEntry],
+        first: bool,
+        drawn: asyncio.Event,
+        cursor: str | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
@@ -30,6 +36,18 @@ class AuditPageLoaded(Message):
         self.first = first
         self.drawn = drawn
         """Set once the frame after the page was handled is written."""
+        self.cursor = cursor
+        """The API cursor the page was fetched with (None: the first page)."""
+
+
+class AuditPageRefilled(Message):
+    """A dropped page of the override log came back (fetched with its own cursor again)."""
+
+    def __init__(self, generation: int, number: int, items: list[AuditEntry]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.number = number
+        self.items = items
 
 
 class AuditRefused(Message):

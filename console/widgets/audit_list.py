@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import Action, AuditEntry, Operator, ReasonCode
-from console.live.audit_rows import SEQ, AuditRow, audit_entry, audit_row
+from console.live.audit_rows import SEQ, AuditPages, AuditRow, audit_entry
 from console.render.labels import fit
 from console.render.sanitize import safe_text
 from console.widgets.virtual_list import VirtualList
@@ -133,15 +133,30 @@ class AuditList(VirtualList):
     class Highlighted(Message):
         """The cursor was put on an entry (by a key, a click, or the first page)."""
 
-        def __init__(self, audit_list: AuditList, entry: AuditEntry, index: int) -> None:
+        def __init__(self, audit_list: AuditList, entry: AuditEntry | None, index: int) -> None:
             super().__init__()
             self.audit_list = audit_list
             self.entry = entry
+            """The entry, or None while its page is fetched again."""
             self.index = index
 
         @property
         def control(self) -> AuditList:
             """The list the cursor moved in."""
+            return self.audit_list
+
+    class PageWanted(Message):
+        """A dropped page is in view again: fetch it with `cursor`, then `fill` it."""
+
+        def __init__(self, audit_list: AuditList, number: int, cursor: str | None) -> None:
+            super().__init__()
+            self.audit_list = audit_list
+            self.number = number
+            self.cursor = cursor
+
+        @property
+        def control(self) -> AuditList:
+            """The list that wants the page."""
             return self.audit_list
 
     class Selected(Message):
@@ -167,8 +182,9 @@ class AuditList(VirtualList):
     ) -> None:
         """An empty list; the owner `append`s pages."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._entries: list[AuditRow] = []
-        self._seqs: set[int] = set()
+        self.pages = AuditPages()
+        """The loaded rows; pages far from the cursor are dropped and fetched again."""
+        self._wanted: set[int] = set()
         self._seq_width = len("#")
         self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
         self._style_cache: dict[tuple[str, bool, bool, bool], Style] = {}
@@ -178,11 +194,11 @@ class AuditList(VirtualList):
     @property
     def row_count(self) -> int:
         """How many entries are loaded."""
-        return len(self._entries)
+        return len(self.pages)
 
     def total_rows(self) -> int:
         """How many entries are loaded (the list's rows)."""
-        return len(self._entries)
+        return len(self.pages)
 
     @property
     def cursor_row(self) -> int:
@@ -191,42 +207,42 @@ class AuditList(VirtualList):
 
     @property
     def highlighted(self) -> AuditEntry | None:
-        """The entry under the cursor."""
-        return audit_entry(self._entries[self.cursor]) if self._entries else None
+        """The entry under the cursor (None: nothing loaded, or its page is on its way)."""
+        row = self.pages.row(self.cursor) if len(self.pages) else None
+        return None if row is None else audit_entry(row)
 
     def entry_at(self, index: int) -> AuditEntry:
-        """The entry on row `index` (0 is the newest loaded)."""
-        return audit_entry(self._entries[index])
+        """The entry on row `index` (0 is the newest loaded); LookupError if dropped."""
+        return audit_entry(self._row(index))
 
     def cells_at(self, index: int) -> tuple[str, ...]:
         """What row `index` shows, column by column (# when who action reason note), unfitted."""
-        return tuple(self._cells(self._entries[index]))
+        return tuple(self._cells(self._row(index)))
 
-    def append(self, entries: Iterable[AuditEntry]) -> int:
-        """Add a page below the loaded rows (entries already shown are skipped).
+    def _row(self, index: int) -> AuditRow:
+        row = self.pages.row(index)
+        if row is None:
+            raise LookupError(f"row {index} is not loaded")
+        return row
 
-        Only the virtual height changes: rows already drawn stay cached.
+    def append(self, entries: Iterable[AuditEntry], cursor: str | None = None) -> int:
+        """Add a page fetched with `cursor` below the loaded rows (entries already shown are
+        skipped). Only the virtual height changes: rows already drawn stay cached.
         Returns how many were added.
         """
-        was_empty = not self._entries
-        added = 0
-        for entry in entries:
-            if entry.seq in self._seqs:
-                continue
-            self._seqs.add(entry.seq)
-            self._entries.append(audit_row(entry))
-            added += 1
-            width = len(str(entry.seq))
-            if width > self._seq_width:
-                self._seq_width = width
-                self.strip_cache.clear()
+        was_empty = not len(self.pages)
+        added = self.pages.append(entries, cursor)
         if not added:
             return 0
+        width = max(len(str(seq)) for seq in added)
+        if width > self._seq_width:
+            self._seq_width = width
+            self.strip_cache.clear()
         self._resize()
         if was_empty:
             self.cursor = 0
-            self.post_message(self.Highlighted(self, audit_entry(self._entries[0]), 0))
-        return added
+            self.post_message(self.Highlighted(self, self.highlighted, 0))
+        return len(added)
 
     def replace(self, entries: Iterable[AuditEntry]) -> int:
         """Show `entries` instead of the loaded rows, cursor on the first (a new first page).
@@ -235,29 +251,24 @@ class AuditList(VirtualList):
         scrollbar stays as it was and the screen is not laid out again.
         Returns how many rows there are now.
         """
-        self._entries.clear()
-        self._seqs.clear()
+        self.pages.clear()
+        self._wanted.clear()
         self.cursor = 0
-        self._seq_width = len("#")
         self.strip_cache.clear()
         self._cells_cache.clear()
-        for entry in entries:
-            if entry.seq in self._seqs:
-                continue
-            self._seqs.add(entry.seq)
-            self._entries.append(audit_row(entry))
-            self._seq_width = max(self._seq_width, len(str(entry.seq)))
+        added = self.pages.append(entries, None)
+        self._seq_width = max((len(str(seq)) for seq in added), default=len("#"))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
         self.refresh()
-        if self._entries:
-            self.post_message(self.Highlighted(self, audit_entry(self._entries[0]), 0))
-        return len(self._entries)
+        if added:
+            self.post_message(self.Highlighted(self, self.highlighted, 0))
+        return len(self.pages)
 
     def clear(self) -> None:
         """Forget every row (the cursor goes back to the top)."""
-        self._entries.clear()
-        self._seqs.clear()
+        self.pages.clear()
+        self._wanted.clear()
         self.cursor = 0
         self._seq_width = len("#")
         self.strip_cache.clear()
@@ -266,16 +277,37 @@ class AuditList(VirtualList):
         self._resize()
         self.refresh()
 
+    def fill(self, number: int, entries: Iterable[AuditEntry]) -> None:
+        """Page `number` came back (fetched with the cursor `PageWanted` gave): show it."""
+        self._wanted.discard(number)
+        rows = self.pages.fill(number, entries)
+        self.refresh()
+        if self.cursor in rows:
+            self.post_message(self.Highlighted(self, self.highlighted, self.cursor))
+
+    def release(self, number: int) -> None:
+        """The fetch of page `number` ended without rows: it may be asked for again."""
+        self._wanted.discard(number)
+
+    def _want(self, index: int) -> None:
+        """Ask the owner for the page of row `index` if it was dropped (once)."""
+        missing = self.pages.missing(index)
+        if missing is not None and missing[0] not in self._wanted:
+            self._wanted.add(missing[0])
+            self.post_message(self.PageWanted(self, *missing))
+
     def move_cursor(self, index: int) -> None:
         """Put the cursor on row `index` (clamped), scrolling it into view."""
-        if not self._entries:
+        if not len(self.pages):
             return
-        index = max(0, min(index, len(self._entries) - 1))
+        index = max(0, min(index, len(self.pages) - 1))
         old = self.cursor
         self.cursor = index
+        self.pages.drop_far(index)
+        self._want(index)
         # Posted even when the cursor stayed put: end on the last row must still
         # reach the owner, which may have a page to (re)load.
-        self.post_message(self.Highlighted(self, audit_entry(self._entries[index]), index))
+        self.post_message(self.Highlighted(self, self.highlighted, index))
         # Repainted once the message is on its way up, so the owner's reaction
         # (the detail panel) lands in the same frame as the cursor: a repaint
         # now would draw a frame of its own, and Textual draws the next one up
@@ -299,7 +331,7 @@ class AuditList(VirtualList):
 
     def _resize(self) -> None:
         # One line for the header. Width 0: the list never scrolls sideways.
-        height = len(self._entries) + 1
+        height = len(self.pages) + 1
         old = self.virtual_size.height
         if old == height:
             return
@@ -423,8 +455,12 @@ class AuditList(VirtualList):
 
     def render_row(self, index: int, y: int, width: int) -> Strip:
         """One entry, from the cache when nothing changed."""
-        row = self._entries[index]
+        row = self.pages.row(index)
         selected = index == self.cursor
+        if row is None:  # dropped: fetched again, shown when it is back
+            self._want(index)
+            dots = _Cells(*("…" if part == "seq" else "" for part in _Cells._fields))
+            return self._line(dots, width, (self._style("", selected, False),) * 3)
         focused = selected and self.has_focus
         stripe = index % 2 == 1
         key = (row[SEQ], width, selected, focused, stripe)
