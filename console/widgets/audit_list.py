@@ -14,9 +14,8 @@ The first line is a fixed header; rows start on the second.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -26,32 +25,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from backend_client import Action, AuditEntry, Operator, ReasonCode
+from backend_client import AuditEntry, Operator
 from console.live.audit_rows import SEQ, AuditPages, AuditRow, audit_entry
-from console.render.labels import fit
-from console.render.sanitize import safe_text
+from console.widgets.audit_painter import HEADINGS, AuditCells, audit_cells, audit_line
 from console.widgets.virtual_list import VirtualList
 
 __all__ = ["AuditList"]
-
-_WHEN_FORMAT = "%Y-%m-%d %H:%M:%S"
-_WHEN_WIDTH = 19
-_WHO_WIDTH = 20
-_ACTION_WIDTH = max(len("action"), *(len(action.value) for action in Action))
-_REASON_WIDTH = max(len("reason"), *(len(reason.value) for reason in ReasonCode))
-_GAP = "  "
-_HEADINGS = ("#", "when", "who", "action", "reason", "note")
-
-
-class _Cells(NamedTuple):
-    """One row's text, sanitised, before it is fitted to the columns."""
-
-    seq: str
-    when: str
-    who: str
-    action: str
-    reason: str
-    note: str
 
 
 class AuditList(VirtualList):
@@ -186,7 +165,7 @@ class AuditList(VirtualList):
         """The loaded rows; pages far from the cursor are dropped and fetched again."""
         self._wanted: set[int] = set()
         self._seq_width = len("#")
-        self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
+        self._cells_cache: LRUCache[int, AuditCells] = LRUCache(1024)
         self._style_cache: dict[tuple[str, bool, bool, bool], Style] = {}
 
     # -- what the owner calls --------------------------------------------------
@@ -394,50 +373,17 @@ class AuditList(VirtualList):
             self._style_cache[key] = style
         return style
 
-    def _cells(self, row: AuditRow) -> _Cells:
+    def _cells(self, row: AuditRow) -> AuditCells:
         seq = row[SEQ]
         assert isinstance(seq, int)
         cells = self._cells_cache.get(seq)
         if cells is None:
-            entry = audit_entry(row)  # once per row drawn: the cells are cached
-            me = self.me
-            if me is not None and me.id == entry.actor:
-                who = f"{me.name} (you)"
-            else:
-                who = entry.actor_name or entry.actor
-            cells = _Cells(
-                seq=str(entry.seq),
-                when=entry.at.astimezone().strftime(_WHEN_FORMAT),
-                who=safe_text(who, single_line=True).plain,
-                action=entry.action.value,
-                reason=entry.reason_code.value.replace("_", " ") if entry.reason_code else "",
-                note=safe_text(entry.note or "", single_line=True).plain,
-            )
-            self._cells_cache[entry.seq] = cells
+            cells = audit_cells(audit_entry(row), self.me)  # once per row drawn: cached
+            self._cells_cache[seq] = cells
         return cells
 
-    def _line(self, cells: _Cells, width: int, styles: tuple[Style, Style, Style]) -> Strip:
-        """One line of fitted columns, exactly `width` cells."""
-        base, seq_style, note_style = styles
-        fixed = 1 + self._seq_width + _WHEN_WIDTH + _WHO_WIDTH + _ACTION_WIDTH + _REASON_WIDTH
-        fixed += 5 * len(_GAP)
-        middle = _GAP.join(
-            (
-                "",
-                fit(cells.when, _WHEN_WIDTH),
-                fit(cells.who, _WHO_WIDTH),
-                fit(cells.action, _ACTION_WIDTH),
-                fit(cells.reason, _REASON_WIDTH),
-                "",
-            )
-        )
-        segments = [
-            Segment(" " + fit(cells.seq, self._seq_width, right=True), seq_style),
-            Segment(middle, base),
-            Segment(fit(cells.note, max(0, width - fixed)), note_style),
-        ]
-        strip = Strip(segments, max(width, fixed))
-        return strip.crop(0, width) if width < fixed else strip
+    def _line(self, cells: AuditCells, width: int, styles: tuple[Style, Style, Style]) -> Strip:
+        return audit_line(cells, width, self._seq_width, styles)
 
     def render_header(self, y: int, width: int) -> Strip:
         """The column headings."""
@@ -445,7 +391,7 @@ class AuditList(VirtualList):
         strip = self.strip_cache.get(key)
         if strip is None:
             header = self._style("header", False, False)
-            strip = self._line(_Cells(*_HEADINGS), width, (header, header, header))
+            strip = self._line(AuditCells(*HEADINGS), width, (header, header, header))
             self.strip_cache[key] = strip
         return strip
 
@@ -459,7 +405,7 @@ class AuditList(VirtualList):
         selected = index == self.cursor
         if row is None:  # dropped: fetched again, shown when it is back
             self._want(index)
-            dots = _Cells(*("…" if part == "seq" else "" for part in _Cells._fields))
+            dots = AuditCells("…", "", "", "", "", "")
             return self._line(dots, width, (self._style("", selected, False),) * 3)
         focused = selected and self.has_focus
         stripe = index % 2 == 1
