@@ -1,10 +1,10 @@
-"""The app's own keys, available on every screen."""
+"""Key tables: the app's own keys (on every screen) and the override log's."""
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-__all__ = ["APP_BINDINGS"]
+__all__ = ["APP_BINDINGS", "AUDIT_LOG_BINDINGS"]
 
 APP_BINDINGS: list[BindingType] = [
     Binding("question_mark", "help", "Help", tooltip="Every key of this screen", id="app.help"),
@@ -38,3 +38,24 @@ APP_BINDINGS: list[BindingType] = [
     ),
 ]
 """Help, next draft, and the supervision screens."""
+
+AUDIT_LOG_BINDINGS: list[BindingType] = [
+    Binding("slash", "focus_search", "Search", tooltip="Search notes and texts", id="audit.search"),
+    Binding("f", "next_filter", "Filters", tooltip="Move through the filters", id="audit.filter"),
+    Binding(
+        "x",
+        "export",
+        "Export",
+        tooltip="Write the filtered log to CSV or JSONL",
+        id="audit.export",
+    ),
+    Binding(
+        "ctrl+r",
+        "refresh",
+        "Refresh",
+        tooltip="Verify the chain again and reload the first page",
+        id="audit.refresh",
+    ),
+    Binding("escape", "back", "Back", tooltip="Leave the filters, or the screen", id="audit.back"),
+]
+"""Search, filters, export, refresh, back."""

@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
@@ -34,6 +34,7 @@ from backend_client import (
 from console.dialogs.export import ExportChoice, ExportDialog
 from console.export_view import AuditFilters, export_audit_view
 from console.host import ConsoleHost, host
+from console.keys import AUDIT_LOG_BINDINGS
 from console.render.audit import chain_summary, describe_failure, entry_detail
 from console.render.sanitize import safe_text
 from console.screens.audit_messages import (
@@ -68,31 +69,7 @@ class AuditLogScreen(Screen[None]):
     """The override log: filters, a table paged by cursor, the selected entry, chain state."""
 
     CSS_PATH = "supervision.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "slash", "focus_search", "Search", tooltip="Search notes and texts", id="audit.search"
-        ),
-        Binding(
-            "f", "next_filter", "Filters", tooltip="Move through the filters", id="audit.filter"
-        ),
-        Binding(
-            "x",
-            "export",
-            "Export",
-            tooltip="Write the filtered log to CSV or JSONL",
-            id="audit.export",
-        ),
-        Binding(
-            "ctrl+r",
-            "refresh",
-            "Refresh",
-            tooltip="Verify the chain again and reload the first page",
-            id="audit.refresh",
-        ),
-        Binding(
-            "escape", "back", "Back", tooltip="Leave the filters, or the screen", id="audit.back"
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = AUDIT_LOG_BINDINGS
 
     # `var`, not `reactive`: a reactive on a Screen repaints the whole screen
     # on every change (~40 ms at 160x50); the watchers update what they must.
@@ -123,8 +100,6 @@ class AuditLogScreen(Screen[None]):
         self._shown_filters = AuditFilters()
         """The filters the rows on screen were loaded with."""
         self._verify_asked = False
-        self._loaded_generation = -1
-        """The generation of the first page on screen (-1: none yet)."""
         # The first page is asked for now, not on mount: loading the screen's
         # CSS, composing and laying it out take ~60-100 ms at 1M entries, which
         # the fetch overlaps; its rows then come in the first frame or the next.
@@ -259,7 +234,6 @@ class AuditLogScreen(Screen[None]):
             # The old rows stayed up while this page was fetched; swap them in one go.
             audit_list.replace(message.page.items)
             self._shown_filters = self.filters
-            self._loaded_generation = message.generation
         else:
             audit_list.append(message.page.items, message.cursor)
         self._next_cursor = message.page.next_cursor
