@@ -8,8 +8,8 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -31,26 +31,14 @@ from console.render.sanitize import safe_text
 from console.widgets.queue_painter import (
     COMPONENT_CLASSES,
     QUEUE_LIST_CSS,
+    Frame,
     QueuePainter,
     RowStyles,
+    bar_shown,
 )
 from console.widgets.virtual_list import VirtualList
 
 __all__ = ["QueueList"]
-
-
-class _Frame(NamedTuple):
-    """What every line of one frame shares, worked out once per frame."""
-
-    width: int
-    top: int
-    rows: Sequence[Row]
-    bar: bool
-    """Whether the last column is the position bar."""
-    thumb: range
-    """The screen lines of the bar's thumb."""
-    now: float
-    focused: bool
 
 
 class QueueList(VirtualList):
@@ -135,7 +123,7 @@ class QueueList(VirtualList):
         # Which conversation each screen line showed when last drawn: lets a
         # change that moved no row repaint only its own lines.
         self._drawn: dict[int, str] = {}
-        self._this_frame: _Frame | None = None
+        self._this_frame: Frame | None = None
         self._warm_top: int | None = None
 
     # -- what the owner calls --------------------------------------------------
@@ -359,7 +347,7 @@ class QueueList(VirtualList):
             return
         length = self.total_rows()
         height = self.scrollable_content_region.height
-        if self._bar_shown(length, height) and offset.x == self.scrollable_content_region.width - 1:
+        if bar_shown(length, height) and offset.x == self.scrollable_content_region.width - 1:
             # The position bar: jump to the same fraction of the queue.
             self.go_to_row(round(offset.y / max(1, height - 1) * (length - 1)))
             return
@@ -371,12 +359,7 @@ class QueueList(VirtualList):
         """The styles of a row's parts, worked out once until the styles change."""
         return self._painter.styles(self, selected)
 
-    @staticmethod
-    def _bar_shown(length: int, height: int) -> bool:
-        """Whether the rows overflow the window, so the position bar is drawn."""
-        return 0 < height < length
-
-    def _frame(self, top: int | None = None) -> _Frame:
+    def _frame(self, top: int | None = None) -> Frame:
         """What every line of a frame shares (of the window at `top`, if given)."""
         if self._this_frame is not None and top is None:
             return self._this_frame
@@ -385,14 +368,8 @@ class QueueList(VirtualList):
         if top is None:
             top = self.scroll_offset.y
         rows = self._state.view(self.filter, self.me)
-        length = len(rows)
-        thumb = range(0)
-        bar = self._bar_shown(length, height) and width > 1
-        if bar:
-            size = max(1, round(height * height / length))
-            start = round(top / max(1, length - height) * (height - size))
-            thumb = range(start, start + size)
-        return _Frame(width, top, rows, bar, thumb, self._clock().timestamp(), self.has_focus)
+        now = self._clock().timestamp()
+        return Frame.of(width, height, top, rows, now, self.has_focus)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw the lines in `crop`, working out what they share once, not once a line."""
@@ -419,7 +396,7 @@ class QueueList(VirtualList):
         self._drawn.pop(y, None)
         return Strip.blank(width, self._row_styles(False).base)
 
-    def _line(self, frame: _Frame, y: int) -> Strip:
+    def _line(self, frame: Frame, y: int) -> Strip:
         """Line `y` of `frame`'s window, which has a row there."""
         width = frame.width
         row = frame.rows[frame.top + y]

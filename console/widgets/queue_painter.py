@@ -7,7 +7,7 @@ with the row (everything after the waiting time, which ticks every second).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from rich.segment import Segment
@@ -20,7 +20,15 @@ from console.live.queue_rows import FLAGS, HOLDER, ID, STATUS, TEXT, VERSION, Ro
 from console.render.labels import FLAG_TAGS, STATUS_GLYPHS, fit
 from console.render.sanitize import safe_text
 
-__all__ = ["COMPONENT_CLASSES", "GLYPHS", "QUEUE_LIST_CSS", "QueuePainter", "RowStyles"]
+__all__ = [
+    "COMPONENT_CLASSES",
+    "GLYPHS",
+    "QUEUE_LIST_CSS",
+    "Frame",
+    "QueuePainter",
+    "RowStyles",
+    "bar_shown",
+]
 
 GLYPHS: dict[str, tuple[str, str]] = {
     status: (glyph, f"queue-list--{status.replace('_', '-')}")
@@ -101,6 +109,38 @@ class RowStyles(NamedTuple):
     preview: Style
     bar: Style
     thumb: Style
+
+
+class Frame(NamedTuple):
+    """What every line of one frame shares, worked out once per frame."""
+
+    width: int
+    top: int
+    rows: Sequence[Row]
+    bar: bool
+    """Whether the last column is the position bar."""
+    thumb: range
+    """The screen lines of the bar's thumb."""
+    now: float
+    focused: bool
+
+    @classmethod
+    def of(
+        cls, width: int, height: int, top: int, rows: Sequence[Row], now: float, focused: bool
+    ) -> Frame:
+        """The frame of a `width` × `height` window whose first line shows row `top`."""
+        thumb = range(0)
+        bar = bar_shown(len(rows), height) and width > 1
+        if bar:
+            size = max(1, round(height * height / len(rows)))
+            start = round(top / max(1, len(rows) - height) * (height - size))
+            thumb = range(start, start + size)
+        return cls(width, top, rows, bar, thumb, now, focused)
+
+
+def bar_shown(length: int, height: int) -> bool:
+    """Whether the rows overflow the window, so the position bar is drawn."""
+    return 0 < height < length
 
 
 class QueuePainter:
