@@ -26,9 +26,11 @@ from backend_client import (
     Event,
     EventType,
     Message,
+    Role,
 )
 
 from .domain.pii import mask_model
+from .domain.visibility import may_see
 from .store import StoreProtocol
 
 MEMORY = 10_000
@@ -208,12 +210,14 @@ class EventHub:
         return None
 
     async def stream(
-        self, since: int | None, keepalive: float, *, masked: bool = False
+        self, since: int | None, keepalive: float, *, role: Role, masked: bool = False
     ) -> AsyncIterator[ServerSentEvent | bytes]:
-        """Every event after `since` (or from now on), then live ones, as SSE.
+        """Every event after `since` (or from now on) that `role` may see, then live ones, as SSE.
 
         Idle, it sleeps until a publish; the keep-alive comments come from
-        sse-starlette's ping, so this only wakes when there is work.
+        sse-starlette's ping, so this only wakes when there is work. An event
+        the reader may not see is left out, but its id still moves the
+        reader's position (a data-less `id:` line), so a resume starts after it.
         """
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
@@ -239,7 +243,10 @@ class EventHub:
             if batch:
                 # One write per batch, of bytes encoded once for every stream:
                 # per-event sends would cost each stream a syscall per event.
-                yield b"".join(entry.encoded(masked) for entry in batch)
+                chunks = [e.encoded(masked) for e in batch if may_see(role, e.event.type)]
+                if not may_see(role, batch[-1].event.type):
+                    chunks.append(ServerSentEvent(id=str(batch[-1].event.id)).encode())
+                yield b"".join(chunks)
                 last = batch[-1].event.id
                 # Let other streams (and the store) run between batches of a backlog.
                 await asyncio.sleep(0)

@@ -103,7 +103,8 @@ async def stream_events(
                     if not sse.data:
                         # A keep-alive comment (httpx-sse hands it over as an empty
                         # message), or the server's "you are here" marker on connect.
-                        if last is None and sse.id.isdigit():
+                        # Also the id of an event this reader may not see: resume after it.
+                        if sse.id.isdigit() and (last is None or int(sse.id) > last):
                             last = int(sse.id)
                         continue
                     try:
