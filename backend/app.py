@@ -23,6 +23,7 @@ from .bots import make_bot
 from .bots.base import Bot
 from .errors import DomainError
 from .hub import EventHub
+from .limits import BodyLimit, ChannelLimits
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings
@@ -100,10 +101,14 @@ def create_app(
     app.state.hitl = service
     app.state.hub = hub
     app.state.store = store
+    app.state.channel_limits = ChannelLimits(settings.limits)
+    app.add_middleware(BodyLimit, limit=settings.limits.max_body_bytes)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return _problem_response(exc.problem())
+        response = _problem_response(exc.problem())
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -111,9 +116,12 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _problem_response(
+        response = _problem_response(
             Problem(title=str(exc.detail), status=exc.status_code, detail=str(exc.detail))
         )
+        # e.g. `Allow` on a 405: the answer names what would have worked.
+        response.headers.update(exc.headers or {})
+        return response
 
     for router in ROUTERS:
         app.include_router(router)

@@ -19,6 +19,10 @@ from ._enums import (
 
 PageLimit = Annotated[int, Field(ge=1, le=1000)]
 """How many items one page may hold."""
+Term = Annotated[str, Field(max_length=500)]
+"""A free-text filter or an id in a query string."""
+Cursor = Annotated[str, Field(max_length=1000)]
+"""A `next_cursor`, as the server handed it out."""
 
 
 class _Query(BaseModel):
@@ -44,9 +48,9 @@ class QueueQuery(_Query):
 
     status: ConversationStatus | None = None
     """Only this status; all open ones when unset."""
-    holder: str | None = None
+    holder: Term | None = None
     """Only conversations this operator (id) holds."""
-    q: str | None = None
+    q: Term | None = None
     """An id, or part of the customer's name or email (for finding replays)."""
     flag: Flag | None = None
     """Only conversations where some draft carried this flag."""
@@ -55,38 +59,38 @@ class QueueQuery(_Query):
     include_closed: bool = False
     """Closed conversations too (only when no `status` is asked for)."""
     limit: PageLimit = 100
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""
 
 
 class AuditQuery(_Query):
     """Which entries of the override log, and which page: `GET /v1/audit`."""
 
-    actor: str | None = None
+    actor: Term | None = None
     """An operator, by id or by name."""
-    action: str | None = None
-    reason_code: str | None = None
-    conversation: str | None = None
+    action: Term | None = None
+    reason_code: Term | None = None
+    conversation: Term | None = None
     """A conversation id."""
-    since: str | None = None
+    since: Term | None = None
     """Entries at or after this ISO time."""
-    until: str | None = None
+    until: Term | None = None
     """Entries before this ISO time."""
-    q: str | None = None
+    q: Term | None = None
     """Words that must all appear in the note or the texts (stemmed)."""
     limit: PageLimit = 50
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""
 
 
 class TrainingQuery(_Query):
     """Which preference pairs, and which page: `GET /v1/training/pairs`."""
 
-    since: str | None = None
+    since: Term | None = None
     """Pairs from decisions at or after this ISO time."""
     reason_code: ReasonCode | None = None
     unmasked: bool = False
     """Personal data left in (admin only)."""
     limit: PageLimit = 200
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""

@@ -34,7 +34,7 @@ from ..domain import journal, policy
 from ..domain.metrics import compute_metrics
 from ..domain.pii import mask_data, mask_model
 from ..domain.policy import Permission
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..store import OperatorRecord, decode_cursor, encode_cursor
 from ..verify_worker import VerifyWorkers
 from .core import ServiceCore
@@ -77,7 +77,8 @@ class Reading(ServiceCore):
         try:
             return self.store.list_audit(query)
         except ValueError:
-            raise NotFound("no such page: the cursor is not one this API gave out") from None
+            # One rule for every list: a cursor we did not give out is a bad field (422).
+            raise Invalid("cursor", "not a cursor this API gave out") from None
 
     def operators(self, op: OperatorRecord) -> Page[Operator]:
         """The operator directory: who the ids in holders, messages and the journal are."""
@@ -147,7 +148,7 @@ class Reading(ServiceCore):
         if unmasked:
             policy.require(op.role, Permission.EXPORT_UNMASKED)
         try:
-            after = int(decode_cursor(cursor)[0]) if cursor else 0
+            after = int(decode_cursor(cursor, 1)[0]) if cursor is not None else 0
         except (ValueError, IndexError):
             raise Invalid("cursor", "not a cursor this API gave out") from None
         rows = self.store.override_entries(

@@ -166,7 +166,7 @@ class AuditRows(Connection):
             params.append(until)
         if cursor is not None:
             where.append("a.seq < ?")
-            params.append(int(decode_cursor(cursor)[0]))
+            params.append(int(decode_cursor(cursor, 1)[0]))
         if q:
             sql = (
                 "SELECT a.*, t.ai_text, t.final_text, o.name AS actor_name FROM audit_fts f "
