@@ -152,7 +152,10 @@ class Reading(ServiceCore):
         except (ValueError, IndexError):
             raise Invalid("cursor", "not a cursor this API gave out") from None
         rows = self.store.override_entries(
-            since=since, reason_code=reason_code, after_seq=after, limit=limit + 1
+            since=since.isoformat(timespec="microseconds") if since else None,
+            reason_code=reason_code,
+            after_seq=after,
+            limit=limit + 1,
         )
         pairs = [self._pair(row, masked=not unmasked) for row in rows[:limit]]
         next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
