@@ -43,7 +43,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     settings, store = open_store(args.db)
     checkpoint = None
     if args.checkpoint is not None:
-        checkpoint = Checkpoint.loads(Path(args.checkpoint).read_text())
+        try:
+            checkpoint = Checkpoint.loads(Path(args.checkpoint).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"checkpoint {args.checkpoint}: {exc}", file=sys.stderr)
+            return 2
     result = verify_chain(store.audit_rows(), store.secret(settings.secret), checkpoint)
     if result.ok:
         against = f" (matches checkpoint {args.checkpoint})" if checkpoint else ""
