@@ -21,6 +21,7 @@ from backend_client import FieldError, Problem
 
 from .bots import make_bot
 from .bots.base import Bot
+from .checkpoints import checkpoint_schedule
 from .errors import DomainError
 from .hub import EventHub
 from .limits import BodyLimit, ChannelLimits
@@ -83,12 +84,17 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep(service, settings))
+        signer: asyncio.Task[None] | None = None
+        if settings.journal.checkpoint_dir and settings.journal.checkpoint_key_file:
+            signer = asyncio.create_task(checkpoint_schedule(settings, service.secret))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, signer):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             service.shutdown()
 
     app = FastAPI(

@@ -61,6 +61,23 @@ class LimitSettings(BaseModel):
     holds): `hitl demo` puts its own simulator here, since all its customers share one address."""
 
 
+class JournalSettings(BaseModel):
+    """Where the journal's keys live and when signed checkpoints are written (issue 14).
+
+    In production both keys belong outside the database: whoever can write the
+    database file must not also hold what proves an entry or a head genuine.
+    """
+
+    secret_file: Path | None = None
+    """A file holding the journal's HMAC key (used when `secret` is not set)."""
+    checkpoint_key_file: Path | None = None
+    """The Ed25519 private key (PEM) that signs checkpoints; `hitl audit keygen` makes one."""
+    checkpoint_dir: Path | None = None
+    """Where the backend writes a signed checkpoint on a schedule (with a key file set)."""
+    checkpoint_every_seconds: float = Field(3600.0, gt=0)
+    """How often a signed checkpoint is written (and once at start)."""
+
+
 class Settings(BaseSettings):
     """Everything the backend can be told. Environment variables use `HITL_`,
     nested sections use `__` (e.g. `HITL_REVIEW__MODE=flagged`)."""
@@ -85,3 +102,5 @@ class Settings(BaseSettings):
     bot: BotSettings = Field(default_factory=BotSettings)
     limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
     """Request size and rate limits (`HITL_LIMITS__MAX_BODY_BYTES=…`)."""
+    journal: JournalSettings = Field(default_factory=lambda: JournalSettings())
+    """The journal's keys and signed checkpoints (`HITL_JOURNAL__SECRET_FILE=…`)."""
