@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -54,17 +54,18 @@ _PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
 """The wire model each event type carries in `data`, so it can be masked like the API."""
 
 
-def mask_event_data(event: Event) -> dict[str, Any]:
+def mask_event_data(event: Event, names: Iterable[str] = ()) -> dict[str, Any]:
     """`event.data` with personal data masked the way the API masks its models.
 
-    An event type without a known model, or a payload that does not fit it,
+    `names` are the conversation's customer's, masked wherever they appear. An
+    event type without a known model, or a payload that does not fit it,
     yields `{}`: a trainer sees less rather than someone's email.
     """
     model = _PAYLOAD_MODELS.get(event.type)
     if model is None:
         return {} if event.type is not EventType.RESET else dict(event.data)
     try:
-        masked = mask_model(model.model_validate(event.data))
+        masked = mask_model(model.model_validate(event.data), names)
     except ValidationError:
         return {}
     data: dict[str, Any] = masked.model_dump(mode="json")
@@ -81,11 +82,15 @@ class _Entry:
         self._plain: bytes | None = None
         self._masked: bytes | None = None
 
-    def encoded(self, masked: bool) -> bytes:
-        """The event as SSE bytes, for a reader who may (not) see personal data."""
+    def encoded(
+        self, masked: bool, names: Callable[[str | None], list[str]] | None = None
+    ) -> bytes:
+        """The event as SSE bytes, for a reader who may (not) see personal data;
+        `names` finds the customer's names of a conversation, to mask them in free text."""
         if masked:
             if self._masked is None:
-                data = mask_event_data(self.event)
+                found = names(self.event.conversation_id) if names is not None else []
+                data = mask_event_data(self.event, found)
                 self._masked = self._encode(self.event.model_copy(update={"data": data}))
             return self._masked
         if self._plain is None:
@@ -114,6 +119,11 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         store.listeners.append(self.publish)
         store.erasure_listeners.append(self.forget)
+
+    def _names(self, conversation_id: str | None) -> list[str]:
+        """The customer's name in a conversation (to mask it in the stream's free text)."""
+        row = self.store.conversation_row(conversation_id) if conversation_id else None
+        return [row["customer_name"]] if row else []
 
     def forget(self, conversation_id: str) -> None:
         """Drop an erased conversation's events from memory (the table dropped them too)."""
@@ -243,7 +253,9 @@ class EventHub:
             if batch:
                 # One write per batch, of bytes encoded once for every stream:
                 # per-event sends would cost each stream a syscall per event.
-                chunks = [e.encoded(masked) for e in batch if may_see(role, e.event.type)]
+                chunks = [
+                    e.encoded(masked, self._names) for e in batch if may_see(role, e.event.type)
+                ]
                 if not may_see(role, batch[-1].event.type):
                     chunks.append(ServerSentEvent(id=str(batch[-1].event.id)).encode())
                 yield b"".join(chunks)

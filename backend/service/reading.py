@@ -42,6 +42,11 @@ from .core import ServiceCore
 W = TypeVar("W", bound=BaseModel)
 
 
+def visible_match(q: str, summary: ConversationSummary) -> bool:
+    """Whether a search term matches a (masked) queue row as its reader sees it."""
+    return q == summary.id or q.lower() in summary.customer.name.lower()
+
+
 class Reading(ServiceCore):
     """What operators read."""
 
@@ -97,9 +102,12 @@ class Reading(ServiceCore):
             page = self.store.list_conversations(query)
         except ValueError:
             raise Invalid("cursor", "not a cursor this API gave out") from None
-        return Page[ConversationSummary](
-            items=[self.view(op, s) for s in page.items], next_cursor=page.next_cursor
-        )
+        items = [self.view(op, s) for s in page.items]
+        if query.q and not policy.may(op.role, Permission.UNMASKED):
+            # A search must not tell a masked reader whose email or name it matched:
+            # keep only what the query finds in what this reader may see.
+            items = [s for s in items if visible_match(query.q, s)]
+        return Page[ConversationSummary](items=items, next_cursor=page.next_cursor)
 
     def timeline(self, op: OperatorRecord, cid: str) -> Timeline:
         """Messages, drafts and decisions of a conversation in order, for replay."""
@@ -192,6 +200,12 @@ class Reading(ServiceCore):
         )
         if not masked:
             return pair
+        row_of = self.store.conversation_row(pair.conversation_id)
+        names = [row_of["customer_name"]] if row_of else []
         return TrainingPair.model_validate(
-            mask_data(pair.model_dump(mode="json") | {"masked": True}, extra={"rejected", "chosen"})
+            mask_data(
+                pair.model_dump(mode="json") | {"masked": True},
+                extra={"rejected", "chosen"},
+                names=names,
+            )
         )
