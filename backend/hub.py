@@ -37,6 +37,8 @@ MEMORY = 10_000
 """Events kept in memory: a client this close behind never touches the table."""
 BATCH = 500
 """Most events one stream sends before it lets the others run."""
+RESET_ID = 0
+"""The id of every `reset` event: no real event has it (they start at 1)."""
 SEND_TIMEOUT = 30.0
 """A client that takes longer than this to accept one event is cut off; it
 reconnects with Last-Event-ID and catches up, instead of pinning memory."""
@@ -197,14 +199,22 @@ class EventHub:
         except TimeoutError:
             pass
 
-    def _reset(self, low: int, high: int) -> ServerSentEvent:
-        """Tell a client its position is gone: reload a snapshot, then follow from `high`."""
+    def _reset(self, low: int, high: int, last: int) -> ServerSentEvent:
+        """Tell a client its position is gone: reload a snapshot, then follow from `high`.
+
+        The event's own id is 0, never a real event's: its SSE `id:` line (and
+        `data.newest`) carries the position to resume from.
+        """
+        if last > high:
+            reason = "your last id is beyond the newest event: this log was not the one you read"
+        else:
+            reason = "the events after your last id are no longer kept"
         event = Event(
-            id=high,
+            id=RESET_ID,
             type=EventType.RESET,
             at=self.store.clock(),
             data={
-                "reason": "the events after your last id are no longer kept",
+                "reason": reason,
                 "oldest": low,
                 "newest": high,
                 "snapshot": "/v1/conversations",
@@ -237,7 +247,7 @@ class EventHub:
             last = since
             gone = self._gone(last)
             if gone is not None:
-                yield self._reset(*gone)
+                yield self._reset(*gone, last)
                 last = gone[1]
         # A data-less event carrying only the position: a client that connected
         # "from now" learns where now is, so a drop before the first event loses nothing.
@@ -247,7 +257,7 @@ class EventHub:
             if batch and batch[0].event.id > last + 1 and self._gone(last) is not None:
                 # Trimmed while this client was reading the table: it would skip a gap.
                 low, high = self.store.event_bounds()
-                yield self._reset(low, high)
+                yield self._reset(low, high, last)
                 last = high
                 continue
             if batch:

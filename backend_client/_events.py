@@ -112,8 +112,10 @@ async def stream_events(
                     except ValidationError as exc:
                         raise BackendError(f"the event stream sent a non-event: {exc}") from exc
                     if event.type is EventType.RESET:
-                        # Our position is gone; the server continues from the reset's id.
-                        last = event.id
+                        # Our position is gone; the server continues from its newest id
+                        # (the reset's own id is 0, no real event's).
+                        newest = event.data.get("newest")
+                        last = newest if isinstance(newest, int) else int(sse.id or 0)
                         yield event
                         continue
                     if last is not None and event.id <= last:
