@@ -25,6 +25,7 @@ from .checkpoints import checkpoint_schedule
 from .errors import DomainError
 from .hub import EventHub
 from .limits import BodyLimit, ChannelLimits
+from .openapi import install as install_openapi
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings
@@ -131,6 +132,7 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 
