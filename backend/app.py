@@ -130,6 +130,19 @@ def create_app(
         response.headers.update(exc.headers or {})
         return response
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback here; the client gets a problem document, never the trace.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _problem_response(
+            Problem(
+                type="https://hitl.dev/problems/internal-error",
+                title="Internal server error",
+                status=500,
+                detail="the backend failed to answer this request; it has been logged",
+            )
+        )
+
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app)

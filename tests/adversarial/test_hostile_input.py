@@ -158,3 +158,13 @@ async def test_a_405_says_what_is_allowed(backend: Backend, http: httpx.AsyncCli
     response = await http.delete("/v1/audit", headers=_auth(backend))
     assert_problem(response, 405)
     assert "GET" in response.headers["allow"]
+
+
+async def test_a_server_error_is_a_problem_document_too(backend: Backend) -> None:
+    # The database gone from under a running backend: a real failure, not a staged one.
+    backend.store.close()
+    transport = httpx.ASGITransport(app=backend.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:
+        response = await http.get("/v1/me", headers=_auth(backend))
+    assert_problem(response, 500)
+    assert "Traceback" not in response.text
