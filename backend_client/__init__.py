@@ -5,6 +5,7 @@ HTTP to a hitl backend can use it.
 """
 
 from ._base import tls_context
+from ._cards import card_spans, mask_cards, normalise
 from ._client import AsyncBackendClient, ChannelClient
 from ._enums import (
     Action,
@@ -67,6 +68,9 @@ from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "card_spans",
+    "mask_cards",
+    "normalise",
     "AuditQuery",
     "QueueQuery",
     "TrainingQuery",
