@@ -23,6 +23,7 @@ from .bots import make_bot
 from .bots.base import Bot
 from .errors import DomainError
 from .hub import EventHub
+from .knowledge import KnowledgeRows, index_folder
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings
@@ -75,16 +76,30 @@ def create_app(
 
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
-    store: StoreProtocol = Store(settings.db_path, clock=clock)
-    service = Hitl(store, settings, bot or make_bot(settings.bot))
+    sqlite = Store(settings.db_path, clock=clock)
+    store: StoreProtocol = sqlite
+    knowledge = KnowledgeRows(sqlite)  # SQLite's FTS5; a PostgreSQL store brings its twin
+    report = index_folder(knowledge, settings.knowledge.path)
+    for name, why in report.unreadable:
+        log.warning("knowledge base: cannot read %s: %s", name, why)
+    if bot is None:
+        bot = make_bot(
+            settings.bot,
+            prompt=settings.system_prompt,
+            knowledge=knowledge,
+            passages=settings.knowledge.passages,
+        )
+    service = Hitl(store, settings, bot)
     hub = EventHub(store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep(service, settings))
+        service.resume_drafting()
         try:
             yield
         finally:
+            await service.stop_drafting()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -100,6 +115,7 @@ def create_app(
     app.state.hitl = service
     app.state.hub = hub
     app.state.store = store
+    app.state.knowledge = knowledge
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
