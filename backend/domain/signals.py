@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from backend_client import EscalationReason, Flag
 
@@ -150,6 +151,15 @@ _ANGER = _any(
 )
 
 
+def _says_phrase(plain: str, phrases: Sequence[str]) -> bool:
+    folded = plain.casefold()
+    for phrase in phrases:
+        wanted = _normalise(phrase).casefold()
+        if wanted and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", folded):
+            return True
+    return False
+
+
 def _shouting(text: str) -> bool:
     """Several words and most of them in capitals: the customer is shouting."""
     words = re.findall(r"[^\W\d_]{2,}", text)
@@ -157,12 +167,16 @@ def _shouting(text: str) -> bool:
     return len(loud) >= 3 and len(loud) >= 0.6 * len(words)
 
 
-def escalation_reason(text: str) -> EscalationReason | None:
-    """Why this customer message needs a person, or None when the bot may carry on."""
+def escalation_reason(text: str, phrases: Sequence[str] = ()) -> EscalationReason | None:
+    """Why this customer message needs a person, or None when the bot may carry on.
+
+    `phrases` are the company's own ways of asking for a person (`[assistant]
+    escalation_phrases`), matched case-insensitively on word boundaries.
+    """
     plain = _normalise(text)
     if not plain:
         return None
-    if _ASKED_FOR_HUMAN.search(plain):
+    if _ASKED_FOR_HUMAN.search(plain) or _says_phrase(plain, phrases):
         return EscalationReason.ASKED_FOR_HUMAN
     if _DATA_PROTECTION.search(plain):
         return EscalationReason.DATA_PROTECTION

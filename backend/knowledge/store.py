@@ -61,10 +61,19 @@ class IndexReport:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
+STOPWORDS = frozenset(
+    """a about an and any are as at be but by can could do does for from have how i if in is it
+    its me my no not of on or our so that the their there this to was we what when where which
+    who why will with would you your hi hello please thanks thank der die das und ist ich ein
+    eine mein meine le la les et est je un une mon ma el los las y es yo mi""".split()
+)
+"""Words that match nearly every passage: left out of a search so they cannot decide it."""
+
+
 def match_expression(query: str) -> str:
     """An FTS5 query for free text: its words OR-ed, each quoted, so no syntax gets through."""
-    words = re.findall(r"\w+", query.lower())[:MAX_QUERY_TERMS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    words = [w for w in re.findall(r"\w+", query.lower()) if w not in STOPWORDS]
+    return " OR ".join(f'"{w}"' for w in list(dict.fromkeys(words))[:MAX_QUERY_TERMS])
 
 
 class KnowledgeRows:

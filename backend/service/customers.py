@@ -45,7 +45,7 @@ class CustomerTurns(DraftWorkers):
             if row["waiting_since"] is None:
                 fields["waiting_since"] = message.created_at.isoformat()
             status = self._move(cid, Act.CUSTOMER_WRITES, **fields)
-            reason = signals.escalation_reason(text)
+            reason = signals.escalation_reason(text, self.settings.assistant.escalation_phrases)
             if reason is not None and transitions.allows(status, Act.ESCALATE):
                 self._escalate(cid, reason, tell_customer=True)
                 status = ConversationStatus.ESCALATED
