@@ -326,6 +326,8 @@ class Metrics(WireModel):
     """Open conversations per status, now."""
     decisions_per_minute: list[int]
     """The last 30 minutes, oldest first."""
+    ungrounded_drafts: int = 0
+    """Drafts flagged `ungrounded`: they cited none of the passages they were given."""
 
 
 class ContextTurn(WireModel):

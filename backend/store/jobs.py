@@ -80,6 +80,13 @@ class JobRows(Connection):
         ).fetchall()
         return [r[0] for r in rows]
 
+    def count_flagged_drafts(self, flag: str) -> int:
+        """How many drafts ever carried `flag` (the metrics count ungrounded ones)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM drafts d, json_each(d.flags) j WHERE j.value = ?", [flag]
+        ).fetchone()
+        return int(row[0])
+
     def close_open_jobs(self, cid: str, state: str = "superseded") -> None:
         """Close every open job of a conversation (it escalated or closed: no AI draft now)."""
         self.db.execute(

@@ -170,6 +170,10 @@ class StoreProtocol(Protocol):
         """Conversations whose draft was still being written."""
         ...
 
+    def count_flagged_drafts(self, flag: str) -> int:
+        """How many drafts ever carried `flag`."""
+        ...
+
     def close_open_jobs(self, cid: str, state: str = "superseded") -> None:
         """Close every open job of a conversation."""
         ...
