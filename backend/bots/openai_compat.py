@@ -92,6 +92,7 @@ class OpenAICompatBot:
         self.ask_logprobs = True
         """Cleared for good once the endpoint refuses the field or answers without it."""
         self._transport = transport
+        self._client: httpx.AsyncClient | None = None
 
     def search(self, history: Sequence[Turn], instruction: str | None = None) -> list[Passage]:
         """The passages the model is given for this turn (what `hitl kb search` shows)."""
@@ -142,27 +143,40 @@ class OpenAICompatBot:
         payload = await self._complete(body)
         return self._reply(payload, history, passages)
 
-    async def _complete(self, body: dict[str, Any]) -> Any:
-        headers = {}
-        if self.settings.api_key:
-            headers["Authorization"] = f"Bearer {self.settings.api_key}"
-        try:
-            async with httpx.AsyncClient(
+    def _http(self) -> httpx.AsyncClient:
+        """One client per bot, so drafts reuse connections to the model (keep-alive)."""
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(
                 base_url=self.settings.base_url.rstrip("/") + "/",
                 timeout=self.settings.timeout_seconds,
                 transport=self._transport,
                 verify=tls_context(),  # one per process: a fresh one per draft costs ~15 ms
-            ) as client:
-                if self.ask_logprobs:
-                    response = await client.post(
-                        "chat/completions", json={**body, "logprobs": True}, headers=headers
-                    )
-                    if _refuses_logprobs(response):
-                        self.ask_logprobs = False
-                if not self.ask_logprobs:
-                    response = await client.post("chat/completions", json=body, headers=headers)
-                response.raise_for_status()
-                return response.json()
+                limits=httpx.Limits(max_connections=self.settings.concurrency),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connections to the model (at shutdown)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _complete(self, body: dict[str, Any]) -> Any:
+        headers = {}
+        if self.settings.api_key:
+            headers["Authorization"] = f"Bearer {self.settings.api_key}"
+        client = self._http()
+        try:
+            if self.ask_logprobs:
+                response = await client.post(
+                    "chat/completions", json={**body, "logprobs": True}, headers=headers
+                )
+                if _refuses_logprobs(response):
+                    self.ask_logprobs = False
+            if not self.ask_logprobs:
+                response = await client.post("chat/completions", json=body, headers=headers)
+            response.raise_for_status()
+            return response.json()
         except httpx.HTTPStatusError as exc:
             status = exc.response.status_code
             raise BotUnavailable(

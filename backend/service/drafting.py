@@ -91,3 +91,6 @@ class DraftWorkers(AIDrafting):
         for runner in runners:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+        close = getattr(self.bot, "aclose", None)
+        if close is not None:
+            await close()
