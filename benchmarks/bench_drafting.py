@@ -92,6 +92,8 @@ def run_backend(port: int, db: str, model_url: str) -> None:
 
 async def customer(client: httpx.AsyncClient, until: float, latencies: list[float]) -> None:
     """Start a chat and keep saying things until `until`, timing each POST."""
+    # Customers arrive over the first think time, not all in the same millisecond.
+    await asyncio.sleep(random.uniform(0, THINK))
     started = await client.post("/v1/channel/conversations", json={"customer": {"name": "B"}})
     chat = started.json()
     headers = {"Authorization": f"Bearer {chat['customer_token']}"}

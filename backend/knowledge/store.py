@@ -104,8 +104,11 @@ class KnowledgeRows:
                 if known.get(article.id) == article.sha:
                     report.unchanged += 1
                     continue
-                (report.changed if article.id in known else report.added).append(article.id)
-                self._drop(article.id)
+                if article.id in known:
+                    report.changed.append(article.id)
+                    self._drop(article.id)  # article_id is not indexed in FTS5: a scan
+                else:
+                    report.added.append(article.id)
                 db.execute(
                     "INSERT INTO kb_articles VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
