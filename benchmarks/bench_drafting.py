@@ -81,10 +81,13 @@ def run_backend(port: int, db: str, model_url: str) -> None:
     """The real backend, drafting with the stub model."""
     from harness import serve
 
-    from backend.settings import BotSettings, Settings
+    from backend.settings import BotSettings, LimitSettings, Settings
 
     bot = BotSettings(kind="openai", base_url=model_url, model="stub", concurrency=64, retries=0)
-    serve(Settings(db_path=Path(db), secret="bench", bot=bot), port, lambda app: "backend")
+    # Every simulated customer comes from 127.0.0.1: one address, not one customer.
+    limits = LimitSettings(unlimited_clients=["127.0.0.1"])
+    settings = Settings(db_path=Path(db), secret="bench", bot=bot, limits=limits)
+    serve(settings, port, lambda app: "backend")
 
 
 # -- the measuring side ----------------------------------------------------------------------

@@ -128,6 +128,9 @@ def run_demo(
             config or EXAMPLE_DIR / "config.toml",
             db_path=db,
             review={"mode": ReviewMode(review_mode)},
+            # The simulated customers all come from this process's loopback address:
+            # they get their own allowance instead of sharing one customer's.
+            limits={"unlimited_clients": ["127.0.0.1"]},
         )
     except ConfigError as exc:
         print(f"hitl: {exc}", file=sys.stderr)

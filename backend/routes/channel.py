@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from backend_client import ChatStarted, Message, Page, SendMessageRequest, StartChatRequest
 
+from ..limits import channel_rate_limit
 from .deps import CustomerChat, Service
 
-router = APIRouter(tags=["channel"])
+# Unauthenticated (or customer-token) routes: rate-limited per client and per conversation.
+router = APIRouter(tags=["channel"], dependencies=[Depends(channel_rate_limit)])
 
 
 @router.post("/v1/channel/conversations", status_code=201)

@@ -33,7 +33,7 @@ async def events(request: Request, since: int | None = Query(None, ge=0)) -> Eve
     keepalive: float = request.app.state.settings.keepalive_seconds
     masked = not policy.may(operator.role, Permission.UNMASKED)
     return EventSourceResponse(
-        hub.stream(start, keepalive, masked=masked),
+        hub.stream(start, keepalive, role=operator.role, masked=masked),
         ping=keepalive,
         send_timeout=SEND_TIMEOUT,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
