@@ -129,3 +129,21 @@ def test_a_disclosure_that_says_both_passes(text: str) -> None:
 )
 def test_a_disclosure_missing_either_fails(text: str, missing: int) -> None:
     assert len(disclosure_problems(text)) == missing
+
+
+def test_the_demo_runs_on_the_example_whatever_hitl_config_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hitl demo` passes the example's file explicitly: zero configuration, even when the
+    environment names another company's (broken) profile."""
+    monkeypatch.setenv("HITL_CONFIG", str(profile(tmp_path, "[review]\nbogus = 1\n")))
+    settings = load_settings(
+        EXAMPLE_DIR / "config.toml",
+        db_path=tmp_path / "demo.db",
+        review={"mode": "flagged"},
+        limits={"unlimited_clients": ["127.0.0.1"]},
+    )
+    assert settings.company.name == "Larkspur Goods"
+    assert settings.review.mode is ReviewMode.FLAGGED
+    assert settings.review.hold_seconds == 10  # the file's, beside the flag
+    assert settings.limits.unlimited_clients == ["127.0.0.1"]
