@@ -9,11 +9,12 @@ import pytest
 
 from backend.service import HANDOFF_TEXT
 from backend.settings import BotSettings, Settings
-from backend_client import Author, ConversationStatus, EscalationReason, Flag
+from backend_client import Author, ConversationStatus, EscalationReason, Flag, ReasonCode
 from tests.helpers import Backend
 from tests.stubs import ModelStub, Turn
 
 CITED = "You have 30 days to return an item for a full refund [1]."
+QUESTION = "How long do I have to return something?"
 
 
 @pytest.fixture
@@ -189,3 +190,20 @@ async def test_confidence_comes_from_logprobs_when_sent(
     async with backend.client("alice") as alice:
         draft = (await alice.get_conversation(chat.id)).draft
     assert draft is not None and draft.confidence > 0.95
+
+
+async def test_a_takeover_while_drafting_stops_the_draft(
+    backend: Backend, model_stub: ModelStub
+) -> None:
+    model_stub.default = Turn(reply=CITED, latency=0.3)
+    async with backend.channel() as channel, backend.client("alice") as alice:
+        chat = await channel.start_chat("Jo")
+        await channel.say(chat, QUESTION)
+        before = await alice.get_conversation(chat.id)
+        assert before.drafting
+        held = await alice.takeover(chat.id, before.version, ReasonCode.CUSTOMER_REQUEST, None)
+        assert not held.drafting
+        await backend.drafted()
+        after = await alice.get_conversation(chat.id)
+    assert after.draft is None and after.status is ConversationStatus.HUMAN
+    assert await drafts_of(backend, chat.id) == []
