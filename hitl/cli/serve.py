@@ -39,6 +39,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"--db {settings.db_path}",
             file=sys.stderr,
         )
+    if app.state.knowledge.count() == 0:
+        print(
+            f"hitl: no articles in the knowledge base ({settings.knowledge.path}): the bot has "
+            "nothing to answer from; check [knowledge] path, then hitl kb index",
+            file=sys.stderr,
+        )
     print(
         f"hitl backend on http://{args.host}:{args.port}  db={settings.db_path}  "
         f"review={settings.review.mode.value}  bot={settings.bot.kind}  "
