@@ -91,6 +91,7 @@ def create_app(
             prompt=settings.system_prompt,
             knowledge=knowledge,
             passages=settings.knowledge.passages,
+            company=settings.company.name,
         )
     service = Hitl(store, settings, bot)
     hub = EventHub(store)

@@ -11,7 +11,7 @@ import pytest
 
 from backend.app import create_app
 from backend.config import load_settings
-from backend_client import Author, ConversationStatus, EscalationReason, Flag
+from backend_client import Author, ConversationStatus, EscalationReason, Flag, ReasonCode
 from tests.helpers import BASE, Backend, seed_operators
 from tests.stubs import ModelStub, Turn, offered
 
@@ -122,6 +122,11 @@ async def test_fernhill_with_the_builtin_bot_answers_from_its_own_articles(
         chat = await backend.chat("how much is a full service for my bike?")
         async with backend.client("alice") as alice:
             draft = (await alice.get_conversation(chat.id)).draft
+        async with backend.client("alice") as alice:
+            assert draft is not None
+            await alice.regenerate(draft.id, draft.version, "more formal", ReasonCode.TONE)
+            timeline = await alice.timeline(chat.id)
     app.state.store.close()
-    assert draft is not None and "89 euros" in draft.text
-    assert draft.sources[0].title == "Servicing"
+    assert "89 euros" in draft.text and draft.sources[0].title == "Servicing"
+    formal = [item.draft for item in timeline.items if item.draft is not None][-1]
+    assert formal.text.startswith("Thank you for contacting Fernhill Bikes.")

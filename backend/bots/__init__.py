@@ -19,6 +19,7 @@ def make_bot(
     prompt: str | None = None,
     knowledge: KnowledgeRows | None = None,
     passages: int = 4,
+    company: str | None = None,
 ) -> Bot:
     """The bot `settings` asks for: the offline FAQ bot or an OpenAI-compatible model.
 
@@ -32,4 +33,5 @@ def make_bot(
         return OpenAICompatBot(settings, prompt=prompt, knowledge=knowledge, passages=passages)
     from backend.bots.builtin import BuiltinBot, entries_from
 
-    return BuiltinBot(entries_from(knowledge.articles()) if knowledge is not None else None)
+    entries = entries_from(knowledge.articles()) if knowledge is not None else None
+    return BuiltinBot(entries, company or "Larkspur Goods")

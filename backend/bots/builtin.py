@@ -250,12 +250,14 @@ def _formal(text: str) -> str:
     return text.replace("!", ".")
 
 
-def apply_instruction(text: str, instruction: str) -> tuple[str, list[str]]:
+def apply_instruction(
+    text: str, instruction: str, company: str = "Larkspur Goods"
+) -> tuple[str, list[str]]:
     """Rewrite `text` the way an operator's instruction asks; returns it and what was done."""
     asked = instruction.lower()
     done: list[str] = []
     if re.search(r"\b(?:formal|professional)", asked):
-        text = "Thank you for contacting Larkspur Goods. " + _formal(text)
+        text = f"Thank you for contacting {company}. " + _formal(text)
         done.append("formal")
     if re.search(r"\b(?:short|brief|concise|one sentence|tl;?dr|less)", asked):
         text = _shorten(text, 2 if done else 1)
@@ -280,8 +282,11 @@ class BuiltinBot:
 
     identity = BotIdentity(name="builtin-faq", model="bm25-v1")
 
-    def __init__(self, entries: Sequence[KnowledgeEntry] | None = None) -> None:
+    def __init__(
+        self, entries: Sequence[KnowledgeEntry] | None = None, company: str = "Larkspur Goods"
+    ) -> None:
         """Over `entries` (a company's articles), or the example company's by default."""
+        self.company = company
         if entries is None:
             self._index = _index()
         else:
@@ -328,7 +333,7 @@ class BuiltinBot:
                 flags |= entries[i].flags
 
         if instruction and instruction.strip():
-            text, done = apply_instruction(text, instruction)
+            text, done = apply_instruction(text, instruction, self.company)
             applied = ", ".join(done) if done else "as extra search terms"
             rationale += f'; instruction "{instruction.strip()[:80]}" ({applied})'
 
