@@ -24,6 +24,7 @@ from .bots.base import Bot
 from .checkpoints import checkpoint_schedule
 from .errors import DomainError
 from .hub import EventHub
+from .knowledge import KnowledgeRows, index_folder
 from .limits import BodyLimit, ChannelLimits
 from .openapi import install as install_openapi
 from .routes import ROUTERS
@@ -78,8 +79,21 @@ def create_app(
 
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
-    store: StoreProtocol = Store(settings.db_path, clock=clock)
-    service = Hitl(store, settings, bot or make_bot(settings.bot))
+    sqlite = Store(settings.db_path, clock=clock)
+    store: StoreProtocol = sqlite
+    knowledge = KnowledgeRows(sqlite)  # SQLite's FTS5; a PostgreSQL store brings its twin
+    report = index_folder(knowledge, settings.knowledge.path)
+    for name, why in report.unreadable:
+        log.warning("knowledge base: cannot read %s: %s", name, why)
+    if bot is None:
+        bot = make_bot(
+            settings.bot,
+            prompt=settings.system_prompt,
+            knowledge=knowledge,
+            passages=settings.knowledge.passages,
+            company=settings.company.name,
+        )
+    service = Hitl(store, settings, bot)
     hub = EventHub(store)
 
     @contextlib.asynccontextmanager
@@ -88,9 +102,11 @@ def create_app(
         signer: asyncio.Task[None] | None = None
         if settings.journal.checkpoint_dir and settings.journal.checkpoint_key_file:
             signer = asyncio.create_task(checkpoint_schedule(settings, service.secret))
+        service.resume_drafting()
         try:
             yield
         finally:
+            await service.stop_drafting()
             for task in (sweeper, signer):
                 if task is not None:
                     task.cancel()
@@ -108,6 +124,7 @@ def create_app(
     app.state.hitl = service
     app.state.hub = hub
     app.state.store = store
+    app.state.knowledge = knowledge
     app.state.channel_limits = ChannelLimits(settings.limits)
     app.add_middleware(BodyLimit, limit=settings.limits.max_body_bytes)
 

@@ -43,6 +43,8 @@ class Flag(StrEnum):
     LEGAL = "legal"
     LOW_CONFIDENCE = "low_confidence"
     PROMPT_INJECTION = "prompt_injection"
+    UNGROUNDED = "ungrounded"
+    """The draft cites none of the knowledge-base passages it was given, or one it was not."""
 
 
 class ReasonCode(StrEnum):

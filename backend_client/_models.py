@@ -88,6 +88,10 @@ class Source(WireModel):
     id: str
     title: str
     score: float = 0.0
+    url: str | None = None
+    """Where the article lives for people (front matter `url`), if it says."""
+    passage: str | None = None
+    """The text the draft was grounded in (the cited passage)."""
 
 
 class BotIdentity(WireModel):
@@ -140,6 +144,10 @@ class ConversationSummary(WireModel):
     """Flags of the pending draft, if any."""
     draft_id: str | None = None
     """The pending draft, if any."""
+    drafting: bool = False
+    """The AI is writing a draft for the customer's last message right now."""
+    escalation_detail: str | None = None
+    """Why, in words, when the AI gave up (reason `bot_error`: what the model did)."""
 
 
 class ConversationDetail(ConversationSummary):
@@ -328,6 +336,8 @@ class Metrics(WireModel):
     """Open conversations per status, now."""
     decisions_per_minute: list[int]
     """The last 30 minutes, oldest first."""
+    ungrounded_drafts: int = 0
+    """Drafts flagged `ungrounded`: they cited none of the passages they were given."""
 
 
 class ContextTurn(WireModel):

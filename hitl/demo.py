@@ -19,7 +19,8 @@ from pathlib import Path
 
 import platformdirs
 
-from backend.settings import LimitSettings, ReviewSettings, Settings
+from backend.config import ConfigError, load_settings
+from backend.settings import EXAMPLE_DIR, Settings
 from backend_client import ReviewMode, Role
 from console.app import make_app
 from console.config import ConsoleConfig
@@ -108,8 +109,13 @@ def run_demo(
     customers: int = 8,
     rate: float = 0.5,
     review_mode: str = "all",
+    config: Path | None = None,
 ) -> int:
-    """Run the demo until the console quits; returns the exit code."""
+    """Run the demo until the console quits; returns the exit code.
+
+    It runs on the example company (`backend/examples/larkspur/config.toml`) unless
+    given another profile, whatever `HITL_CONFIG` says: the demo needs no setup.
+    """
     data_dir = Path(platformdirs.user_data_dir("hitl"))
     data_dir.mkdir(parents=True, exist_ok=True)
     if db is None:
@@ -117,14 +123,18 @@ def run_demo(
         fresh_database(db)
     # The console owns the terminal: backend and simulator log to a file instead.
     logging.basicConfig(filename=data_dir / "demo.log", level=logging.INFO, force=True)
-    settings = Settings(
-        db_path=db,
-        review=ReviewSettings(mode=ReviewMode(review_mode)),
-        secret=None,
-        # The simulated customers all come from this process's loopback address:
-        # they get their own allowance instead of sharing one customer's.
-        limits=LimitSettings(unlimited_clients=["127.0.0.1"]),
-    )
+    try:
+        settings = load_settings(
+            config or EXAMPLE_DIR / "config.toml",
+            db_path=db,
+            review={"mode": ReviewMode(review_mode)},
+            # The simulated customers all come from this process's loopback address:
+            # they get their own allowance instead of sharing one customer's.
+            limits={"unlimited_clients": ["127.0.0.1"]},
+        )
+    except ConfigError as exc:
+        print(f"hitl: {exc}", file=sys.stderr)
+        return 2
     with demo_backend(settings) as demo:
         demo.start_customers(customers, rate)
         make_app(demo.config).run()

@@ -13,6 +13,7 @@ from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
 from backend.store import utcnow
 from tests.helpers import BASE, Backend, LiveServer, seed_operators
+from tests.stubs import ModelStub
 
 
 @pytest.fixture
@@ -60,3 +61,11 @@ def live_backend(live_server: LiveServer) -> Backend:
     """The loopback server with the standard operators."""
     assert live_server.app is not None
     return seed_operators(Backend(app=live_server.app, url=live_server.url, transport=None))
+
+
+@pytest.fixture
+def model_stub() -> Iterator[ModelStub]:
+    """An OpenAI-compatible model server on loopback, scripted by the test."""
+    stub = ModelStub().start()
+    yield stub
+    stub.stop()

@@ -49,12 +49,30 @@ class Backend:
         return ChannelClient(self.url, transport=self.transport)
 
     async def chat(self, *turns: str, name: str = "Jo Customer") -> ChatStarted:
-        """Start a chat and say `turns` as the customer."""
+        """Start a chat and say `turns` as the customer, each answered before the next."""
         async with self.channel() as channel:
             chat = await channel.start_chat(name, "jo@example.com")
             for turn in turns:
                 await channel.say(chat, turn)
+                await self.drafted(chat)
             return chat
+
+    async def drafted(self, chat: ChatStarted | None = None, timeout: float = 10.0) -> None:
+        """Wait until the AI has drafted for every customer message so far (it drafts in the
+        background, after the customer's request returned)."""
+        if self.transport is not None:  # in-process: the workers run on this event loop
+            await asyncio.wait_for(self.app.state.hitl.drafting_idle(), timeout)
+            return
+        # On loopback the server's loop is another thread's (and the app may have been
+        # restarted since): ask the API whether the chat is still being drafted for.
+        async with self.client("sam") as sam:
+
+            async def done() -> bool:
+                if chat is None:
+                    return not any([s async for s in sam.iter_conversations() if s.drafting])
+                return not (await sam.get_conversation(chat.id)).drafting
+
+            await eventually(done, timeout)
 
 
 SEED_OPERATORS = {
@@ -81,6 +99,7 @@ LiveServer = EmbeddedBackend
 
 async def pending_draft(backend: Backend, chat: ChatStarted) -> Draft:
     """The draft waiting for review in a chat (fails the test when there is none)."""
+    await backend.drafted()
     async with backend.client("alice") as alice:
         detail = await alice.get_conversation(chat.id)
     assert detail.draft is not None, f"no pending draft (status {detail.status})"

@@ -55,6 +55,7 @@ async def seed(backend: Backend) -> str:
             chat = await channel.start_chat(scenario.customer.name, scenario.customer.email)
             for turn in scenario.turns[:2]:
                 await channel.say(chat, turn)
+                await backend.drafted()
     async with AsyncBackendClient(backend.url, backend.tokens["alice"]) as alice:
         decided = 0
         async for summary in alice.iter_conversations():

@@ -126,6 +126,7 @@ async def test_stale_conversation_version_is_refused_on_close(backend: Backend) 
         old = await alice.get_conversation(chat.id)
         async with backend.channel() as channel:
             await channel.say(chat, "What payment methods do you accept?")
+            await backend.drafted()
         with pytest.raises(StaleVersionError):
             await alice.close(chat.id, old.version)
         assert (await alice.get_conversation(chat.id)).status is not ConversationStatus.CLOSED

@@ -67,6 +67,7 @@ async def assert_escalated_and_ai_silent(
 
     async with backend.channel() as channel:
         await channel.say(chat, CONFIDENT)
+        await backend.drafted()
         seen = await channel.messages(chat)
 
     after = await detail_of(backend, chat)
@@ -102,6 +103,7 @@ async def test_trigger_while_a_draft_waits_discards_it(
 
     async with backend.channel() as channel:
         await channel.say(chat, text)
+        await backend.drafted()
 
     await assert_escalated_and_ai_silent(backend, chat, reason)
     async with backend.client("alice") as alice:
@@ -122,6 +124,7 @@ async def test_two_low_confidence_drafts_in_a_row_escalate(
 
     async with backend.channel() as channel:
         await channel.say(chat, gibberish[1])
+        await backend.drafted()
 
     await assert_escalated_and_ai_silent(backend, chat, EscalationReason.LOW_CONFIDENCE)
 
@@ -149,6 +152,7 @@ async def test_takeover_holds_the_conversation_and_silences_the_ai(backend: Back
         assert held.draft is None
         async with backend.channel() as channel:
             await channel.say(chat, "What payment methods do you accept?")
+            await backend.drafted()
         assert (await alice.get_conversation(chat.id)).draft is None
         await alice.send_message(chat.id, "Hi, this is Alice. We take cards and PayPal.")
 
@@ -218,6 +222,7 @@ async def test_takeover_with_a_stale_version_is_refused(backend: Backend) -> Non
     old = await detail_of(backend, chat)
     async with backend.channel() as channel:
         await channel.say(chat, "Hello? Anyone there?")
+        await backend.drafted()
 
     async with backend.client("alice") as alice:
         with pytest.raises(StaleVersionError) as caught:
@@ -239,6 +244,7 @@ async def test_handback_returns_the_conversation_to_the_ai(backend: Backend) -> 
     assert back.escalation_reason is None
     async with backend.channel() as channel:
         await channel.say(chat, CONFIDENT)
+        await backend.drafted()
     after = await detail_of(backend, chat)
     assert after.status is ConversationStatus.AWAITING_REVIEW
     assert after.draft is not None
@@ -251,6 +257,7 @@ async def test_handback_while_the_customer_waits_drafts_a_reply(backend: Backend
         held = await alice.takeover(chat.id, detail.version, ReasonCode.CUSTOMER_REQUEST)
         async with backend.channel() as channel:
             await channel.say(chat, CONFIDENT)
+            await backend.drafted()
         held = await alice.get_conversation(chat.id)
         back = await alice.handback(chat.id, held.version)
 
@@ -309,6 +316,7 @@ async def test_close_ends_the_conversation(backend: Backend) -> None:
     async with backend.channel() as channel:
         with pytest.raises(ConflictError, match="closed"):
             await channel.say(chat, "Hello?")
+            await backend.drafted()
         seen = await channel.messages(chat)
     assert not any(m.author is Author.AI for m in seen)
 

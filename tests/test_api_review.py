@@ -69,6 +69,7 @@ async def test_a_new_customer_message_supersedes_the_pending_draft(backend: Back
     first = await pending_draft(backend, chat)
     async with backend.channel() as channel:
         await channel.say(chat, "What payment methods do you accept?")
+        await backend.drafted()
     second = await pending_draft(backend, chat)
 
     assert second.id != first.id

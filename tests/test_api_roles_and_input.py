@@ -114,6 +114,7 @@ async def test_trainer_views_are_masked(backend: Backend) -> None:
     async with backend.channel() as channel:
         chat = await channel.start_chat("Jo Private", "jo.private@example.org")
         await channel.say(chat, PII_TEXT)
+        await backend.drafted()
 
     async with backend.client("tina") as tina:
         detail = await tina.get_conversation(chat.id)
@@ -317,6 +318,7 @@ async def test_a_configured_text_limit_applies_everywhere(small_backend: Backend
             await channel.say(chat, "x" * 21)
         assert [e.field for e in caught.value.problem.errors] == ["text"]
         await channel.say(chat, "shipping time?")
+        await small_backend.drafted()
     async with small_backend.client("alice") as alice:
         detail = await alice.get_conversation(chat.id)
         assert detail.draft is not None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from importlib import resources
 
 import pytest
 
@@ -12,7 +10,8 @@ from backend.bots import make_bot
 from backend.bots.base import BotReply, Turn
 from backend.bots.builtin import BuiltinBot, load_knowledge_base
 from backend.bots.openai_compat import OpenAICompatBot
-from backend.settings import BotSettings
+from backend.knowledge.articles import read_folder
+from backend.settings import EXAMPLE_DIR, BotSettings
 from backend_client import Author, Flag
 
 DISCLOSURE = Turn(Author.SYSTEM, "Hi, I'm Nova, an AI assistant. Write 'human' for a person.")
@@ -31,14 +30,15 @@ async def ask(*customer: str, instruction: str | None = None) -> BotReply:
 
 
 def test_knowledge_base_is_complete_and_well_formed() -> None:
-    raw = json.loads(resources.files("backend").joinpath("data/knowledge_base.json").read_text())
-    assert len(raw) >= 36
-    ids = [item["id"] for item in raw]
+    # Issue 11: the example's knowledge base is Markdown articles with front matter now.
+    articles, unreadable = read_folder(EXAMPLE_DIR / "kb")
+    assert unreadable == [] and len(articles) >= 36
+    ids = [a.id for a in articles]
     assert len(ids) == len(set(ids))
-    for item in raw:
-        assert {"id", "title", "keywords", "question", "answer"} <= item.keys()
-        assert item["keywords"] and item["answer"].strip()
-        assert all(Flag(f) for f in item.get("flags", []))
+    for article in articles:
+        assert article.title and article.tags and article.question and article.body.strip()
+        assert article.url and article.url.startswith("https://")
+        assert all(Flag(f) for f in article.flags)
     entries = {e.id: e for e in load_knowledge_base()}
     assert "30 days" in entries["returns-window"].answer
     assert Flag.REFUND in entries["refund-timing"].flags

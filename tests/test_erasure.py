@@ -21,12 +21,14 @@ async def _conversation(backend: Backend) -> str:
     async with backend.channel() as channel:
         chat = await channel.start_chat(NAME, EMAIL)
         await channel.say(chat, SAID)
+        await backend.drafted()
     async with backend.client("alice") as alice:
         detail = await alice.get_conversation(chat.id)
         assert detail.draft is not None
         await alice.edit(detail.draft.id, detail.draft.version, REPLY, ReasonCode.INCOMPLETE)
     async with backend.channel() as channel:
         await channel.say(chat, "thanks! and my phone is +44 20 7946 0958")
+        await backend.drafted()
     return chat.id
 
 

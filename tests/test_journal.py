@@ -174,6 +174,7 @@ async def journal(backend: Backend) -> Backend:
             await alice.approve(draft.id, draft.version)
             async with backend.channel() as channel:
                 await channel.say(chat, "What payment methods do you accept?")
+                await backend.drafted()
             draft = await pending_draft(backend, chat)
             await alice.edit(draft.id, draft.version, text, ReasonCode.INCOMPLETE, "note")
             detail = await alice.get_conversation(chat.id)

@@ -29,6 +29,7 @@ async def _personal_conversation(backend: Backend) -> str:
     async with backend.channel() as channel:
         chat = await channel.start_chat("Josephine Smith", EMAIL)
         await channel.say(chat, f"My card {CARD} was charged twice, call me on {PHONE}")
+        await backend.drafted()
     async with backend.client("alice") as alice:
         detail = await alice.get_conversation(chat.id)
         assert detail.draft is not None

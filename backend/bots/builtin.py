@@ -1,4 +1,4 @@
-"""The built-in offline bot: BM25 retrieval over the Larkspur Goods knowledge base.
+"""The built-in offline bot: BM25 retrieval over the company's knowledge base.
 
 It needs no network and no model, and it is fully deterministic, so the demo,
 the simulator and the tests can rely on what it says.
@@ -6,17 +6,17 @@ the simulator and the tests can rely on what it says.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from backend.bots.base import BotReply, Turn
 from backend.domain.signals import mask_pii, text_flags
+from backend.knowledge.articles import Article, read_folder
+from backend.settings import EXAMPLE_DIR
 from backend_client import Author, BotIdentity, Flag, Source
 
 __all__ = ["BuiltinBot", "KnowledgeEntry", "load_knowledge_base"]
@@ -104,21 +104,27 @@ class KnowledgeEntry:
     flags: frozenset[Flag] = frozenset()
 
 
-@cache
-def load_knowledge_base() -> tuple[KnowledgeEntry, ...]:
-    """The entries of `backend/data/knowledge_base.json`, read once per process."""
-    raw = resources.files("backend").joinpath("data/knowledge_base.json").read_text("utf-8")
+def entries_from(articles: Sequence[Article]) -> tuple[KnowledgeEntry, ...]:
+    """The bot's entries from a company's articles: tags are keywords, the body the answer."""
+    known = {f.value for f in Flag}
     return tuple(
         KnowledgeEntry(
-            id=item["id"],
-            title=item["title"],
-            keywords=tuple(item.get("keywords", ())),
-            question=item["question"],
-            answer=item["answer"],
-            flags=frozenset(Flag(f) for f in item.get("flags", ())),
+            id=a.id,
+            title=a.title,
+            keywords=a.tags,
+            question=a.question or a.title,
+            answer=a.body,
+            flags=frozenset(Flag(f) for f in a.flags if f in known),
         )
-        for item in json.loads(raw)
+        for a in articles
     )
+
+
+@cache
+def load_knowledge_base() -> tuple[KnowledgeEntry, ...]:
+    """The example company's entries (`backend/examples/larkspur/kb/`), read once per process."""
+    articles, _ = read_folder(EXAMPLE_DIR / "kb")
+    return entries_from(articles)
 
 
 class _BM25:
@@ -182,6 +188,10 @@ def _index() -> _BM25:
     return _BM25(load_knowledge_base())
 
 
+_NOTHING = KnowledgeEntry(id="", title="", keywords=(), question="", answer="zzqxnothing")
+"""Stands in for an empty knowledge base, so BM25 has something (that never matches)."""
+
+
 def confidence(top: float, second: float, coverage: float) -> float:
     """How sure the bot is, 0..1, from the best score, the runner-up and query coverage.
 
@@ -240,12 +250,14 @@ def _formal(text: str) -> str:
     return text.replace("!", ".")
 
 
-def apply_instruction(text: str, instruction: str) -> tuple[str, list[str]]:
+def apply_instruction(
+    text: str, instruction: str, company: str = "Larkspur Goods"
+) -> tuple[str, list[str]]:
     """Rewrite `text` the way an operator's instruction asks; returns it and what was done."""
     asked = instruction.lower()
     done: list[str] = []
     if re.search(r"\b(?:formal|professional)", asked):
-        text = "Thank you for contacting Larkspur Goods. " + _formal(text)
+        text = f"Thank you for contacting {company}. " + _formal(text)
         done.append("formal")
     if re.search(r"\b(?:short|brief|concise|one sentence|tl;?dr|less)", asked):
         text = _shorten(text, 2 if done else 1)
@@ -270,8 +282,15 @@ class BuiltinBot:
 
     identity = BotIdentity(name="builtin-faq", model="bm25-v1")
 
-    def __init__(self) -> None:
-        self._index = _index()
+    def __init__(
+        self, entries: Sequence[KnowledgeEntry] | None = None, company: str = "Larkspur Goods"
+    ) -> None:
+        """Over `entries` (a company's articles), or the example company's by default."""
+        self.company = company
+        if entries is None:
+            self._index = _index()
+        else:
+            self._index = _BM25([*entries, _NOTHING, _NOTHING][: max(2, len(entries))])
 
     async def draft(self, history: Sequence[Turn], instruction: str | None = None) -> BotReply:
         """Draft the next reply to the customer's last message, following `instruction`."""
@@ -314,7 +333,7 @@ class BuiltinBot:
                 flags |= entries[i].flags
 
         if instruction and instruction.strip():
-            text, done = apply_instruction(text, instruction)
+            text, done = apply_instruction(text, instruction, self.company)
             applied = ", ".join(done) if done else "as extra search terms"
             rationale += f'; instruction "{instruction.strip()[:80]}" ({applied})'
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from backend_client import EscalationReason, Flag
 
+from .asking import asks_for_person
 from .pii import find_pii, mask_pii
 
 __all__ = ["escalation_reason", "find_pii", "mask_pii", "text_flags"]
@@ -42,11 +44,9 @@ _PERSON = (
 _ADJ = r"(?:(?:a|an|the|your|some|one of your|real|live|actual|proper|human|other|another)\s+){0,3}"
 _ASKED_FOR_HUMAN = _any(
     [
-        # "human" is what the disclosure tells customers to write, so it counts on its
-        # own, except in phrases where it means something else.
-        r"(?<!i'm )(?<!i am )(?<!i'm a )(?<!i am a )"
-        r"\bhumans?\b(?!\s+(?:resources|error|rights|nature|hair|body|size|readable))",
-        r"\b(?:real|live|actual|proper)\s+(?:person|people|human|agent|rep|representative)\b",
+        # "human" on its own (what the disclosure tells customers to write) is decided by
+        # `asking.asks_for_person`: in a short message it is the keyword, in a long one
+        # ("knitted by a human or a machine?") it is just a word.
         r"\blive\s+(?:chat|support)\b",
         r"\bcustomer\s+(?:service|support|care)\s+(?:rep|representative|agent|person)\b",
         rf"\b(?:speak|talk|chat|connect|transfer|put|pass|escalate|forward|hand|switch)\b"
@@ -65,10 +65,6 @@ _ASKED_FOR_HUMAN = _any(
         # A message that is nothing but the word: "agent", "operator please".
         r"^\W*(?:agent|operator|representative|rep|person|manager|supervisor)"
         r"(?:[\s,]+(?:please|pls|plz|now))?\W*$",
-        # A few words from German, French and Spanish customers.
-        r"\b(?:mensch|menschen|mitarbeiter(?:in)?|echten? person)\b",
-        r"\b(?:humain|vraie personne|conseill(?:er|ère)|parler (?:à|a) quelqu'un)\b",
-        r"\b(?:humano|persona real|hablar con (?:una |un )?(?:persona|agente|humano))\b",
     ]
 )
 
@@ -150,6 +146,15 @@ _ANGER = _any(
 )
 
 
+def _says_phrase(plain: str, phrases: Sequence[str]) -> bool:
+    folded = plain.casefold()
+    for phrase in phrases:
+        wanted = _normalise(phrase).casefold()
+        if wanted and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", folded):
+            return True
+    return False
+
+
 def _shouting(text: str) -> bool:
     """Several words and most of them in capitals: the customer is shouting."""
     words = re.findall(r"[^\W\d_]{2,}", text)
@@ -157,12 +162,16 @@ def _shouting(text: str) -> bool:
     return len(loud) >= 3 and len(loud) >= 0.6 * len(words)
 
 
-def escalation_reason(text: str) -> EscalationReason | None:
-    """Why this customer message needs a person, or None when the bot may carry on."""
+def escalation_reason(text: str, phrases: Sequence[str] = ()) -> EscalationReason | None:
+    """Why this customer message needs a person, or None when the bot may carry on.
+
+    `phrases` are the company's own ways of asking for a person (`[assistant]
+    escalation_phrases`), matched case-insensitively on word boundaries.
+    """
     plain = _normalise(text)
     if not plain:
         return None
-    if _ASKED_FOR_HUMAN.search(plain):
+    if _ASKED_FOR_HUMAN.search(plain) or asks_for_person(plain) or _says_phrase(plain, phrases):
         return EscalationReason.ASKED_FOR_HUMAN
     if _DATA_PROTECTION.search(plain):
         return EscalationReason.DATA_PROTECTION

@@ -37,3 +37,4 @@ class Hitl(CustomerTurns, DraftDecisions, ConversationDecisions, Reading, Idempo
         self._key_locks = {}
         self._verifying = None
         self._verifiers = VerifyWorkers()
+        self._init_drafting()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from backend_client import (
     Action,
     AIState,
@@ -13,7 +15,7 @@ from backend_client import (
     Flag,
 )
 
-from ..bots.base import Turn
+from ..bots.base import BotReply, Turn
 from ..domain import policy, transitions
 from ..domain.policy import Permission
 from ..domain.transitions import Act
@@ -31,28 +33,32 @@ class AIDrafting(ServiceCore):
         return transitions.allows(status, Act.DRAFT_WAITS)
 
     async def draft_reply(
-        self, cid: str, *, instruction: str | None = None, trigger: str | None = None
+        self,
+        cid: str,
+        *,
+        instruction: str | None = None,
+        trigger: str | None = None,
+        job: int | None = None,
     ) -> Draft | None:
         """Ask the bot for a draft and pass it through the review gate.
 
         `trigger` is the customer message that asked for it: if a newer one
         arrived meanwhile, this draft is dropped (the newer one drafts its own).
+        `job` is the durable drafting job it answers: closed in the draft's own
+        transaction, so a message is never drafted for twice.
         """
         history = [Turn(author=m.author, text=m.text) for m in self.store.messages(cid)]
-        try:
-            reply = await self.bot.draft(history, instruction)
-        except Exception as exc:  # a model server down must not lose the customer
-            log.warning("bot failed in %s: %s", cid, exc)
-            with self.store.transaction():
-                if self._open_for_ai(cid):
-                    self._escalate(cid, EscalationReason.BOT_ERROR, tell_customer=True)
-                    self._publish(cid)
+        reply = await self._ask_bot(cid, history, instruction, job)
+        if reply is None:
             return None
         with self.store.transaction():
             row = self._conversation(cid)
-            if not self._open_for_ai(cid):
-                return None
-            if trigger is not None and self.store.last_customer_message_id(cid) != trigger:
+            stale = job is not None and not self.store.draft_job_open(job)
+            newer = trigger is not None and self.store.last_customer_message_id(cid) != trigger
+            if stale or newer or not self._open_for_ai(cid):
+                if job is not None:
+                    self.store.finish_draft_job(job, "superseded")
+                    self._publish(cid)
                 return None
             self._supersede_pending(cid)
             flags = set(reply.flags)
@@ -71,6 +77,8 @@ class AIDrafting(ServiceCore):
                 instruction=instruction,
                 send_at=gate.send_at.isoformat() if gate.send_at else None,
             )
+            if job is not None:
+                self.store.finish_draft_job(job, "done")
             self._emit(EventType.DRAFT_CREATED, cid, draft)
             self.store.update_conversation(cid, low_confidence_streak=streak)
             if streak >= 2:
@@ -81,6 +89,42 @@ class AIDrafting(ServiceCore):
                 self._move(cid, Act.DRAFT_WAITS)
             self._publish(cid)
         return draft
+
+    async def _ask_bot(
+        self, cid: str, history: list[Turn], instruction: str | None, job: int | None
+    ) -> BotReply | None:
+        """The bot's reply, tried again with backoff; None once it gave up (and escalated).
+
+        A 429's Retry-After sets the wait when the model asked for one. A job
+        superseded while waiting stops trying: a newer message drafts its own.
+        """
+        bot = self.settings.bot
+        failure: Exception | None = None
+        for attempt in range(bot.retries + 1):
+            try:
+                return await self.bot.draft(history, instruction)
+            except Exception as exc:  # a model server down must not lose the customer
+                failure = exc
+                log.warning("bot failed in %s (attempt %d): %s", cid, attempt + 1, exc)
+            if attempt == bot.retries:
+                break
+            asked = getattr(failure, "retry_after", None)
+            await asyncio.sleep(asked if asked is not None else bot.backoff_seconds * 2**attempt)
+            if job is not None and not self.store.draft_job_open(job):
+                return None
+        detail = f"the model failed {bot.retries + 1} times; last: {failure}"[:300]
+        with self.store.transaction():
+            if job is not None:
+                self.store.finish_draft_job(job, "failed")
+            if self._open_for_ai(cid) and (job is None or self._job_is_latest(cid, job)):
+                self._escalate(cid, EscalationReason.BOT_ERROR, tell_customer=True, detail=detail)
+            self._publish(cid)
+        return None
+
+    def _job_is_latest(self, cid: str, job: int) -> bool:
+        """Whether no newer job of the conversation is waiting (then it is the one to escalate)."""
+        newest = self.store.next_draft_job(cid)
+        return newest is None or newest.id <= job
 
     def send_due_drafts(self) -> int:
         """Send drafts whose hold window passed (review mode `flagged`); none while paused."""

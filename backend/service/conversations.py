@@ -58,6 +58,7 @@ class ConversationDecisions(AIDrafting):
                 return self._answer(cid)
             self._supersede_pending(cid)
             self._move(cid, Act.TAKEOVER, holder=op.id)
+            self.store.close_open_jobs(cid)  # the AI goes silent: no draft is being written
             self.record_decision(
                 op, Action.TAKEOVER, conversation_id=cid, reason_code=reason_code, note=note
             )
@@ -137,6 +138,7 @@ class ConversationDecisions(AIDrafting):
             policy.check_version(if_match, row["version"], "conversation")
             self._supersede_pending(cid)
             self._move(cid, Act.CLOSE, holder=None, waiting_since=None)
+            self.store.close_open_jobs(cid)
             self.record_decision(op, Action.CLOSE, conversation_id=cid)
             self._publish(cid)
             return self._answer(cid)

@@ -107,13 +107,17 @@ class ServiceCore:
         *,
         tell_customer: bool,
         act: Act = Act.ESCALATE,
+        detail: str | None = None,
     ) -> None:
         self._supersede_pending(cid)
+        # A person answers now: a draft still being written for this chat is moot.
+        self.store.close_open_jobs(cid)
         row = self._conversation(cid)
         self._move(
             cid,
             act,
             escalation_reason=reason,
+            escalation_detail=detail,
             waiting_since=row["waiting_since"] or self.store.now(),
         )
         if tell_customer:

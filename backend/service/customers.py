@@ -9,12 +9,12 @@ from backend_client import Author, ChatStarted, ConversationStatus, Customer, Me
 from ..domain import policy, signals, transitions
 from ..domain.transitions import Act
 from ..errors import Conflict, Invalid
-from .ai import AIDrafting
+from .drafting import DraftWorkers
 
 CUSTOMER_NAME_LIMIT = 200
 
 
-class CustomerTurns(AIDrafting):
+class CustomerTurns(DraftWorkers):
     """What customers do, and what the AI does in answer."""
 
     def start_chat(self, customer: Customer) -> ChatStarted:
@@ -23,12 +23,16 @@ class CustomerTurns(AIDrafting):
         token = secrets.token_urlsafe(24)
         with self.store.transaction():
             cid = self.store.create_conversation(customer, token)
-            self._say(cid, Author.SYSTEM, self.settings.disclosure)
+            self._say(cid, Author.SYSTEM, self.settings.disclosure_text)
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
 
     async def customer_says(self, cid: str, text: str) -> Message:
-        """A customer message: supersedes a pending draft, may escalate, else the AI drafts."""
+        """A customer message: supersedes a pending draft, may escalate, else the AI drafts.
+
+        The draft is written in the background (`drafting`): this returns once the
+        message and its drafting job are stored, never waiting on the model.
+        """
         policy.check_text("text", text, self.settings.max_text_length)
         with self.store.transaction():
             row = self._conversation(cid)
@@ -41,13 +45,16 @@ class CustomerTurns(AIDrafting):
             if row["waiting_since"] is None:
                 fields["waiting_since"] = message.created_at.isoformat()
             status = self._move(cid, Act.CUSTOMER_WRITES, **fields)
-            reason = signals.escalation_reason(text)
+            reason = signals.escalation_reason(text, self.settings.assistant.escalation_phrases)
             if reason is not None and transitions.allows(status, Act.ESCALATE):
                 self._escalate(cid, reason, tell_customer=True)
                 status = ConversationStatus.ESCALATED
+            drafts = transitions.allows(status, Act.DRAFT_WAITS)
+            if drafts:
+                self.store.add_draft_job(cid, message.id)
             self._publish(cid)
-        if transitions.allows(status, Act.DRAFT_WAITS):
-            await self.draft_reply(cid, trigger=message.id)
+        if drafts:
+            self.kick_drafting(cid)
         return message
 
     def customer_messages(self, cid: str, after: str | None) -> Page[Message]:

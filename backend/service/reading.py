@@ -19,6 +19,7 @@ from backend_client import (
     ContextTurn,
     ConversationDetail,
     ConversationSummary,
+    Flag,
     Metrics,
     Operator,
     Page,
@@ -137,13 +138,15 @@ class Reading(ServiceCore):
         """Override rates, review times, fast approvals and queue sizes (supervisor)."""
         policy.require(op.role, Permission.METRICS)
         names = {o.id: o.name for o in self.store.list_operators()}
-        return compute_metrics(
+        metrics = compute_metrics(
             self.store.decision_rows(),
             queue=self.store.queue_counts(),
             now=self._now(),
             fast_seconds=self.settings.fast_approval_seconds,
             operator_names=names,
         )
+        ungrounded = self.store.count_flagged_drafts(Flag.UNGROUNDED)
+        return metrics.model_copy(update={"ungrounded_drafts": ungrounded})
 
     def training_pairs(self, op: OperatorRecord, query: TrainingQuery) -> Page[TrainingPair]:
         """Preference pairs from every edited, rejected or regenerated draft, oldest first.

@@ -71,7 +71,9 @@ class ConversationRows(MessageRows, DraftRows):
         return self.summary(cid)
 
     _SUMMARY_SQL = """
-        SELECT c.*, d.id AS draft_id, d.flags AS draft_flags
+        SELECT c.*, d.id AS draft_id, d.flags AS draft_flags,
+            EXISTS (SELECT 1 FROM draft_jobs j WHERE j.conversation_id = c.id
+                    AND j.state IN ('queued', 'running')) AS drafting
         FROM conversations c
         LEFT JOIN drafts d ON d.conversation_id = c.id AND d.status = 'pending'
     """
@@ -91,6 +93,8 @@ class ConversationRows(MessageRows, DraftRows):
             last_message=row["last_message"],
             flags=json.loads(row["draft_flags"]) if row["draft_flags"] else [],
             draft_id=row["draft_id"],
+            drafting=bool(row["drafting"]),
+            escalation_detail=row["escalation_detail"] if row["escalation_reason"] else None,
         )
 
     def summary(self, cid: str) -> ConversationSummary:

@@ -36,6 +36,7 @@ from backend_client import (
 
 from ..domain.metrics import DecisionRow
 from .common import EventListener, OperatorRecord
+from .jobs import DraftJob
 
 
 class StoreProtocol(Protocol):
@@ -141,6 +142,40 @@ class StoreProtocol(Protocol):
 
     def reply_after(self, cid: str, at: str) -> str | None:
         """The first text a person let out after `at`: a human message or an approved AI one."""
+        ...
+
+    # -- drafting jobs (store/jobs.py) -----------------------------------------
+
+    def add_draft_job(self, cid: str, message_id: str) -> int:
+        """Queue a job for `message_id`; older open jobs of the conversation are superseded."""
+        ...
+
+    def next_draft_job(self, cid: str) -> DraftJob | None:
+        """The conversation's open job, if any."""
+        ...
+
+    def start_draft_job(self, job_id: int) -> None:
+        """Mark a job running and count the attempt."""
+        ...
+
+    def finish_draft_job(self, job_id: int, state: str) -> None:
+        """Close a job as `done`, `superseded` or `failed`."""
+        ...
+
+    def draft_job_open(self, job_id: int) -> bool:
+        """Whether the job still waits for its draft."""
+        ...
+
+    def conversations_with_open_jobs(self) -> list[str]:
+        """Conversations whose draft was still being written."""
+        ...
+
+    def count_flagged_drafts(self, flag: str) -> int:
+        """How many drafts ever carried `flag`."""
+        ...
+
+    def close_open_jobs(self, cid: str, state: str = "superseded") -> None:
+        """Close every open job of a conversation."""
         ...
 
     # -- drafts --------------------------------------------------------------

@@ -145,3 +145,28 @@ def m003_audit_fts_stemmed(db: Database) -> None:
             FROM audit a LEFT JOIN audit_texts t ON t.seq = a.seq;
         """
     )
+
+
+@migrations()
+def m004_draft_jobs(db: Database) -> None:
+    """Drafting off the customer's request: one durable job per customer message.
+
+    A job survives a crash (it is queued again at start) and `message_id` is
+    unique, so a message is never drafted for twice. `escalation_detail` keeps
+    why the AI gave up on a conversation (the model's error), for the console.
+    """
+    db.executescript(
+        """
+        CREATE TABLE draft_jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            message_id TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX draft_jobs_open ON draft_jobs (conversation_id, state);
+        ALTER TABLE conversations ADD COLUMN escalation_detail TEXT;
+        """
+    )

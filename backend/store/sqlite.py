@@ -9,10 +9,11 @@ from .common import ERASED
 from .conversations import ConversationRows
 from .events import EventRows
 from .idempotency import IdempotencyRows
+from .jobs import JobRows
 from .operators import OperatorRows
 
 
-class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows):
+class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows, JobRows):
     """The database: every query the backend makes, on one SQLite connection."""
 
     def publish_conversation(self, cid: str, *, created: bool = False) -> ConversationSummary:

@@ -30,6 +30,7 @@ from backend_client import (
 from console.render.sanitize import untrusted
 
 __all__ = [
+    "DRAFTING",
     "DRAFT_ID",
     "FLAGS",
     "HOLDER",
@@ -49,8 +50,8 @@ __all__ = [
 PREVIEW_LENGTH = 240
 """Characters of the last message a row keeps: more than a 240-column terminal shows."""
 
-Row = tuple[float, str, str, int, str | None, str, tuple[str, ...], str | None, str | None]
-"""(key, id, status, version, holder, text, flags, draft_id, escalation_reason).
+Row = tuple[float, str, str, int, str | None, str, tuple[str, ...], str | None, str | None, bool]
+"""(key, id, status, version, holder, text, flags, draft_id, escalation_reason, drafting).
 
 `key`: when the customer started waiting (POSIX time), or `_IDLE` + the last
 update. `text`: the customer's name, a NUL, the last message, both sanitised
@@ -68,6 +69,8 @@ TEXT: Final = 5
 FLAGS: Final = 6
 DRAFT_ID: Final = 7
 REASON: Final = 8
+DRAFTING: Final = 9
+"""True while the AI writes a draft for the customer's last message."""
 
 _IDLE = 1e12
 """Added to an idle row's update time to make its sort key: after every waiting row.
@@ -107,6 +110,7 @@ def row_from_summary(summary: ConversationSummary) -> Row:
         _FLAG_SETS.setdefault(flags, flags),
         None if draft_id is None else _own(draft_id),
         None if reason is None else sys.intern(reason.value),
+        summary.drafting,  # True and False are singletons: nothing for the collector
     )
 
 
@@ -122,6 +126,7 @@ class QueueRow(NamedTuple):
     flags: tuple[Flag, ...]
     draft_id: str | None
     escalation_reason: EscalationReason | None
+    drafting: bool
 
     @classmethod
     def of(cls, row: Row) -> QueueRow:
@@ -137,6 +142,7 @@ class QueueRow(NamedTuple):
             tuple(Flag(flag) for flag in row[FLAGS]),
             row[DRAFT_ID],
             None if reason is None else EscalationReason(reason),
+            row[DRAFTING],
         )
 
     @property

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from rich.text import Text
 
 from backend_client import ConversationDetail, DraftStatus
-from console.render.labels import STATUS_GLYPHS, STATUS_LABELS, spoken
+from console.render.labels import (
+    DRAFTING_GLYPH,
+    DRAFTING_LABEL,
+    STATUS_GLYPHS,
+    STATUS_LABELS,
+    spoken,
+)
 from console.render.sanitize import safe_text
 
 __all__ = ["conversation_header", "decided_elsewhere", "hold_banner"]
@@ -25,9 +31,11 @@ _DECIDED_BY_OTHER: dict[str, str] = {
 
 
 def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
-    """Status glyph, customer, who holds it or why it escalated, and the version."""
+    """Status glyph, customer, who holds it or why it escalated (and, when the AI gave
+    up, what went wrong), whether the AI is drafting, and the version."""
+    glyph = DRAFTING_GLYPH if detail.drafting else STATUS_GLYPHS[detail.status]
     header = Text.assemble(
-        (f"{STATUS_GLYPHS[detail.status]} ", "bold"),
+        (f"{glyph} ", "bold"),
         safe_text(detail.customer.name, "bold", single_line=True, max_length=40),
     )
     if detail.holder is not None:
@@ -35,6 +43,14 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
         header.append_text(safe_text(name_of(detail.holder), single_line=True))
     elif detail.escalation_reason is not None:
         header.append(f"  escalated: {spoken(detail.escalation_reason)}")
+        if detail.escalation_detail:
+            # The model's error comes from outside: sanitised like any untrusted text.
+            header.append(" — ")
+            header.append_text(
+                safe_text(detail.escalation_detail, single_line=True, max_length=160)
+            )
+    elif detail.drafting:
+        header.append(f"  {DRAFTING_LABEL}")
     else:
         header.append(f"  {STATUS_LABELS[detail.status]}")
     header.append(f"  · v{detail.version}", style="dim")

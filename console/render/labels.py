@@ -11,6 +11,8 @@ from rich.cells import cell_len, set_cell_size
 from backend_client import ConversationStatus, Flag, ReasonCode
 
 __all__ = [
+    "DRAFTING_GLYPH",
+    "DRAFTING_LABEL",
     "FLAG_LABELS",
     "FLAG_TAGS",
     "REASON_LABELS",
@@ -33,6 +35,11 @@ STATUS_GLYPHS: dict[str, str] = {
 Keyed by the status's value, so a queue row's plain string finds it as well as the enum.
 """
 
+DRAFTING_GLYPH = "✎"
+"""The glyph of a conversation whose draft the AI is writing right now."""
+DRAFTING_LABEL = "AI drafting…"
+"""The same, in words."""
+
 STATUS_LABELS: dict[str, str] = {
     ConversationStatus.BOT: "AI handling it",
     ConversationStatus.AWAITING_REVIEW: "draft awaiting review",
@@ -48,6 +55,7 @@ FLAG_TAGS: dict[str, str] = {
     Flag.LEGAL: "legal",
     Flag.LOW_CONFIDENCE: "lowconf",
     Flag.PROMPT_INJECTION: "inject",
+    Flag.UNGROUNDED: "ungrounded",
 }
 """A flag as a short tag, for the queue's narrow flags column."""
 
@@ -57,6 +65,7 @@ FLAG_LABELS: dict[str, str] = {
     Flag.LEGAL: "legal",
     Flag.LOW_CONFIDENCE: "low confidence",
     Flag.PROMPT_INJECTION: "prompt injection",
+    Flag.UNGROUNDED: "ungrounded: cites no passage it was given",
 }
 """A flag in words, for the draft panel."""
 

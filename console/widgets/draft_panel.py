@@ -30,8 +30,38 @@ _FLAG_LABELS: dict[Flag, str] = {
     Flag.LEGAL: "legal",
     Flag.LOW_CONFIDENCE: "low confidence",
     Flag.PROMPT_INJECTION: "prompt injection",
+    Flag.UNGROUNDED: "ungrounded: cites no passage it was given",
 }
 _BAR_WIDTH = 20
+
+
+def sources_text(draft: Draft) -> Text:
+    """The passages the draft rests on, numbered as the model cited them: title, link, text.
+
+    All of it is the company's or the model's text: sanitised, never markup.
+    """
+    sources = Text("Sources: ")
+    if not draft.sources:
+        sources.append("none")
+        return sources
+    if not any(s.url or s.passage for s in draft.sources):
+        # Titles only (the built-in bot's matches): one line, as they always were.
+        sources.append_text(
+            Text(", ").join(safe_text(s.title, single_line=True) for s in draft.sources)
+        )
+        return sources
+    for n, source in enumerate(draft.sources, start=1):
+        sources.append(f"\n[{n}] ")
+        sources.append_text(safe_text(source.title, "bold", single_line=True, max_length=80))
+        if source.url:
+            sources.append("  ")
+            sources.append_text(
+                safe_text(source.url, "underline", single_line=True, max_length=120)
+            )
+        if source.passage:
+            sources.append("\n    ")
+            sources.append_text(safe_text(source.passage, single_line=True, max_length=300))
+    return sources
 
 
 def confidence_bar(confidence: float, width: int = _BAR_WIDTH) -> str:
@@ -123,14 +153,7 @@ class DraftPanel(Vertical):
         self.query_one("#draft-rationale", Static).update(
             Text.assemble("Why: ", safe_text(draft.rationale or "(no rationale given)"))
         )
-        sources = Text("Sources: ")
-        if draft.sources:
-            sources.append_text(
-                Text(", ").join(safe_text(s.title, single_line=True) for s in draft.sources)
-            )
-        else:
-            sources.append("none")
-        self.query_one("#draft-sources", Static).update(sources)
+        self.query_one("#draft-sources", Static).update(sources_text(draft))
         if self._countdown is not None:
             if draft.send_at is None:
                 self._countdown.pause()

@@ -16,8 +16,8 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widget import Widget
 
-from console.live.queue_rows import FLAGS, HOLDER, ID, STATUS, TEXT, VERSION, Row
-from console.render.labels import FLAG_TAGS, STATUS_GLYPHS, fit
+from console.live.queue_rows import DRAFTING, FLAGS, HOLDER, ID, STATUS, TEXT, VERSION, Row
+from console.render.labels import DRAFTING_GLYPH, DRAFTING_LABEL, FLAG_TAGS, STATUS_GLYPHS, fit
 from console.render.sanitize import safe_text
 
 __all__ = [
@@ -34,6 +34,8 @@ GLYPHS: dict[str, tuple[str, str]] = {
     status: (glyph, f"queue-list--{status.replace('_', '-')}")
     for status, glyph in STATUS_GLYPHS.items()
 }
+GLYPHS["drafting"] = (DRAFTING_GLYPH, "queue-list--drafting")
+"""The AI writing a draft has a glyph of its own, whatever the status says."""
 
 # Column widths in cells; the preview takes whatever is left.
 _GLYPH_WIDTH = 2
@@ -52,6 +54,7 @@ COMPONENT_CLASSES = {
     "queue-list--escalated",
     "queue-list--human",
     "queue-list--closed",
+    "queue-list--drafting",
     "queue-list--waiting",
     "queue-list--name",
     "queue-list--flags",
@@ -85,6 +88,7 @@ QueueList {
     & > .queue-list--escalated { color: $error; text-style: bold; }
     & > .queue-list--human { color: $accent; }
     & > .queue-list--closed { color: $success; }
+    & > .queue-list--drafting { color: $secondary; text-style: bold; }
     & > .queue-list--waiting { text-style: bold; }
     & > .queue-list--name { text-style: bold; }
     & > .queue-list--flags { color: $warning; }
@@ -212,7 +216,7 @@ class QueuePainter:
         if body is None:
             body = self._render_body(row, width, styles)
             self._body_cache[body_key] = body
-        status = row[STATUS]
+        status = "drafting" if row[DRAFTING] else row[STATUS]
         segments = [
             Segment(fit(GLYPHS[status][0], _GLYPH_WIDTH), styles.glyphs[status]),
             Segment(fit(waiting, _WAITING_WIDTH, right=True), styles.waiting),
@@ -234,6 +238,8 @@ class QueuePainter:
         """Every column after the waiting time, exactly `width - 8` cells."""
         gap = Segment(" " * _GAP, styles.base)
         tags = " ".join(FLAG_TAGS.get(flag, flag) for flag in row[FLAGS])
+        if row[DRAFTING]:
+            tags = f"{DRAFTING_LABEL} {tags}".rstrip()
         holder_id = row[HOLDER]
         holder = ""
         if holder_id is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hitl.cli import audit, console, demo, erase, export, operator, serve, simulate
+from hitl.cli import audit, console, demo, erase, export, kb, operator, serve, simulate
 
 __all__ = ["build_parser", "main"]
 
@@ -17,17 +17,20 @@ EPILOG = """\
 examples:
   hitl demo                                  backend + simulated customers + console
   hitl serve --db hitl.db                    run the backend on 127.0.0.1:8765
+  hitl serve --config company.toml           ... for your company, model and knowledge base
+  hitl kb index --config company.toml        (re)index the knowledge folder
+  hitl kb search "refund?" --config company.toml   what the bot would be given
   hitl operator add alice --role agent       create an operator, print its token
   hitl console --url http://127.0.0.1:8765 --token hitl_...
   hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
   hitl audit verify --db hitl.db             check the journal's hash chain
   hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
 
-Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
-HITL_DB_PATH, HITL_REVIEW__MODE, ...).
+Settings also come from HITL_* environment variables (HITL_CONFIG, HITL_URL,
+HITL_TOKEN, HITL_DB_PATH, HITL_REVIEW__MODE, ...); they win over the config file.
 """
 
-COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export)
+COMMAND_GROUPS = (demo, serve, kb, console, operator, simulate, audit, erase, export)
 """In the order `hitl --help` lists them."""
 
 

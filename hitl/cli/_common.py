@@ -49,12 +49,28 @@ def db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def backend_settings(**overrides: Any) -> Settings:
-    """Backend settings from the environment, with command-line values on top."""
-    from backend.settings import Settings
+def config_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--config FILE`: the company profile (TOML)."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the company profile, a TOML file (default: $HITL_CONFIG, else the example shop)",
+    )
 
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)
+
+def backend_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Backend settings: the config file, the environment over it, command-line values on top.
+
+    A config that cannot be used (unknown key, refused disclosure, bad TOML) ends the
+    command with its message, which names the file and the key.
+    """
+    from backend.config import ConfigError, load_settings
+
+    try:
+        return load_settings(config, **overrides)
+    except ConfigError as exc:
+        raise SystemExit(f"hitl: {exc}") from None
 
 
 def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Settings, Store]:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from backend_client import ReviewMode
-from hitl.cli._common import DEFAULT_PORT, backend_settings, db_option
+from hitl.cli._common import DEFAULT_PORT, backend_settings, config_option, db_option
 
 
 def register(sub: Any) -> None:
@@ -16,6 +16,7 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
     db_option(p)
+    config_option(p)
     p.add_argument(
         "--review-mode", choices=[m.value for m in ReviewMode], help="all (default) | flagged | off"
     )
@@ -28,12 +29,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backend.app import create_app
-    from backend.settings import ReviewSettings
 
-    review = None
-    if args.review_mode is not None:
-        review = ReviewSettings(mode=ReviewMode(args.review_mode))
-    settings = backend_settings(db_path=args.db, review=review)
+    review = {"mode": ReviewMode(args.review_mode)} if args.review_mode else None
+    settings = backend_settings(args.config, db_path=args.db, review=review)
     app = create_app(settings)
     if not app.state.store.list_operators():
         print(
@@ -41,9 +39,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"--db {settings.db_path}",
             file=sys.stderr,
         )
+    if app.state.knowledge.count() == 0:
+        print(
+            f"hitl: no articles in the knowledge base ({settings.knowledge.path}): the bot has "
+            "nothing to answer from; check [knowledge] path, then hitl kb index",
+            file=sys.stderr,
+        )
     print(
         f"hitl backend on http://{args.host}:{args.port}  db={settings.db_path}  "
-        f"review={settings.review.mode.value}  bot={settings.bot.kind}",
+        f"review={settings.review.mode.value}  bot={settings.bot.kind}  "
+        f"company={settings.company.name}  knowledge={app.state.knowledge.count()} articles",
         file=sys.stderr,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

@@ -1,0 +1,96 @@
+"""Drafting jobs: one row per customer message the AI should answer, durable across crashes.
+
+States: `queued` → `running` → `done` | `superseded` | `failed`. A job is
+finished in the same transaction as the draft it produced, so a crash either
+leaves it open (and it runs again at start) or done, never both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .common import Connection
+
+OPEN_STATES = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class DraftJob:
+    """A customer message waiting for the AI's draft."""
+
+    id: int
+    conversation_id: str
+    message_id: str
+    attempts: int
+
+
+class JobRows(Connection):
+    """The `draft_jobs` table."""
+
+    def add_draft_job(self, cid: str, message_id: str) -> int:
+        """Queue a job for `message_id`; older open jobs of the conversation are superseded."""
+        now = self.now()
+        self.db.execute(
+            "UPDATE draft_jobs SET state = 'superseded', updated_at = ? "
+            "WHERE conversation_id = ? AND state IN ('queued', 'running')",
+            [now, cid],
+        )
+        cursor = self.db.execute(
+            "INSERT INTO draft_jobs (conversation_id, message_id, state, created_at, updated_at) "
+            "VALUES (?, ?, 'queued', ?, ?)",
+            [cid, message_id, now, now],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def next_draft_job(self, cid: str) -> DraftJob | None:
+        """The conversation's open job (the newest; older ones were superseded), if any."""
+        row = self.db.execute(
+            "SELECT id, conversation_id, message_id, attempts FROM draft_jobs "
+            "WHERE conversation_id = ? AND state IN ('queued', 'running') "
+            "ORDER BY id DESC LIMIT 1",
+            [cid],
+        ).fetchone()
+        return DraftJob(*row) if row else None
+
+    def start_draft_job(self, job_id: int) -> None:
+        """Mark a job running and count the attempt."""
+        self.db.execute(
+            "UPDATE draft_jobs SET state = 'running', attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ?",
+            [self.now(), job_id],
+        )
+
+    def finish_draft_job(self, job_id: int, state: str) -> None:
+        """Close a job as `done`, `superseded` or `failed` (inside the draft's transaction)."""
+        self.db.execute(
+            "UPDATE draft_jobs SET state = ?, updated_at = ? WHERE id = ? "
+            "AND state IN ('queued', 'running')",
+            [state, self.now(), job_id],
+        )
+
+    def draft_job_open(self, job_id: int) -> bool:
+        """Whether the job still waits for its draft (not done, superseded or failed)."""
+        row = self.db.execute("SELECT state FROM draft_jobs WHERE id = ?", [job_id]).fetchone()
+        return bool(row) and row[0] in OPEN_STATES
+
+    def conversations_with_open_jobs(self) -> list[str]:
+        """Conversations whose draft was still being written (after a restart: resume them)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT conversation_id FROM draft_jobs WHERE state IN ('queued', 'running')"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def count_flagged_drafts(self, flag: str) -> int:
+        """How many drafts ever carried `flag` (the metrics count ungrounded ones)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM drafts d, json_each(d.flags) j WHERE j.value = ?", [flag]
+        ).fetchone()
+        return int(row[0])
+
+    def close_open_jobs(self, cid: str, state: str = "superseded") -> None:
+        """Close every open job of a conversation (it escalated or closed: no AI draft now)."""
+        self.db.execute(
+            "UPDATE draft_jobs SET state = ?, updated_at = ? "
+            "WHERE conversation_id = ? AND state IN ('queued', 'running')",
+            [state, self.now(), cid],
+        )

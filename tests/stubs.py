@@ -1,0 +1,140 @@
+"""Stubs of outside services for tests, speaking their real protocol over HTTP on loopback.
+
+`ModelStub` is an OpenAI-compatible chat-completions server: each request gets
+the next scripted `Turn` (or the default), so a test can make the model slow,
+fail with 500 or 429 + Retry-After, refuse `logprobs`, answer `logprobs: null`,
+send an empty or malformed reply, or cite passages right and wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from hitl.embedded import free_port
+
+Reply = str | Callable[[dict[str, Any]], str]
+"""The reply text, or a function of the request body that writes it."""
+
+
+@dataclass
+class Turn:
+    """How the stub answers one request."""
+
+    reply: Reply = "Thanks for asking [1]."
+    latency: float = 0.0
+    status: int = 200
+    retry_after: float | None = None
+    logprobs: list[float] | None = None
+    """Token log-probabilities to send; None answers `logprobs: null`."""
+    refuse_logprobs: bool = False
+    """Answer 400 naming the field when the request asks for `logprobs`, like some servers."""
+    raw: str | None = None
+    """Send this body as it is (not JSON, or JSON without choices)."""
+
+
+def offered(body: dict[str, Any]) -> int:
+    """How many numbered passages the request's prompt offered the model."""
+    text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "system")
+    return len(re.findall(r"^\[(\d+)\] ", text, re.MULTILINE))
+
+
+def completion(model: str, content: str, logprobs: list[float] | None) -> dict[str, Any]:
+    """A chat.completion object shaped like the ones OpenAI, Ollama and vLLM return."""
+    lp = None
+    if logprobs is not None:
+        lp = {
+            "content": [
+                {"token": f"t{i}", "logprob": v, "bytes": [116], "top_logprobs": []}
+                for i, v in enumerate(logprobs)
+            ],
+            "refusal": None,
+        }
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 1_714_000_000,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "logprobs": lp,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62},
+    }
+
+
+class ModelStub:
+    """An OpenAI-compatible model server on 127.0.0.1, scripted turn by turn."""
+
+    def __init__(self, default: Turn | None = None) -> None:
+        self.default = default or Turn()
+        self.script: deque[Turn] = deque()
+        self.requests: list[dict[str, Any]] = []
+        """Every request body, in order of arrival."""
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.app = FastAPI()
+        self.app.post("/v1/chat/completions")(self._chat)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def then(self, *turns: Turn) -> ModelStub:
+        """Answer the next requests with `turns`, in order, then the default again."""
+        self.script.extend(turns)
+        return self
+
+    async def _chat(self, request: Request) -> Response:
+        body = await request.json()
+        self.requests.append(body)
+        turn = self.script.popleft() if self.script else self.default
+        if turn.refuse_logprobs and "logprobs" in body:
+            message = {"error": {"message": "Unrecognized request argument: logprobs"}}
+            return JSONResponse(message, status_code=400)
+        if turn.latency:
+            await asyncio.sleep(turn.latency)
+        if turn.status != 200:
+            headers = {}
+            if turn.retry_after is not None:
+                headers["Retry-After"] = f"{turn.retry_after:g}"
+            return JSONResponse(
+                {"error": {"message": "stub failure"}}, status_code=turn.status, headers=headers
+            )
+        if turn.raw is not None:
+            return PlainTextResponse(turn.raw)
+        text = turn.reply(body) if callable(turn.reply) else turn.reply
+        return JSONResponse(completion(body["model"], text, turn.logprobs))
+
+    def start(self) -> ModelStub:
+        """Serve until `stop()`."""
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the model stub did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cutting requests still waiting on latency."""
+        if self._server is not None:
+            self._server.should_exit = True
+            self._server.force_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
