@@ -25,7 +25,7 @@ from .errors import DomainError
 from .hub import EventHub
 from .routes import ROUTERS
 from .service import Hitl
-from .settings import Settings
+from .settings import Settings, check_retention
 from .store import Store, StoreProtocol, utcnow
 
 log = logging.getLogger("hitl.backend")
@@ -75,6 +75,7 @@ def create_app(
 
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
+    check_retention(settings)
     store: StoreProtocol = Store(settings.db_path, clock=clock)
     service = Hitl(store, settings, bot or make_bot(settings.bot))
     hub = EventHub(store)
@@ -82,12 +83,14 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep(service, settings))
+        retention = asyncio.create_task(_retain(service, settings))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, retention):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             service.shutdown()
 
     app = FastAPI(
@@ -132,3 +135,15 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
                 service.store.trim_events(settings.event_retention)
         except Exception:  # keep sweeping: one bad row must not stop every hold window
             log.exception("sweeping due drafts failed")
+
+
+async def _retain(service: Hitl, settings: Settings) -> None:
+    """Erase what is kept longer than the retention settings allow, now and then."""
+    while True:
+        try:
+            run = service.run_retention()
+            if run.conversations or run.journal_texts:
+                log.info("retention: %s", run.summary())
+        except Exception:  # keep the job alive: the next run tries again
+            log.exception("the retention run failed")
+        await asyncio.sleep(settings.retention.run_every_seconds)

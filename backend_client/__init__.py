@@ -63,10 +63,36 @@ from ._models import (
     TrainingPair,
     VerifyResult,
 )
+from ._oversight import (
+    ComplaintReceipt,
+    ComplaintRequest,
+    CorrectionRequest,
+    DsrConversation,
+    DsrDecision,
+    DsrDraft,
+    DsrExport,
+    DsrMessage,
+    ErasureResult,
+    OperatorChange,
+    PauseRequest,
+    SubjectRequest,
+)
 from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "ComplaintReceipt",
+    "ComplaintRequest",
+    "CorrectionRequest",
+    "DsrConversation",
+    "DsrDecision",
+    "DsrDraft",
+    "DsrExport",
+    "DsrMessage",
+    "ErasureResult",
+    "OperatorChange",
+    "PauseRequest",
+    "SubjectRequest",
     "AuditQuery",
     "QueueQuery",
     "TrainingQuery",

@@ -104,6 +104,13 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     ERASE = "erase"
+    CORRECT = "correct"
+    COMPLAINT = "complaint"
+    DSR_EXPORT = "dsr_export"
+    DISABLE_OPERATOR = "disable_operator"
+    ROTATE_TOKEN = "rotate_token"
+    RETENTION = "retention"
+    FLAG_FAST_RUN = "flag_fast_run"
 
 
 class EventType(StrEnum):

@@ -1,0 +1,53 @@
+"""The stop button with a reason and an optional end (AI Act art. 14(4)(e))."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend_client import Action, AIState, EventType
+
+from ..domain import policy
+from ..domain.policy import Permission
+from ..errors import Invalid
+from ..store import OperatorRecord
+from .ai import AIDrafting
+
+REASON_LIMIT = 500
+"""The longest pause reason accepted, in characters."""
+
+
+class StopButton(AIDrafting):
+    """Pausing all AI sending, why and until when, shown on `GET /v1/ai` and journaled."""
+
+    def ai_state(self) -> AIState:
+        """The AI's state, with the pause's reason, end and author while it is paused."""
+        state = super().ai_state()
+        if not state.paused:
+            return state
+        until = self.store.get_meta("ai_paused_until")
+        return state.model_copy(
+            update={
+                "reason": self.store.get_meta("ai_paused_reason"),
+                "until": datetime.fromisoformat(until) if until else None,
+                "paused_by": self.store.get_meta("ai_paused_by"),
+            }
+        )
+
+    def pause_ai(self, op: OperatorRecord, reason: str, until: datetime | None) -> AIState:
+        """Supervisor: stop all AI sending now; `until` ends the pause on its own."""
+        policy.require(op.role, Permission.SUPERVISE)
+        reason = policy.check_text("reason", reason.strip(), REASON_LIMIT)
+        if until is not None:
+            if until.tzinfo is None:
+                raise Invalid("until", "must carry a time zone, like 2026-01-05T17:00:00Z")
+            if until <= self._now():
+                raise Invalid("until", "must be in the future")
+        with self.store.transaction():
+            self.store.set_meta("ai_paused", "1")
+            self.store.set_meta("ai_paused_by", op.id)
+            self.store.set_meta("ai_paused_reason", reason)
+            self.store.set_meta("ai_paused_until", until.isoformat() if until else "")
+            note = f"{reason}\nuntil: {until.isoformat()}" if until else reason
+            self.record_decision(op, Action.PAUSE, note=note)
+            self._emit(EventType.AI_PAUSED, None, self.ai_state())
+        return self.ai_state()
