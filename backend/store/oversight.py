@@ -28,7 +28,9 @@ def _state(row: Any) -> OperatorState:
     )
 
 
-_OPERATOR_SQL = "SELECT id, name, role, disabled_at, token_issued_at FROM operators"
+_OPERATOR_SQL = (
+    "SELECT id, name, role, disabled_at, coalesce(token_issued_at, created_at) FROM operators"
+)
 
 
 class OversightRows(Connection):

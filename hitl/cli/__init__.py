@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hitl.cli import audit, console, demo, erase, export, operator, serve, simulate
+from hitl.cli import audit, console, demo, erase, export, operator, oversight, serve, simulate
 
 __all__ = ["build_parser", "main"]
 
@@ -22,12 +22,15 @@ examples:
   hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
   hitl audit verify --db hitl.db             check the journal's hash chain
   hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
+  hitl erase --email jo@example.com          erase every conversation of a person
+  hitl dsr export --email jo@example.com --out jo.json
+  hitl retention run --dry-run --db hitl.db  what the retention settings erase now
 
 Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
 HITL_DB_PATH, HITL_REVIEW__MODE, ...).
 """
 
-COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export)
+COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export, oversight)
 """In the order `hitl --help` lists them."""
 
 
