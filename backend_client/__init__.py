@@ -21,6 +21,7 @@ from ._enums import (
 )
 from ._exceptions import (
     BackendError,
+    ConfirmationRequiredError,
     ConflictError,
     ConnectionLostError,
     ForbiddenError,
@@ -81,6 +82,7 @@ from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "ConfirmationRequiredError",
     "ComplaintReceipt",
     "ComplaintRequest",
     "CorrectionRequest",
