@@ -65,6 +65,10 @@ from ._models import (
     VerifyResult,
 )
 from ._oversight import (
+    CalibrationItem,
+    CalibrationLoad,
+    CalibrationSeeding,
+    CalibrationState,
     ComplaintReceipt,
     ComplaintRequest,
     CorrectionRequest,
@@ -82,6 +86,10 @@ from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
 __all__ = [
+    "CalibrationItem",
+    "CalibrationLoad",
+    "CalibrationSeeding",
+    "CalibrationState",
     "ConfirmationRequiredError",
     "ComplaintReceipt",
     "ComplaintRequest",

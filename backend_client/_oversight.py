@@ -120,3 +120,33 @@ class OperatorChange(WireModel):
     role: Role
     active: bool
     token: str | None = None
+
+
+class CalibrationItem(WireModel):
+    """A known-bad draft a supervisor loads: what a customer said, the bad reply, what is wrong."""
+
+    customer_message: str
+    bad_draft: str
+    what_is_wrong: str
+
+
+class CalibrationLoad(WireModel):
+    """Supervisor: a file of known-bad drafts to seed reviewers' queues with."""
+
+    items: list[CalibrationItem] = Field(max_length=1000)
+
+
+class CalibrationSeeding(WireModel):
+    """Supervisor: the share of new conversations that bring a calibration draft along."""
+
+    rate: float = Field(ge=0, le=1)
+
+
+class CalibrationState(WireModel):
+    """The calibration drafts: how many are loaded, the seeding rate, and the outcomes."""
+
+    items: int
+    rate: float
+    seeded: int
+    catches: int
+    misses: int

@@ -11,6 +11,10 @@ from ._base import DECISION_ATTEMPTS, _BaseClient, _parse
 from ._enums import ReasonCode
 from ._models import AIState, ConversationDetail
 from ._oversight import (
+    CalibrationItem,
+    CalibrationLoad,
+    CalibrationSeeding,
+    CalibrationState,
     CorrectionRequest,
     DsrExport,
     ErasureResult,
@@ -24,6 +28,7 @@ _DETAIL = TypeAdapter(ConversationDetail)
 _DSR = TypeAdapter(DsrExport)
 _ERASURE = TypeAdapter(ErasureResult)
 _CHANGE = TypeAdapter(OperatorChange)
+_CALIBRATION = TypeAdapter(CalibrationState)
 
 CONFIRM_HEADER = "Hitl-Confirm-Words"
 """Sent with an approval to confirm a fast one: the draft's length in words."""
@@ -97,3 +102,21 @@ class OversightCalls(_BaseClient):
         """Admin: a new token for an operator (in the answer, once)."""
         response = await self._send("POST", f"/v1/operators/{name}/rotate-token")
         return _parse(_CHANGE, response)
+
+    async def calibration(self) -> CalibrationState:
+        """Supervisor: calibration drafts loaded, the seeding rate, catches and misses."""
+        return await self._get("/v1/calibration", _CALIBRATION)
+
+    async def load_calibration(self, items: list[CalibrationItem]) -> CalibrationState:
+        """Supervisor: load known-bad drafts for seeding."""
+        response = await self._send(
+            "POST", "/v1/calibration/items", json=CalibrationLoad(items=items)
+        )
+        return _parse(_CALIBRATION, response)
+
+    async def set_calibration_rate(self, rate: float) -> CalibrationState:
+        """Supervisor: seed this share of new conversations with a calibration draft."""
+        response = await self._send(
+            "PUT", "/v1/calibration/seeding", json=CalibrationSeeding(rate=rate), attempts=2
+        )
+        return _parse(_CALIBRATION, response)

@@ -6,6 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from backend_client import (
+    CalibrationLoad,
+    CalibrationSeeding,
+    CalibrationState,
     ConversationDetail,
     CorrectionRequest,
     DsrExport,
@@ -52,3 +55,26 @@ async def disable(name: str, service: Service, op: CurrentOperator) -> OperatorC
 async def rotate_token(name: str, service: Service, op: CurrentOperator) -> OperatorChange:
     """Admin: a new token for an operator, shown once in the answer; the old one stops."""
     return service.rotate_operator_token(op, name)
+
+
+@router.get("/v1/calibration")
+async def calibration(service: Service, op: CurrentOperator) -> CalibrationState:
+    """Supervisor: calibration drafts loaded, the seeding rate, catches and misses so far."""
+    return service.calibration_state(op)
+
+
+@router.post("/v1/calibration/items")
+async def load_calibration(
+    body: CalibrationLoad, service: Service, op: CurrentOperator
+) -> CalibrationState:
+    """Supervisor: load known-bad drafts (customer message, bad draft, what is wrong)."""
+    service.load_calibration(op, body.items)
+    return service.calibration_state(op)
+
+
+@router.put("/v1/calibration/seeding")
+async def calibration_seeding(
+    body: CalibrationSeeding, service: Service, op: CurrentOperator
+) -> CalibrationState:
+    """Supervisor: seed this share (0..1) of new conversations with a calibration draft."""
+    return service.set_calibration_rate(op, body.rate)

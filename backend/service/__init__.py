@@ -11,7 +11,7 @@ outside any transaction, so a slow model never holds the database.
 One module per aggregate: `customers`, `ai` (drafting, the gate, pausing),
 `drafts` and `conversations` (decisions), `reading`, `idempotency`; the
 oversight duties in `stop`, `rights`, `operator_admin`, `retention`,
-`review_speed`; `core` holds what they share. `Hitl` is all of them on one store.
+`review_speed`, `calibration`; `core` holds what they share. `Hitl` is all of them on one store.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..bots.base import Bot
 from ..settings import Settings
 from ..store import StoreProtocol
 from ..verify_worker import VerifyWorkers
+from .calibration import Calibration
 from .conversations import ConversationDecisions
 from .core import HANDOFF_TEXT
 from .customers import CustomerTurns
@@ -39,6 +40,7 @@ class Hitl(
     Rights,
     StopButton,
     ReviewSpeed,
+    Calibration,
     CustomerTurns,
     DraftDecisions,
     ConversationDecisions,

@@ -129,3 +129,17 @@ class OversightRows(Connection):
     def calibration_items(self) -> list[dict[str, Any]]:
         """Every known-bad draft loaded for seeding."""
         return list(self.db.query("SELECT * FROM calibration_items ORDER BY created_at, id"))
+
+    def calibration_outcomes(self) -> dict[str, int]:
+        """Seeded calibration conversations, and the reviewers' decisions on their drafts."""
+        seeded = self.db.execute(
+            "SELECT count(*) FROM conversations WHERE calibration_id IS NOT NULL"
+        ).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT a.action, count(*) FROM audit a JOIN conversations c "
+            "ON c.id = a.conversation_id WHERE c.calibration_id IS NOT NULL "
+            "AND a.action IN ('approve', 'edit', 'reject', 'regenerate') GROUP BY a.action"
+        )
+        counts = dict(rows.fetchall())
+        misses = counts.pop("approve", 0)
+        return {"seeded": seeded, "catches": sum(counts.values()), "misses": misses}

@@ -57,3 +57,7 @@ class OversightStoreProtocol(Protocol):
     def calibration_items(self) -> list[dict[str, Any]]:
         """Every known-bad draft loaded for seeding."""
         ...
+
+    def calibration_outcomes(self) -> dict[str, int]:
+        """Seeded calibration conversations, catches and misses."""
+        ...
