@@ -84,8 +84,24 @@ from ._oversight import (
 )
 from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
+from ._report import (
+    CountRow,
+    EscalationRow,
+    JournalEvent,
+    OversightReport,
+    ReviewerMetrics,
+    ReviewerReport,
+    TrendPoint,
+)
 
 __all__ = [
+    "CountRow",
+    "EscalationRow",
+    "JournalEvent",
+    "OversightReport",
+    "ReviewerMetrics",
+    "ReviewerReport",
+    "TrendPoint",
     "CalibrationItem",
     "CalibrationLoad",
     "CalibrationSeeding",

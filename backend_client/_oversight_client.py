@@ -22,6 +22,7 @@ from ._oversight import (
     PauseRequest,
     SubjectRequest,
 )
+from ._report import OversightReport, ReviewerReport
 
 _AI_STATE = TypeAdapter(AIState)
 _DETAIL = TypeAdapter(ConversationDetail)
@@ -29,6 +30,8 @@ _DSR = TypeAdapter(DsrExport)
 _ERASURE = TypeAdapter(ErasureResult)
 _CHANGE = TypeAdapter(OperatorChange)
 _CALIBRATION = TypeAdapter(CalibrationState)
+_REVIEWERS = TypeAdapter(ReviewerReport)
+_REPORT = TypeAdapter(OversightReport)
 
 CONFIRM_HEADER = "Hitl-Confirm-Words"
 """Sent with an approval to confirm a fast one: the draft's length in words."""
@@ -120,3 +123,32 @@ class OversightCalls(_BaseClient):
             "PUT", "/v1/calibration/seeding", json=CalibrationSeeding(rate=rate), attempts=2
         )
         return _parse(_CALIBRATION, response)
+
+    async def reviewer_metrics(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> ReviewerReport:
+        """Supervisor: every reviewer's review quality, and its trend by day."""
+        params = {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        }
+        return await self._get("/v1/metrics/reviewers", _REVIEWERS, params)
+
+    async def oversight_report(
+        self,
+        since: datetime,
+        until: datetime | None = None,
+        checkpoint: tuple[int, str] | None = None,
+    ) -> OversightReport:
+        """Supervisor: the oversight report's figures for a period; with a checkpoint
+        (entries, head), whether the journal still holds it."""
+        params: dict[str, object] = {
+            "since": since.isoformat(),
+            "until": until.isoformat() if until else None,
+        }
+        if checkpoint is not None:
+            params["checkpoint_entries"], params["checkpoint_head"] = checkpoint
+        response = await self._send(
+            "GET", "/v1/reports/oversight", params=params, attempts=2, timeout=120
+        )
+        return _parse(_REPORT, response)

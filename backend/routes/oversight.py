@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from backend_client import (
@@ -14,6 +17,8 @@ from backend_client import (
     DsrExport,
     ErasureResult,
     OperatorChange,
+    OversightReport,
+    ReviewerReport,
     SubjectRequest,
 )
 
@@ -78,3 +83,35 @@ async def calibration_seeding(
 ) -> CalibrationState:
     """Supervisor: seed this share (0..1) of new conversations with a calibration draft."""
     return service.set_calibration_rate(op, body.rate)
+
+
+@router.get("/v1/metrics/reviewers", tags=["metrics"])
+async def reviewers(
+    service: Service,
+    op: CurrentOperator,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ReviewerReport:
+    """Per reviewer: median review time per 100 words, fast-approval share, calibration
+    catch rate, override rate, and each by day."""
+    return service.reviewer_report(op, since, until)
+
+
+@router.get("/v1/reports/oversight", tags=["metrics"])
+async def oversight_report(
+    service: Service,
+    op: CurrentOperator,
+    since: datetime,
+    until: datetime | None = None,
+    checkpoint_entries: Annotated[int | None, Query(ge=0)] = None,
+    checkpoint_head: Annotated[str | None, Query(max_length=128)] = None,
+) -> OversightReport:
+    """Supervisor: the figures of the oversight report (`hitl report` renders them).
+
+    With `checkpoint_entries` and `checkpoint_head` (from `hitl audit checkpoint`),
+    the report says whether the journal still holds that checkpoint.
+    """
+    checkpoint = None
+    if checkpoint_entries is not None and checkpoint_head is not None:
+        checkpoint = (checkpoint_entries, checkpoint_head)
+    return await service.oversight_report(op, since, until, checkpoint)

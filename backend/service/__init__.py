@@ -25,6 +25,7 @@ from .conversations import ConversationDecisions
 from .core import HANDOFF_TEXT
 from .customers import CustomerTurns
 from .drafts import DraftDecisions
+from .figures import OversightFigures
 from .idempotency import Idempotency, fingerprint
 from .reading import Reading
 from .retention import Retention
@@ -44,6 +45,7 @@ class Hitl(
     CustomerTurns,
     DraftDecisions,
     ConversationDecisions,
+    OversightFigures,
     Reading,
     Idempotency,
 ):

@@ -101,6 +101,8 @@ class ServiceCore:
         if status is ConversationStatus.CLOSED:
             # Retention counts from here: personal data is kept so long after the close.
             fields.setdefault("closed_at", self.store.now())
+        if act is Act.TAKEOVER:
+            self.store.escalation_taken(cid)
         self.store.update_conversation(cid, status=status, **fields)
         return status
 
@@ -114,6 +116,7 @@ class ServiceCore:
     ) -> None:
         self._supersede_pending(cid)
         row = self._conversation(cid)
+        self.store.add_escalation(cid, reason.value)
         self._move(
             cid,
             act,

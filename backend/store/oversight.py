@@ -143,3 +143,24 @@ class OversightRows(Connection):
         counts = dict(rows.fetchall())
         misses = counts.pop("approve", 0)
         return {"seeded": seeded, "catches": sum(counts.values()), "misses": misses}
+
+    # -- escalations ---------------------------------------------------------------------
+
+    def add_escalation(self, cid: str, reason: str) -> None:
+        """Note that a conversation escalated now (in the current transaction)."""
+        self.db.execute(
+            "INSERT INTO escalations (conversation_id, reason, at) VALUES (?, ?, ?)",
+            [cid, reason, self.now()],
+        )
+
+    def escalation_taken(self, cid: str) -> None:
+        """Note that a person took the conversation's open escalation now."""
+        self.db.execute(
+            "UPDATE escalations SET taken_at = ? WHERE conversation_id = ? AND taken_at IS NULL",
+            [self.now(), cid],
+        )
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The hash of journal entry `seq`, if there is one."""
+        row = self.db.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+        return row[0] if row else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..domain.oversight_figures import ReviewRow
 from .oversight import OperatorState
+from .report_rows import ReportData
 
 
 class OversightStoreProtocol(Protocol):
@@ -60,4 +62,24 @@ class OversightStoreProtocol(Protocol):
 
     def calibration_outcomes(self) -> dict[str, int]:
         """Seeded calibration conversations, catches and misses."""
+        ...
+
+    def add_escalation(self, cid: str, reason: str) -> None:
+        """Note that a conversation escalated now (for waiting times against the SLA)."""
+        ...
+
+    def escalation_taken(self, cid: str) -> None:
+        """Note that a person took the conversation's open escalation now."""
+        ...
+
+    def review_rows(self, since: str, until: str) -> list[ReviewRow]:
+        """Human decisions on drafts in [since, until), oldest first."""
+        ...
+
+    def report_data(self, since: str, until: str) -> ReportData:
+        """Everything the oversight report counts, for [since, until)."""
+        ...
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The hash of journal entry `seq`, if there is one."""
         ...

@@ -165,6 +165,15 @@ def m016_oversight(db: Database) -> None:
         UPDATE conversations SET closed_at = updated_at WHERE status = 'closed';
         CREATE INDEX conversations_email ON conversations (lower(customer_email));
         CREATE INDEX conversations_closed ON conversations (closed_at) WHERE erased_at IS NULL;
+        CREATE TABLE escalations (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            taken_at TEXT
+        );
+        CREATE INDEX escalations_at ON escalations (at);
+        CREATE INDEX escalations_open ON escalations (conversation_id) WHERE taken_at IS NULL;
         CREATE TABLE calibration_items (
             id TEXT PRIMARY KEY,
             customer_message TEXT NOT NULL,

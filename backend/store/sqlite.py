@@ -11,10 +11,17 @@ from .events import EventRows
 from .idempotency import IdempotencyRows
 from .operators import OperatorRows
 from .oversight import OversightRows
+from .report_rows import ReportRows
 
 
 class SQLiteStore(
-    ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows, OversightRows
+    ConversationRows,
+    AuditRows,
+    EventRows,
+    OperatorRows,
+    IdempotencyRows,
+    OversightRows,
+    ReportRows,
 ):
     """The database: every query the backend makes, on one SQLite connection."""
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hitl.cli import audit, console, demo, erase, export, operator, oversight, serve, simulate
+from hitl.cli import (
+    audit,
+    console,
+    demo,
+    erase,
+    export,
+    operator,
+    oversight,
+    report,
+    serve,
+    simulate,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -25,12 +36,13 @@ examples:
   hitl erase --email jo@example.com          erase every conversation of a person
   hitl dsr export --email jo@example.com --out jo.json
   hitl retention run --dry-run --db hitl.db  what the retention settings erase now
+  hitl report --since 2026-01-01 --out report.html
 
 Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
 HITL_DB_PATH, HITL_REVIEW__MODE, ...).
 """
 
-COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export, oversight)
+COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export, oversight, report)
 """In the order `hitl --help` lists them."""
 
 
