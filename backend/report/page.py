@@ -12,7 +12,7 @@ from html import escape
 
 from backend_client import OversightReport
 
-from . import svg
+from .svg import bars, line
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;max-width:920px;margin:2em auto;color:#222;padding:0 1em}
@@ -86,11 +86,11 @@ def render(report: OversightReport) -> str:
         f"<p>{report.decisions} human decisions, {report.overrides} overrides: override rate "
         f'<b id="override-rate">{_pct(report.override_rate)}</b>.</p>',
         "<h3>Why the AI was overridden</h3>",
-        svg.bars([(r.key, r.count) for r in report.override_reasons]),
+        bars([(r.key, r.count) for r in report.override_reasons]),
         "<h3>Override rate by day</h3>",
-        svg.line(trend, maximum=100, unit="%"),
+        line(trend, maximum=100, unit="%"),
         "<h3>Override rate by flag</h3>",
-        svg.bars([(r.key, round(r.rate * 100, 1)) for r in report.by_flag], unit="%", maximum=100),
+        bars([(r.key, round(r.rate * 100, 1)) for r in report.by_flag], unit="%", maximum=100),
         "<h3>By customer language (a first look at bias)</h3>",
         _table(
             ["language", "decisions", "overrides", "rate"],
@@ -101,7 +101,7 @@ def render(report: OversightReport) -> str:
         f"{_num(report.review_seconds_p90, ' s')}. Fast approvals (faster than the draft can be "
         f'read): <b id="fast-approvals">{report.fast_approvals}</b> of {report.approvals}.</p>',
         "<h3>Median seconds per 100 words, by day</h3>",
-        svg.line(speed, maximum=max([v for _, v in speed] or [1.0]), unit=" s"),
+        line(speed, maximum=max([v for _, v in speed] or [1.0]), unit=" s"),
         "<h3>Reviewers</h3>",
         _table(
             [
@@ -127,7 +127,7 @@ def render(report: OversightReport) -> str:
             ],
         ),
         "<h3>Calibration catch rate by reviewer</h3>",
-        svg.bars(
+        bars(
             [
                 (m.name, round((m.catch_rate or 0) * 100, 1))
                 for m in report.reviewers
