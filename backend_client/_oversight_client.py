@@ -40,14 +40,10 @@ CONFIRM_HEADER = "Hitl-Confirm-Words"
 class OversightCalls(_BaseClient):
     """Pausing with a reason, data subjects' rights, corrections, operators' lifecycle."""
 
-    async def pause_ai(self, reason: str = "not given", until: datetime | None = None) -> AIState:
+    async def pause_ai(self, reason: str | None = None, until: datetime | None = None) -> AIState:
         """Supervisor: stop all AI sending at once, saying why and, optionally, until when."""
-        response = await self._send(
-            "POST",
-            "/v1/ai/pause",
-            json=PauseRequest(reason=reason, until=until),
-            attempts=DECISION_ATTEMPTS,
-        )
+        body = PauseRequest(reason=reason, until=until) if reason is not None else None
+        response = await self._send("POST", "/v1/ai/pause", json=body, attempts=DECISION_ATTEMPTS)
         return _parse(_AI_STATE, response)
 
     async def dsr_export(self, email: str) -> DsrExport:
@@ -57,9 +53,8 @@ class OversightCalls(_BaseClient):
 
     async def erase_person(self, email: str) -> ErasureResult:
         """Admin: erase every conversation of the person with this email (GDPR art. 17)."""
-        response = await self._send(
-            "POST", "/v1/dsr/erase", json=SubjectRequest(email=email), attempts=DECISION_ATTEMPTS
-        )
+        # Not retried: after a lost answer a retry finds nothing left to erase (404).
+        response = await self._send("POST", "/v1/dsr/erase", json=SubjectRequest(email=email))
         return _parse(_ERASURE, response)
 
     async def correct(

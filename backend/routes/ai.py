@@ -28,10 +28,10 @@ async def pause(
     """Supervisor: stop all AI sending at once, pending drafts included.
 
     `{reason, until?}`: the reason goes to the journal and `GET /v1/ai`; `until`
-    ends the pause on its own. Without a body the reason is "not given".
+    ends the pause on its own. A body-less pause (older clients) has no reason.
     """
     if body is None:
-        return service.pause_ai(op, "not given", None)
+        return service.pause_ai(op, None, None)
     return service.pause_ai(op, body.reason, body.until)
 
 

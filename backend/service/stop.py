@@ -27,27 +27,37 @@ class StopButton(AIDrafting):
         until = self.store.get_meta("ai_paused_until")
         return state.model_copy(
             update={
-                "reason": self.store.get_meta("ai_paused_reason"),
+                "reason": self.store.get_meta("ai_paused_reason") or None,
                 "until": datetime.fromisoformat(until) if until else None,
                 "paused_by": self.store.get_meta("ai_paused_by"),
             }
         )
 
-    def pause_ai(self, op: OperatorRecord, reason: str, until: datetime | None) -> AIState:
-        """Supervisor: stop all AI sending now; `until` ends the pause on its own."""
+    def pause_ai(self, op: OperatorRecord, reason: str | None, until: datetime | None) -> AIState:
+        """Supervisor: stop all AI sending now; `until` ends the pause on its own.
+
+        Pausing again with the same reason and end records nothing; a new
+        reason or end is a new journal entry. `reason` None is a pause from a
+        client that gives none (older consoles).
+        """
         policy.require(op.role, Permission.SUPERVISE)
-        reason = policy.check_text("reason", reason.strip(), REASON_LIMIT)
+        if reason is not None:
+            reason = policy.check_text("reason", reason.strip(), REASON_LIMIT)
         if until is not None:
             if until.tzinfo is None:
                 raise Invalid("until", "must carry a time zone, like 2026-01-05T17:00:00Z")
             if until <= self._now():
                 raise Invalid("until", "must be in the future")
+        ends = until.isoformat() if until else ""
+        state = self.ai_state()
+        if state.paused and (state.reason, state.until) == (reason, until):
+            return state
         with self.store.transaction():
             self.store.set_meta("ai_paused", "1")
             self.store.set_meta("ai_paused_by", op.id)
-            self.store.set_meta("ai_paused_reason", reason)
-            self.store.set_meta("ai_paused_until", until.isoformat() if until else "")
-            note = f"{reason}\nuntil: {until.isoformat()}" if until else reason
-            self.record_decision(op, Action.PAUSE, note=note)
+            self.store.set_meta("ai_paused_reason", reason or "")
+            self.store.set_meta("ai_paused_until", ends)
+            note = "\n".join(part for part in (reason, ends and f"until: {ends}") if part)
+            self.record_decision(op, Action.PAUSE, note=note or None)
             self._emit(EventType.AI_PAUSED, None, self.ai_state())
         return self.ai_state()
