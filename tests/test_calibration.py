@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -12,6 +15,7 @@ from backend_client import (
     ForbiddenError,
     ReasonCode,
 )
+from hitl.cli import main
 from tests.helpers import Backend
 
 ITEMS = [
@@ -92,3 +96,23 @@ async def test_only_supervisors_load_and_seed(backend: Backend) -> None:
             await alice.load_calibration(ITEMS)
         with pytest.raises(ForbiddenError):
             await alice.set_calibration_rate(1)
+
+
+async def test_a_supervisor_loads_a_file_from_the_command_line(
+    live_backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    lines = tmp_path / "bad.jsonl"
+    lines.write_text("\n".join(item.model_dump_json() for item in ITEMS) + "\n")
+    monkeypatch.setenv("HITL_URL", live_backend.url)
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
+    argv = ["calibration", "load", str(lines), "--rate", "0.25"]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "2 calibration drafts loaded; seeding rate 0.25" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["calibration", "status"]) == 0
+    assert "items 2  rate 0.25  seeded 0" in capsys.readouterr().out
+    lines.write_text('[{"customer_message": "x"}]')
+    with pytest.raises(SystemExit, match="bad_draft"):
+        main(["calibration", "load", str(lines)])

@@ -101,12 +101,13 @@ async def reviewers(
 async def oversight_report(
     service: Service,
     op: CurrentOperator,
-    since: datetime,
+    since: datetime | None = None,
     until: datetime | None = None,
     checkpoint_entries: Annotated[int | None, Query(ge=0)] = None,
     checkpoint_head: Annotated[str | None, Query(max_length=128)] = None,
 ) -> OversightReport:
-    """Supervisor: the figures of the oversight report (`hitl report` renders them).
+    """Supervisor: the figures of the oversight report (`hitl report` renders them);
+    `since` defaults to 30 days before `until` (default: now).
 
     With `checkpoint_entries` and `checkpoint_head` (from `hitl audit checkpoint`),
     the report says whether the journal still holds that checkpoint.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from backend_client import (
     JournalEvent,
@@ -21,6 +21,8 @@ from ..errors import Invalid
 from ..store import OperatorRecord
 from .reading import Reading
 
+DEFAULT_DAYS = 30
+"""The report's period when no start is given: the last 30 days."""
 NOT_RECORDED = "not recorded"
 """The customer's language, until channels record it."""
 
@@ -68,12 +70,14 @@ class OversightFigures(Reading):
     async def oversight_report(
         self,
         op: OperatorRecord,
-        since: datetime,
+        since: datetime | None,
         until: datetime | None,
         checkpoint: tuple[int, str] | None = None,
     ) -> OversightReport:
         """Supervisor: the figures of the oversight report, with the journal's verification."""
         policy.require(op.role, Permission.AUDIT)
+        if since is None:
+            since = (until or self._now()) - timedelta(days=DEFAULT_DAYS)
         start, end = self._period(since, until)
         data = self.store.report_data(start, end)
         pace, fast = self.settings.reading_words_per_second, self.settings.fast_approval_seconds

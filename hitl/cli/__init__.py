@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from hitl.cli import (
     audit,
+    calibration,
     console,
     demo,
     erase,
@@ -42,7 +43,19 @@ Settings also come from HITL_* environment variables (HITL_URL, HITL_TOKEN,
 HITL_DB_PATH, HITL_REVIEW__MODE, ...).
 """
 
-COMMAND_GROUPS = (demo, serve, console, operator, simulate, audit, erase, export, oversight, report)
+COMMAND_GROUPS = (
+    demo,
+    serve,
+    console,
+    operator,
+    simulate,
+    audit,
+    erase,
+    export,
+    oversight,
+    report,
+    calibration,
+)
 """In the order `hitl --help` lists them."""
 
 
