@@ -149,6 +149,9 @@ async def test_pause_reason_and_end_are_shown_and_journaled_and_the_end_lifts_it
         assert not state.paused and state.reason is None
         backend.app.state.hitl.send_due_drafts()
         assert await ai_seen_by_customer(backend, chat.id, chat.customer_token) == [draft.text]
+        async with backend.client("sam") as sam:
+            resumed = (await sam.list_audit(action=Action.RESUME.value)).items
+        assert [(e.actor, e.note) for e in resumed] == [("system", "the pause's end passed")]
         async with backend.channel() as channel:
             sent = [m for m in await channel.messages(chat) if m.ai_generated]
         assert sent[0].reviewed_by is None and not sent[0].edited_by_person  # nobody looked

@@ -11,6 +11,7 @@ from ..domain.policy import Permission
 from ..errors import Invalid
 from ..store import OperatorRecord
 from .ai import AIDrafting
+from .operator_admin import SYSTEM
 
 REASON_LIMIT = 500
 """The longest pause reason accepted, in characters."""
@@ -61,3 +62,12 @@ class StopButton(AIDrafting):
             self.record_decision(op, Action.PAUSE, note=note or None)
             self._emit(EventType.AI_PAUSED, None, self.ai_state())
         return self.ai_state()
+
+    def send_due_drafts(self) -> int:
+        """End a pause whose end passed (journaled, announced), then send what is due."""
+        if self.store.get_meta("ai_paused") == "1" and not self.paused:
+            with self.store.transaction():
+                self.store.set_meta("ai_paused", "0")
+                self.record_decision(SYSTEM, Action.RESUME, note="the pause's end passed")
+                self._emit(EventType.AI_RESUMED, None, self.ai_state())
+        return super().send_due_drafts()
