@@ -131,12 +131,13 @@ from backend_client import (
     Flag,
     Page,
 )
-from console.app import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE
 from console.idle_gc import IdleCollectingApp
-from console.queue_state import QueueState
-from console.sanitize import sanitize
+from console.live.feed import FIRST_FRAME_WAIT, FIRST_PAGE, PAGE
+from console.live.queue_state import QueueState
+from console.render.labels import format_waiting
+from console.render.sanitize import sanitize
 from console.widgets.cursor import CursorKeys
-from console.widgets.queue_list import QueueList, format_waiting
+from console.widgets.queue_list import QueueList
 
 SIZE = (160, 50)
 SAMPLES = 200

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console.queue_state import QueueFilter
-
-if TYPE_CHECKING:
-    from console.app import HitlApp
+from console.host import ConsoleHost, host
+from console.live.queue_state import QueueFilter
 
 __all__ = ["ConsoleCommands"]
 
@@ -22,7 +20,7 @@ class ConsoleCommands(Provider):
     """Every shown binding of the screen the palette was opened over, plus app commands."""
 
     def _commands(self) -> Iterator[Command]:
-        app: HitlApp = self.app  # type: ignore[assignment]
+        app = self.app
         seen: set[str] = set()
         names: set[str] = set()
         for active in self.screen.active_bindings.values():
@@ -39,9 +37,14 @@ class ConsoleCommands(Provider):
                 f"{binding.tooltip or binding.description} ({key})",
                 partial(app.run_action, binding.action, active.node),
             )
-        yield from (command for command in self._app_commands(app) if command[0] not in names)
+        yield from (command for command in self._app_commands() if command[0] not in names)
 
-    def _app_commands(self, app: HitlApp) -> Iterator[Command]:
+    def _app_commands(self) -> Iterator[Command]:
+        app: ConsoleHost = host(self.app)
+
+        def action(name: str) -> Callable[[], Any]:
+            return partial(self.app.run_action, name)
+
         for queue_filter in QueueFilter:
             yield (
                 f"Queue: {queue_filter.title()}",
@@ -51,27 +54,27 @@ class ConsoleCommands(Provider):
         yield (
             "Next draft",
             "Open the draft that has waited longest",
-            app.action_next_draft,
+            action("next_draft"),
         )
         if app.is_supervisor:
             paused = app.ai_state is not None and app.ai_state.paused
             if not paused:
-                yield ("Pause AI", "Supervisor: stop all AI sending now", app.action_pause_ai)
+                yield ("Pause AI", "Supervisor: stop all AI sending now", action("pause_ai"))
             if paused or app.ai_state is None:
-                yield ("Resume AI", "Supervisor: let the AI send again", app.action_resume_ai)
+                yield ("Resume AI", "Supervisor: let the AI send again", action("resume_ai"))
         if app.is_supervisor:
             yield (
                 "Override log",
                 "Supervisor: decisions, chain state, export",
-                app.action_open_audit_log,
+                action("open_audit_log"),
             )
             yield (
                 "Metrics",
                 "Supervisor: override rates and review times",
-                app.action_open_metrics,
+                action("open_metrics"),
             )
-        yield ("Replay", "Step through a past conversation", app.action_open_replay)
-        yield ("Help", "Every key of this screen", app.action_help)
+        yield ("Replay", "Step through a past conversation", action("open_replay"))
+        yield ("Help", "Every key of this screen", action("help"))
         # Quit comes with Textual's own system commands, which stay in COMMANDS.
 
     async def discover(self) -> Hits:

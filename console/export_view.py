@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from backend_client import AsyncBackendClient, AuditEntry
-from console.cli import EXPORT_FIELDS
 
 __all__ = [
     "EXPORT_FIELDS",
@@ -29,6 +28,31 @@ __all__ = [
 ]
 
 ExportFormat = Literal["csv", "jsonl"]
+
+EXPORT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "action",
+    "reason_code",
+    "note",
+    "conversation_id",
+    "draft_id",
+    "bot_name",
+    "bot_model",
+    "ai_text_hmac",
+    "final_text_hmac",
+    "prev_hash",
+    "hash",
+    "ai_text",
+    "final_text",
+)
+"""The columns of `hitl audit export`: the journal's hashed fields, the hash, the texts.
+
+Spelled out here because the console does not import the backend; a test
+holds it equal to the backend's `HASHED_FIELDS` plus the last three.
+"""
 
 EXPORT_PAGE_SIZE = 500
 """Entries asked for per request while exporting (the API allows up to 1,000)."""

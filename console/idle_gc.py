@@ -1,19 +1,22 @@
-"""Garbage collection between frames, not in the middle of one.
+"""Opt-in: garbage collection between frames, never in the middle of one.
 
-CPython starts a collection when enough objects have been allocated, which in
-a Textual app means in the middle of drawing a frame: at 100,000 queue rows a
-collection of the middle generation took 5-11 ms and a full one 11-30 ms, and
-those were the slowest key presses (page-down p95 12.7 ms, of which the
-collector was most). After each frame the app runs the collection that the
-collector's own thresholds are about to start, while nothing waits for it;
-the collector's thresholds and how often it runs stay as they are.
+The console does not steer the collector: by default CPython collects when
+its thresholds say so. This module is the one place that does, for whoever
+opts in (the benchmarks do: `make_idle_collecting_app`, or a subclass of
+`IdleCollectingApp`); nothing in the console imports it.
 
-While someone waits for a frame, the collector does not run at all: from a key
-press to the frame after it, and while a fetch the person asked for is on its
-way until its result is drawn (`collections_held`). At a million journal
-entries the override log's full collections took 20-60 ms each, about 40 a
-minute, and one that started in the middle of a filter step put that sample
-over 100 ms. The collections that came due meanwhile run after the frame.
+CPython starts a collection when enough objects have been allocated, which
+in a Textual app means in the middle of drawing a frame or handling a key.
+An `IdleCollectingApp` switches automatic collection off while it runs and
+instead, after each frame is written (`post_display_hook`, a public hook) and
+at least every `hold_limit` seconds, runs the collections that the
+collector's own thresholds have made due (`collect_if_due`). While someone
+waits for a result they asked for (`collections_held`), frames do not
+collect either, for at most `hold_limit` seconds. Automatic collection is
+back on when the app stops.
+
+It relies on CPython's generational collector (`gc.get_count`,
+`gc.get_threshold` with three generations), as in CPython 3.11 to 3.13.
 """
 
 from __future__ import annotations
@@ -24,10 +27,19 @@ from contextlib import contextmanager
 from time import monotonic
 from typing import TypeVar
 
-from textual import events
+import httpx
 from textual.app import App
 
-__all__ = ["IdleCollectingApp", "collect_if_due"]
+from backend_client import AsyncBackendClient
+from console.app import HitlApp
+from console.config import ConsoleConfig
+
+__all__ = [
+    "IdleCollectingApp",
+    "IdleCollectingHitlApp",
+    "collect_if_due",
+    "make_idle_collecting_app",
+]
 
 ReturnType = TypeVar("ReturnType")
 
@@ -52,23 +64,33 @@ def collect_if_due() -> int | None:
 
 
 class IdleCollectingApp(App[ReturnType]):
-    """An app that collects garbage right after a frame is written (`collect_if_due`)."""
+    """An app whose garbage is collected right after its frames (see the module)."""
 
     hold_limit = 1.0
-    """After this many seconds paused, collections run between frames even if held (s).
+    """The longest collections wait: for a frame, or for a held result (s).
 
     A slow backend must not turn into unbounded memory while the person waits.
     """
 
     _collect_scheduled = False
     _held = 0
-    _paused_at: float | None = None
-    """When automatic collection was switched off (monotonic), or None: it runs."""
+    _held_since: float | None = None
     _was_enabled = True
+
+    def on_mount(self) -> None:
+        """From now on, collections run between frames."""
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self.set_interval(self.hold_limit, self._schedule_collection)
+
+    async def on_unmount(self) -> None:
+        """Give the collector back its automatic collections."""
+        if self._was_enabled:
+            gc.enable()
 
     @contextmanager
     def collections_held(self) -> Iterator[None]:
-        """No collection at all meanwhile: someone waits for what comes next.
+        """No collection meanwhile: someone waits for what comes next.
 
         For a fetch the person just asked for (a filter, a page): hold it until
         its result is drawn, as a collection started in between would delay
@@ -76,19 +98,21 @@ class IdleCollectingApp(App[ReturnType]):
         came due (after `hold_limit` seconds, frames collect even while held).
         """
         self._held += 1
-        self._pause()
+        if self._held_since is None:
+            self._held_since = monotonic()
         try:
             yield
         finally:
             self._held -= 1
             if not self._held:
+                self._held_since = None
                 self._schedule_collection()
 
-    async def on_event(self, event: events.Event) -> None:
-        """A key press: no collection until the frame that answers it is written."""
-        if isinstance(event, events.Key):
-            self._pause()
-        await super().on_event(event)
+    @contextmanager
+    def result_awaited(self) -> Iterator[None]:
+        """What the console calls while someone waits: hold collections."""
+        with self.collections_held():
+            yield
 
     def post_display_hook(self) -> None:
         """After a frame: collect once the messages already waiting are handled."""
@@ -100,24 +124,24 @@ class IdleCollectingApp(App[ReturnType]):
             self._collect_scheduled = True
             self.call_later(self._collect_when_idle)
 
-    def _pause(self) -> None:
-        if self._paused_at is None:
-            self._paused_at = monotonic()
-            self._was_enabled = gc.isenabled()
-            gc.disable()
-            # In case no frame comes: a key that changed nothing on screen.
-            self.set_timer(self.hold_limit, self._schedule_collection)
-
     def _collect_when_idle(self) -> None:
         self._collect_scheduled = False
-        paused_at = self._paused_at
-        if paused_at is not None:
-            if self._held and monotonic() - paused_at < self.hold_limit:
-                return
-            self._paused_at = None
-            if self._was_enabled:
-                gc.enable()
-            # What the young generation's threshold would have started meanwhile.
-            if gc.get_count()[0] > gc.get_threshold()[0]:
-                gc.collect(0)
+        held_since = self._held_since
+        if held_since is not None and monotonic() - held_since < self.hold_limit:
+            return
+        # What the young generation's threshold would have started meanwhile.
+        if gc.get_count()[0] > gc.get_threshold()[0]:
+            gc.collect(0)
         collect_if_due()
+
+
+class IdleCollectingHitlApp(IdleCollectingApp[None], HitlApp):
+    """The console, collecting garbage between frames."""
+
+
+def make_idle_collecting_app(
+    config: ConsoleConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> HitlApp:
+    """`console.app.make_app`, but an `IdleCollectingHitlApp`."""
+    client = AsyncBackendClient(config.url, config.require_token(), transport=transport)
+    return IdleCollectingHitlApp(config, client)

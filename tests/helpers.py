@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -119,3 +121,34 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         """Move the time on by `seconds`."""
         self.now += timedelta(seconds=seconds)
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A real transport that also notes every request it sends: (method, path)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.requests: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Note the request, then send it for real."""
+        self.requests.append((request.method, request.url.path))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
+
+
+async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Let the app under `pilot` run until `check()` is truthy; return it.
+
+    Looks every 10 ms: the app runs meanwhile, and a test waits no longer than it must.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := check()):
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.01)
+    return result

@@ -6,8 +6,6 @@ what the customer and the journal see, and what the operator is told.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +15,15 @@ from textual.widgets import Input, Static, TextArea
 from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.screens.conversation import ConversationScreen
-from console.screens.dialogs import (
+from console.dialogs import (
     DraftEditor,
     EditConfirmDialog,
     RegenerateDialog,
     RejectDialog,
     TakeoverDialog,
 )
-from tests.helpers import Backend, LiveServer
+from console.screens.conversation import ConversationScreen
+from tests.helpers import Backend, CountingTransport, LiveServer, until
 
 SIZE = (140, 45)
 
@@ -36,17 +34,6 @@ def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlAp
         url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
     )
     return make_app(config)
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Let the app run until `check()` is truthy; return it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (result := check()):
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.05)
-    return result
 
 
 def notes(app: HitlApp) -> list[str]:
@@ -308,3 +295,43 @@ async def test_an_operator_added_after_the_console_started_is_shown_by_name(
         await until(pilot, lambda: "nina holds this conversation" in str(banner.render()))
         assert "held by nina" in str(screen.query_one("#conversation-header", Static).render())
         assert app.operator_name(nina.id) == "nina"  # the queue's holder column too
+
+
+async def test_an_approve_costs_one_request_and_no_refetch(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    """The decision's response is the conversation after it, and the events that follow
+    say nothing new: an approval sends its POST and nothing else. Only news (the
+    customer writing again) makes the screen fetch the conversation."""
+    chat = await live_backend.chat("Where is my order?")
+    transport = CountingTransport()
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=tmp_path / "x.toml"
+    )
+    app = make_app(config, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(app, pilot, chat)
+        draft = screen.detail.draft if screen.detail else None
+        assert draft is not None
+        await until(pilot, lambda: app.queue.get(chat.id) is not None and not app.loading)
+        # The screen's own loads are done.
+        await until(pilot, lambda: all(w.is_finished for w in app.workers if w.group == "load"))
+        transport.requests.clear()
+        await pilot.press("a")
+        await until(pilot, lambda: any("Approved" in note for note in notes(app)))
+        # The approval's events reach the app (the queue row leaves review)...
+        await until(pilot, lambda: app.queue.get(chat.id).status is ConversationStatus.BOT)
+        # ...and then, in order on the same stream, news: the customer writes again.
+        async with live_backend.channel() as channel:
+            await channel.say(chat, "Thanks! And the invoice?")
+        await until(
+            pilot,
+            lambda: (
+                screen.detail is not None
+                and screen.detail.messages[-1].text == "Thanks! And the invoice?"
+            ),
+        )
+        assert transport.requests == [
+            ("POST", f"/v1/drafts/{draft.id}/approve"),
+            ("GET", f"/v1/conversations/{chat.id}"),
+        ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -12,7 +11,7 @@ from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.metrics import MetricsScreen
-from tests.helpers import Backend, eventually
+from tests.helpers import Backend, until
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take?"
@@ -32,16 +31,6 @@ async def decisions(backend: Backend) -> None:
                 await alice.reject(draft.id, draft.version, outcome)
             else:
                 await alice.edit(draft.id, draft.version, "Three to five days.", ReasonCode.TONE)
-
-
-async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10) -> None:
-    """Let the app run until `check()` is true."""
-
-    async def step() -> object:
-        await pilot.pause()
-        return check()
-
-    await eventually(step, timeout=timeout)
 
 
 def config_for(backend: Backend, who: str, tmp_path: Path) -> ConsoleConfig:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Static, Tabs
 
@@ -25,13 +26,14 @@ from backend_client import (
     Customer,
     Page,
 )
-from console.app import FIRST_PAGE, HitlApp, make_app
+from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.queue_state import QueueFilter
+from console.live.feed import FIRST_PAGE
+from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
-from tests.helpers import Backend, LiveServer, eventually
+from tests.helpers import Backend, LiveServer, until
 
 SIZE = (140, 40)
 ESCALATE = "I want to talk to a real person"
@@ -84,16 +86,6 @@ def header_text(app: HitlApp, part: str) -> str:
     return str(
         app.queue_screen.query_one(ConsoleHeader).query_one(f"#header-{part}", Static).visual
     )
-
-
-async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10) -> None:
-    """Let the app run until `check()` is true."""
-
-    async def step() -> object:
-        await pilot.pause()
-        return check()
-
-    await eventually(step, timeout=timeout)
 
 
 async def started(pilot: Pilot[None]) -> HitlApp:
@@ -284,23 +276,33 @@ async def test_sla_warns_once_per_draft(live_backend: Backend, tmp_path: Path):
         config_path=tmp_path / "absent.toml",
     )
     await live_backend.chat(QUESTION, name="Slow Reply")
-    app = make_app(config)
+    ahead = [timedelta(0)]
+    app = make_app(config, clock=lambda: datetime.now(UTC) + ahead[0])
     notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         await until(pilot, lambda: notes.titled("Draft waiting"))
-        await pilot.pause(2.5)
+        # Later checks, however late the draft gets, warn no more (the clock runs ahead
+        # rather than the test waiting for it).
+        for seconds in (1, 2, 3):
+            ahead[0] = timedelta(seconds=seconds)
+            app.check_sla()
         [note] = notes.titled("Draft waiting")
         assert "Slow Reply" in note["message"]
 
 
 async def test_pause_ai_from_the_palette_shows_paused(live_backend: Backend, config: ConsoleConfig):
     app = make_app(config)
+
+    def palette_offers(name: str) -> bool:
+        options = app.screen.query_one(CommandList).options
+        return bool(options) and name in str(options[0].prompt)
+
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"Pause AI")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.query(CommandList) and palette_offers("Pause AI"))
         await pilot.press("enter")
         await until(pilot, lambda: "PAUSED" in header_text(app, "ai"))
         assert app.ai_state is not None and app.ai_state.paused

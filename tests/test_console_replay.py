@@ -7,7 +7,6 @@ from the backend; the tests look at what the trainer sees.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -18,7 +17,7 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.screens.replay import Player, ReplayScreen
 from console.widgets.transcript import MessageRow
-from tests.helpers import Backend, eventually
+from tests.helpers import Backend, until
 
 SIZE = (160, 45)
 QUESTION = "How long does shipping take? Write to me at jo.private@example.com"
@@ -33,16 +32,6 @@ async def edited_chat(backend: Backend, name: str) -> str:
         assert draft is not None
         await alice.edit(draft.id, draft.version, EDITED, ReasonCode.TONE, "friendlier please")
     return chat.id
-
-
-async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10) -> None:
-    """Let the app run until `check()` is true."""
-
-    async def step() -> object:
-        await pilot.pause()
-        return check()
-
-    await eventually(step, timeout=timeout)
 
 
 async def replay_as(backend: Backend, who: str, tmp_path: Path, pilot: Pilot[None]) -> ReplayScreen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.style import Style
 
-from console.diff import render_diff, word_diff
+from console.render.diff import render_diff, word_diff
 
 
 def sides(pieces: list[tuple[str, str]]) -> tuple[str, str]:

@@ -64,8 +64,8 @@ MAX_APP_LINES = 200
 """console/app.py is wiring only."""
 
 RESTRUCTURING = "restructured on a parallel branch: holds once rebuild-backend/-console are merged"
-CYCLES_UNTIL_MERGED = {"console"}
-SIZE_UNTIL_MERGED = {"console"}
+CYCLES_UNTIL_MERGED: set[str] = set()
+SIZE_UNTIL_MERGED: set[str] = set()
 """Packages whose rules this branch cannot meet yet (backend_client: _client.py and _models.py
 are over 400 lines). Empty both sets at the merge."""
 

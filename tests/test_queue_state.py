@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend_client import ConversationStatus, ConversationSummary, Customer, Event, EventType
-from console.queue_state import QueueFilter, QueueState
+from console.live.queue_state import QueueFilter, QueueState
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 _event_ids = iter(range(1, 1_000_000))
@@ -301,3 +302,22 @@ def test_a_row_keeps_name_preview_and_waiting_time_apart_whatever_the_customer_w
     assert row.waiting_since == (T0 + timedelta(minutes=3)).timestamp()
     idle_row = state.get("i")
     assert idle_row is not None and idle_row.waiting_since is None
+
+
+def test_rows_cost_the_garbage_collector_nothing() -> None:
+    """Every row the queue keeps is a plain tuple the collector untracks, flags and all."""
+    state = QueueState()
+    state.load(
+        [
+            summary("a", ConversationStatus.AWAITING_REVIEW, waiting=1, flags=["refund", "pii"]),
+            summary(
+                "b", ConversationStatus.ESCALATED, waiting=2, escalation_reason="asked_for_human"
+            ),
+            summary("c", ConversationStatus.HUMAN, holder="op_1"),
+        ]
+    )
+    state.apply(updated(summary("d", ConversationStatus.BOT, version=2)))
+    gc.collect()
+    rows = state.view()
+    assert len(rows) == 4
+    assert not any(gc.is_tracked(row) for row in rows)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from console.sanitize import safe_text, sanitize
+from console.render.sanitize import safe_text, sanitize
 
 C0_EXCEPT_NL_TAB = {chr(c) for c in range(0x20)} - {"\n", "\t"}
 C1 = {chr(c) for c in range(0x80, 0xA0)}

@@ -11,64 +11,46 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive, var
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Footer, Input, ProgressBar, Select, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from backend_client import (
-    Action,
     AuditEntry,
-    BackendError,
-    ConnectionLostError,
     Event,
     EventType,
     ForbiddenError,
-    Page,
-    ReasonCode,
     VerifyResult,
 )
-from console.diff import render_diff
-from console.export_view import (
-    AuditFilters,
-    ExportFormat,
-    default_export_path,
-    export_audit_view,
+from console.dialogs.export import ExportChoice, ExportDialog
+from console.export_view import AuditFilters, export_audit_view
+from console.host import ConsoleHost, host
+from console.keys import AUDIT_LOG_BINDINGS
+from console.render.audit import chain_summary, describe_failure, entry_detail
+from console.render.sanitize import safe_text
+from console.screens.audit_messages import (
+    AuditPageLoaded,
+    AuditPageRefilled,
+    AuditRefused,
+    ChainVerified,
+    ExportFinished,
+    ExportProgressed,
 )
-from console.sanitize import safe_text
+from console.widgets.audit_filters import AuditFilterBar
 from console.widgets.audit_list import AuditList
-from console.widgets.choice import Choice
+from console.widgets.audit_status import AuditStatusRow
+from console.widgets.steady_footer import SteadyFooter
 
-if TYPE_CHECKING:
-    from console.app import HitlApp
-
-__all__ = [
-    "AuditLogScreen",
-    "AuditPageLoaded",
-    "AuditRefused",
-    "ChainVerified",
-    "ExportChoice",
-    "ExportDialog",
-    "ExportFinished",
-    "ExportProgressed",
-    "chain_summary",
-    "describe_failure",
-    "describe_texts",
-    "themed_diff",
-]
+__all__ = ["AuditLogScreen"]
 
 FIRST_PAGE_SIZE = 50
 """Entries in the first page of a view: a screenful (~45 rows at 50 lines), so opening
@@ -83,225 +65,11 @@ VERIFY_DEBOUNCE_SECONDS = 2.0
 """A burst of new entries is verified once, this long after the last one."""
 
 
-def themed_diff(app: App[object], before: str, after: str) -> Text:
-    """`render_diff` in the theme's colours: deletions struck in $error, insertions $success."""
-    variables = app.get_css_variables()
-    return render_diff(
-        before,
-        after,
-        delete_style=Style.parse(f"strike {variables.get('error', 'red')}"),
-        insert_style=Style.parse(f"bold underline {variables.get('success', 'green')}"),
-    )
-
-
-def describe_texts(app: App[object], ai_text: str | None, final_text: str | None) -> Text:
-    """What the AI proposed against what went out, as a word diff, or why there is none."""
-    if ai_text is not None and final_text is not None:
-        if ai_text == final_text:
-            return Text.assemble(("Sent as the AI wrote it:\n", "italic"), safe_text(ai_text))
-        return themed_diff(app, ai_text, final_text)
-    if ai_text is not None:
-        return Text.assemble(
-            ("The AI proposed:\n", "italic"), safe_text(ai_text), ("\nNothing was sent.", "italic")
-        )
-    if final_text is not None:
-        return Text.assemble(("Sent:\n", "italic"), safe_text(final_text))
-    return Text("No text.", style="italic")
-
-
-def chain_summary(result: VerifyResult) -> Text:
-    """The header line: verified with its head, or where the chain broke."""
-    if result.ok:
-        head = f", head {result.head[:8]}…" if result.head else ""
-        return Text(f"Chain verified: {result.entries} entries{head}")
-    reason = f": {result.reason}" if result.reason else ""
-    return Text(f"Chain BROKEN at entry {result.first_bad}{reason}")
-
-
-def describe_failure(error: BaseException | None) -> str:
-    """Why a call failed, in words fit for a person (the server's own, when it gave any)."""
-    if isinstance(error, ConnectionLostError):
-        return f"Could not reach the backend ({error})"
-    if isinstance(error, BackendError):
-        return str(error) or type(error).__name__
-    if isinstance(error, OSError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
-
-
-class AuditPageLoaded(Message):
-    """A page of the override log arrived (`first`: it replaces what was shown)."""
-
-    def __init__(
-        self, generation: int, page: Page[AuditEntry], first: bool, drawn: asyncio.Event
-    ) -> None:
-        super().__init__()
-        self.generation = generation
-        self.page = page
-        self.first = first
-        self.drawn = drawn
-        """Set once the frame after the page was handled is written."""
-
-
-class AuditRefused(Message):
-    """The backend will not show this operator the override log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
-class ChainVerified(Message):
-    """The server checked the journal's hash chain."""
-
-    def __init__(self, result: VerifyResult) -> None:
-        super().__init__()
-        self.result = result
-
-
-class ExportProgressed(Message):
-    """Another page of the export was written."""
-
-    def __init__(self, entries: int, pages: int) -> None:
-        super().__init__()
-        self.entries = entries
-        self.pages = pages
-
-
-class ExportFinished(Message):
-    """The export is complete (a failed one is reported by the worker's failure)."""
-
-    def __init__(self, path: Path, entries: int) -> None:
-        super().__init__()
-        self.path = path
-        self.entries = entries
-
-
-class _SteadyFooter(Footer):
-    """A `Footer` that rebuilds only when the keys it shows change.
-
-    Textual's recomposes (removes and mounts every key, then lays the screen
-    out) whenever the screen's bindings are updated, ~20-60 ms each time,
-    though moving between widgets with the same keys (the filter fields, a
-    page arriving) shows the same footer.
-    """
-
-    _shown: tuple[object, ...] | None = None
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        """Recompose after the refresh, as the base class does, but only on a change."""
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._recompose_if_changed)
-
-    def _keys_shown(self) -> tuple[object, ...]:
-        return tuple(
-            (node is self.app, binding.key, binding.action, binding.description, enabled, tooltip)
-            for key, (node, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == self.app.COMMAND_PALETTE_BINDING
-        )
-
-    async def _recompose_if_changed(self) -> None:
-        if not self.is_attached:
-            return
-        shown = self._keys_shown()
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
-
-
-@dataclass(frozen=True)
-class ExportChoice:
-    """Where and how to write the export."""
-
-    fmt: ExportFormat
-    path: Path
-
-
-class ExportDialog(ModalScreen[ExportChoice | None]):
-    """Ask for the format and the file; enter exports, escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Do not export", id="export.cancel"),
-    ]
-
-    def __init__(self, filtered: bool) -> None:
-        """`filtered`: whether the view has filters (said in the title)."""
-        super().__init__()
-        self._filtered = filtered
-        self._default = str(default_export_path("csv"))
-
-    def compose(self) -> ComposeResult:
-        """Title, format, path, hint."""
-        with Vertical(id="export-dialog"):
-            what = "the filtered override log" if self._filtered else "the whole override log"
-            yield Static(f"Export {what}", id="export-title")
-            yield Select(
-                [("CSV", "csv"), ("JSON lines", "jsonl")],
-                value="csv",
-                allow_blank=False,
-                id="export-format",
-            )
-            yield Input(self._default, placeholder="File to write", id="export-path")
-            yield Static("enter exports · esc cancels", id="export-hint")
-
-    def on_mount(self) -> None:
-        """Start in the path, ready to confirm."""
-        self.query_one("#export-path", Input).focus()
-
-    @on(Select.Changed, "#export-format")
-    def _format_changed(self, event: Select.Changed) -> None:
-        """Keep the default file name's extension in step with the format."""
-        path_input = self.query_one("#export-path", Input)
-        if path_input.value == self._default:
-            self._default = str(Path(self._default).with_suffix(f".{event.value}"))
-            path_input.value = self._default
-
-    @on(Input.Submitted, "#export-path")
-    def _confirm(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value.strip()
-        if not value:
-            return
-        fmt = cast(ExportFormat, self.query_one("#export-format", Select).value)
-        self.dismiss(ExportChoice(fmt=fmt, path=Path(value).expanduser()))
-
-    def action_cancel(self) -> None:
-        """Close without exporting."""
-        self.dismiss(None)
-
-
 class AuditLogScreen(Screen[None]):
     """The override log: filters, a table paged by cursor, the selected entry, chain state."""
 
     CSS_PATH = "supervision.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "slash", "focus_search", "Search", tooltip="Search notes and texts", id="audit.search"
-        ),
-        Binding(
-            "f", "next_filter", "Filters", tooltip="Move through the filters", id="audit.filter"
-        ),
-        Binding(
-            "x",
-            "export",
-            "Export",
-            tooltip="Write the filtered log to CSV or JSONL",
-            id="audit.export",
-        ),
-        Binding(
-            "ctrl+r",
-            "refresh",
-            "Refresh",
-            tooltip="Verify the chain again and reload the first page",
-            id="audit.refresh",
-        ),
-        Binding(
-            "escape", "back", "Back", tooltip="Leave the filters, or the screen", id="audit.back"
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = AUDIT_LOG_BINDINGS
 
     # `var`, not `reactive`: a reactive on a Screen repaints the whole screen
     # on every change (~40 ms at 160x50); the watchers update what they must.
@@ -320,27 +88,27 @@ class AuditLogScreen(Screen[None]):
     fetching: var[bool] = var(False, init=False)
     """True while a page is on its way."""
 
+    verify_debounce = VERIFY_DEBOUNCE_SECONDS
+    """Seconds after the last of a burst of new entries before the chain is verified again."""
+
     def __init__(self) -> None:
         """An empty log; the first page and the chain's state load on mount."""
         super().__init__()
         self._next_cursor: str | None = None
         self._generation = 0
-        self._exporting = False
         self._verify_timer: Timer | None = None
         self._shown_filters = AuditFilters()
         """The filters the rows on screen were loaded with."""
         self._verify_asked = False
-        self._loaded_generation = -1
-        """The generation of the first page on screen (-1: none yet)."""
         # The first page is asked for now, not on mount: loading the screen's
         # CSS, composing and laying it out take ~60-100 ms at 1M entries, which
         # the fetch overlaps; its rows then come in the first frame or the next.
         self.reload()
 
     @property
-    def hitl(self) -> HitlApp:
+    def hitl(self) -> ConsoleHost:
         """The app, typed."""
-        return cast("HitlApp", self.app)
+        return host(self.app)
 
     # -- layout --------------------------------------------------------------
 
@@ -349,15 +117,7 @@ class AuditLogScreen(Screen[None]):
         with Horizontal(id="audit-header", classes="supervision-header"):
             yield Static("Override log", classes="supervision-title")
             yield Static("Verifying the chain…", id="audit-chain")
-        with Horizontal(id="audit-filters"):
-            yield Input(placeholder="operator (name or id)", id="filter-actor", classes="filter")
-            actions = [(action.value, action.value) for action in Action]
-            yield Choice([("any action", None), *actions], id="filter-action", classes="filter")
-            reasons = [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode]
-            yield Choice([("any reason", None), *reasons], id="filter-reason", classes="filter")
-            yield Input(placeholder="since (ISO)", id="filter-since", classes="filter")
-            yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
-            yield Input(placeholder="/ search notes and texts", id="filter-q", classes="filter")
+        yield AuditFilterBar(id="audit-filters")
         with Horizontal(id="audit-body"):
             yield AuditList(id="audit-table")
             # A fixed-size panel: its size never depends on the entry shown, so
@@ -365,14 +125,11 @@ class AuditLogScreen(Screen[None]):
             with Vertical(id="audit-detail"):
                 yield Static(Text("No entry selected.", style="italic"), id="audit-detail-text")
         yield Static(id="audit-refusal", classes="refusal")
-        with Horizontal(id="audit-status-row"):
-            yield Static("Loading…", id="audit-status")
-            yield ProgressBar(show_eta=False, show_percentage=False, id="audit-export-bar")
-        yield _SteadyFooter()
+        yield AuditStatusRow(id="audit-status-row")
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         """Focus the table (the first page is on its way; the chain is checked after it)."""
-        self.query_one("#audit-export-bar").display = False
         audit_list = self.query_one(AuditList)
         audit_list.me = self.hitl.me
         audit_list.focus()
@@ -393,7 +150,7 @@ class AuditLogScreen(Screen[None]):
             return
         if self._verify_timer is not None:
             self._verify_timer.stop()
-        self._verify_timer = self.set_timer(VERIFY_DEBOUNCE_SECONDS, self.verify_chain)
+        self._verify_timer = self.set_timer(self.verify_debounce, self.verify_chain)
 
     def reload(self) -> None:
         """Show the first page of the current filters."""
@@ -407,7 +164,7 @@ class AuditLogScreen(Screen[None]):
     async def load_page(self, generation: int, cursor: str | None) -> None:
         """Fetch one page (the first when `cursor` is None)."""
         self.fetching = True
-        with self.hitl.collections_held():  # the person waits for these rows to be drawn
+        with self.hitl.result_awaited():  # the person waits for these rows to be drawn
             try:
                 limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
                 page = await self.hitl.client.list_audit(
@@ -425,9 +182,23 @@ class AuditLogScreen(Screen[None]):
             finally:
                 self.fetching = False
             drawn = asyncio.Event()
-            self.post_message(AuditPageLoaded(generation, page, first=cursor is None, drawn=drawn))
+            first = cursor is None
+            self.post_message(AuditPageLoaded(generation, page, first, drawn, cursor))
             with contextlib.suppress(TimeoutError):  # not drawn: another screen is on top
                 await asyncio.wait_for(drawn.wait(), PAGE_DRAWN_WAIT)
+
+    @work(group="audit-refill", exit_on_error=False)
+    async def refill_page(self, generation: int, number: int, cursor: str | None) -> None:
+        """Fetch a dropped page again, with the cursor that fetched it first."""
+        audit_list = self.query_one(AuditList)
+        try:
+            limit = FIRST_PAGE_SIZE if cursor is None else PAGE_SIZE
+            page = await self.hitl.client.list_audit(
+                **self.filters.params(), limit=limit, cursor=cursor
+            )
+        finally:
+            audit_list.release(number)  # asked for again if it did not come back
+        self.post_message(AuditPageRefilled(generation, number, page.items))
 
     @work(exclusive=True, group="audit-verify", exit_on_error=False)
     async def verify_chain(self) -> None:
@@ -463,9 +234,8 @@ class AuditLogScreen(Screen[None]):
             # The old rows stayed up while this page was fetched; swap them in one go.
             audit_list.replace(message.page.items)
             self._shown_filters = self.filters
-            self._loaded_generation = message.generation
         else:
-            audit_list.append(message.page.items)
+            audit_list.append(message.page.items, message.cursor)
         self._next_cursor = message.page.next_cursor
         if message.first:
             self.selected = audit_list.highlighted
@@ -486,8 +256,7 @@ class AuditLogScreen(Screen[None]):
 
     def on_export_progressed(self, message: ExportProgressed) -> None:
         """Count what has been written so far."""
-        self.query_one("#audit-export-bar", ProgressBar).advance(1)
-        self._set_status(f"Exporting… {message.entries} entries written ({message.pages} pages)")
+        self.query_one(AuditStatusRow).export_progressed(message.entries, message.pages)
 
     def on_export_finished(self, message: ExportFinished) -> None:
         """Say where the file is."""
@@ -538,8 +307,7 @@ class AuditLogScreen(Screen[None]):
         return entry.actor_name or entry.actor
 
     def _export_ended(self) -> None:
-        self._exporting = False
-        self.query_one("#audit-export-bar").display = False
+        self.query_one(AuditStatusRow).export_ended()
         self._show_status()
 
     def watch_chain(self, result: VerifyResult | None) -> None:
@@ -559,57 +327,17 @@ class AuditLogScreen(Screen[None]):
         if entry is None:
             detail.update(Text("No entry selected.", style="italic"), layout=False)
             return
-        detail.update(self._detail(entry), layout=False)
-
-    def _detail(self, entry: AuditEntry) -> Text:
-        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-        text = Text.assemble((f"Entry {entry.seq}", "bold"), f"  {when}\n")
-        text.append("who     ")
-        text.append_text(safe_text(self._who(entry), single_line=True))
-        text.append(f" ({entry.role.value})\n")
-        text.append(f"action  {entry.action.value}\n")
-        reason = entry.reason_code.value.replace("_", " ") if entry.reason_code else "—"
-        text.append(f"reason  {reason}\n")
-        text.append("note    ")
-        text.append_text(safe_text(entry.note) if entry.note else Text("—"))
-        text.append("\n")
-        if entry.conversation_id is not None:
-            text.append("chat    ")
-            text.append_text(safe_text(entry.conversation_id, single_line=True))
-            text.append("  (enter opens it)\n", style="dim")
-        if entry.bot is not None:
-            text.append("bot     ")
-            text.append_text(safe_text(f"{entry.bot.name} / {entry.bot.model}", single_line=True))
-            text.append("\n")
-        text.append(f"hash    {entry.hash[:16]}…\n\n", style="dim")
-        erased_ai = entry.ai_text is None and entry.ai_text_hmac is not None
-        erased_final = entry.final_text is None and entry.final_text_hmac is not None
-        if erased_ai or erased_final:
-            text.append("Texts erased ", style="bold")
-            text.append("(the journal keeps only their HMAC, so the chain still verifies)\n")
-            return text
-        if entry.ai_text is None and entry.final_text is None:
-            return text
-        text.append("AI proposed → sent\n", style="bold")
-        text.append_text(describe_texts(self.app, entry.ai_text, entry.final_text))
-        return text
+        detail.update(
+            entry_detail(entry, self._who(entry), self.app.get_css_variables()), layout=False
+        )
 
     def _show_status(self, failed: bool = False) -> None:
-        if self._exporting:
-            return
-        count = self.query_one(AuditList).row_count
-        more = " · more below" if self._next_cursor else " · end of the log"
-        if failed:
-            more = " · loading failed (ctrl+r reloads)"
-            if self._next_cursor is not None:
-                more = " · the next page failed to load (end tries again)"
-        what = "matching entries" if self.filters.active else "entries"
-        status = f"{count} {what} loaded{more}" if count else f"No {what}."
-        self._set_status(status)
-
-    def _set_status(self, status: str) -> None:
-        # layout=False: the status line is one row of fixed width in CSS.
-        self.query_one("#audit-status", Static).update(status, layout=False)
+        self.query_one(AuditStatusRow).show_loaded(
+            self.query_one(AuditList).row_count,
+            self._next_cursor is not None,
+            filtered=self.filters.active,
+            failed=failed,
+        )
 
     # -- events --------------------------------------------------------------
 
@@ -622,44 +350,27 @@ class AuditLogScreen(Screen[None]):
             cursor, self._next_cursor = self._next_cursor, None
             self.load_page(self._generation, cursor)
 
+    @on(AuditList.PageWanted, "#audit-table")
+    def _page_wanted(self, event: AuditList.PageWanted) -> None:
+        """A dropped page is in view again: fetch it."""
+        self.refill_page(self._generation, event.number, event.cursor)
+
+    def on_audit_page_refilled(self, message: AuditPageRefilled) -> None:
+        """Show the page that came back (unless the filters changed meanwhile)."""
+        if message.generation == self._generation:
+            self.query_one(AuditList).fill(message.number, message.items)
+
     @on(AuditList.Selected, "#audit-table")
     def _row_selected(self, event: AuditList.Selected) -> None:
         """Enter opens the entry's conversation."""
         if event.entry.conversation_id is not None:
             self.hitl.open_conversation(event.entry.conversation_id)
 
-    @on(Input.Submitted, ".filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        """Enter in any filter applies them all."""
-        event.stop()
-        self.apply_filters()
-
-    @on(Choice.Changed, ".filter")
-    def _filter_chosen(self, event: Choice.Changed) -> None:
-        """Each step of the action or reason applies at once (a newer step cancels the fetch)."""
-        self.apply_filters()
-
-    def apply_filters(self) -> None:
-        """Read the filter fields; reload from the first page if they changed."""
-
-        def text(widget_id: str) -> str | None:
-            return self.query_one(f"#{widget_id}", Input).value.strip() or None
-
-        def chosen(widget_id: str) -> str | None:
-            value = self.query_one(f"#{widget_id}", Choice).value
-            return None if value is None else str(value)
-
-        actor = text("filter-actor")
-        filters = AuditFilters(
-            actor=actor,
-            action=chosen("filter-action"),
-            reason_code=chosen("filter-reason"),
-            since=text("filter-since"),
-            until=text("filter-until"),
-            q=text("filter-q"),
-        )
-        if filters != self.filters:
-            self.filters = filters
+    @on(AuditFilterBar.Changed)
+    def apply_filters(self, event: AuditFilterBar.Changed) -> None:
+        """Reload from the first page if the filters changed."""
+        if event.filters != self.filters:
+            self.filters = event.filters
 
     def watch_filters(self, filters: AuditFilters) -> None:
         """New filters: start again from the newest matching entry.
@@ -668,37 +379,30 @@ class AuditLogScreen(Screen[None]):
         status line says it is loading: clearing the list first would lay the
         screen out twice (empty, then full) instead of repainting it once.
         """
-        self._set_status("Loading…")
+        self.query_one(AuditStatusRow).say("Loading…")
         self.reload()
 
     # -- actions -------------------------------------------------------------
 
     def action_focus_search(self) -> None:
         """Focus the free-text search."""
-        self.query_one("#filter-q", Input).focus()
+        self.query_one(AuditFilterBar).focus_search()
 
     def action_next_filter(self) -> None:
         """Focus the next filter field (wrapping around)."""
-        fields: list[Widget] = list(self.query(".filter").results(Widget))
-        focused = self.focused
-        index = fields.index(focused) if focused in fields else -1
-        fields[(index + 1) % len(fields)].focus()
+        self.query_one(AuditFilterBar).focus_next()
 
     def action_export(self) -> None:
         """Ask for a format and a file, then export the filtered log."""
-        if self._exporting:
+        status = self.query_one(AuditStatusRow)
+        if status.exporting:
             self.notify("An export is already running.", markup=False)
             return
 
         def chosen(choice: ExportChoice | None) -> None:
-            if choice is None:
-                return
-            self._exporting = True
-            bar = self.query_one("#audit-export-bar", ProgressBar)
-            bar.update(total=None, progress=0)
-            bar.display = True
-            self._set_status(f"Exporting to {choice.path}…")
-            self.export(choice)
+            if choice is not None:
+                status.export_started(choice.path)
+                self.export(choice)
 
         self.app.push_screen(ExportDialog(self.filters.active), chosen)
 

@@ -8,7 +8,7 @@ meaningful human review, not a rubber stamp.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.style import Style
 from rich.table import Table
@@ -24,10 +24,8 @@ from textual.timer import Timer
 from textual.widgets import Digits, Footer, Sparkline, Static
 
 from backend_client import ForbiddenError, Metrics, RateRow
-from console.sanitize import safe_text
-
-if TYPE_CHECKING:
-    from console.app import HitlApp
+from console.host import ConsoleHost, host
+from console.render.sanitize import safe_text
 
 __all__ = ["MetricsLoaded", "MetricsRefused", "MetricsScreen", "rate_bar"]
 
@@ -82,9 +80,9 @@ class MetricsScreen(Screen[None]):
         self._timer: Timer | None = None
 
     @property
-    def hitl(self) -> HitlApp:
+    def hitl(self) -> ConsoleHost:
         """The app, typed."""
-        return cast("HitlApp", self.app)
+        return host(self.app)
 
     def compose(self) -> ComposeResult:
         """Big rate, times, three rate tables, fast approvals, queue, sparkline."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,12 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Tab, Tabs
 
 from backend_client import AIState, ConnectionState, Operator
-from console.queue_state import QueueFilter
+from console.host import ConsoleHost, host
+from console.live.queue_state import QueueFilter
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
-
-if TYPE_CHECKING:
-    from console.app import HitlApp
 
 __all__ = ["QueueScreen"]
 
@@ -42,8 +40,6 @@ class FilterTabs(Tabs, can_focus=False):
 
 class QueueScreen(Screen[None]):
     """The queue, longest waiting first, filtered by the selected tab."""
-
-    app: HitlApp
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "app.quit", "Quit", tooltip="Quit the console", id="queue.quit"),
@@ -78,13 +74,18 @@ class QueueScreen(Screen[None]):
         ),
     ]
 
+    @property
+    def hitl(self) -> ConsoleHost:
+        """The app, as a screen may use it."""
+        return host(self.app)
+
     def compose(self) -> ComposeResult:
         """Header, tabs, the list, and the keys at the bottom."""
         yield ConsoleHeader()
         yield FilterTabs(
             *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
         )
-        yield QueueList(self.app.queue, id="queue-list")
+        yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
         yield Footer()
 
@@ -94,17 +95,22 @@ class QueueScreen(Screen[None]):
         # Whatever the app learned before this screen was mounted (the show_*
         # methods below ignore calls until then).
         header = self.query_one(ConsoleHeader)
-        header.connection = self.app.connection
-        header.ai_state = self.app.ai_state
-        header.operator = self.app.me
-        header.snapshot_progress = 0 if self.app.loading else None  # the next page says how far
-        if self.app.me is not None:
-            self.query_one(QueueList).me = self.app.me.id
-        if self.app.operator_names:
-            self.query_one(QueueList).show_names(self.app.operator_names)
+        header.connection = self.hitl.connection
+        header.ai_state = self.hitl.ai_state
+        header.operator = self.hitl.me
+        header.snapshot_progress = 0 if self.hitl.loading else None  # the next page says how far
+        if self.hitl.me is not None:
+            self.query_one(QueueList).me = self.hitl.me.id
+        if self.hitl.operator_names:
+            self.query_one(QueueList).show_names(self.hitl.operator_names)
         self.call_after_refresh(self.queue_changed, None)
 
     # -- what the app calls --------------------------------------------------
+
+    @property
+    def showing(self) -> bool:
+        """Mounted with its widgets: not before mount, nor while the app takes it down."""
+        return self.is_mounted and bool(self.query(QueueList))
 
     def queue_changed(self, ids: set[str] | None, *, now: bool = False) -> None:
         """The queue state changed for `ids` (None: all of it); update list, counts, tabs.
@@ -112,12 +118,12 @@ class QueueScreen(Screen[None]):
         `now`: repaint the list in the next frame rather than coalescing (see
         `QueueList.changed`).
         """
-        if not self.is_mounted:
+        if not self.showing:
             return
-        queue = self.app.queue
+        queue = self.hitl.queue
         self.query_one(QueueList).changed(ids, now=now)
         self.query_one(ConsoleHeader).counts = queue.counts()
-        me = self.app.me.id if self.app.me is not None else None
+        me = self.hitl.me.id if self.hitl.me is not None else None
         tabs = self.query_one(FilterTabs)
         for queue_filter in _FILTERS:
             tab = tabs.query_one(f"#filter-{queue_filter}", Tab)
@@ -126,7 +132,7 @@ class QueueScreen(Screen[None]):
 
     def show_operator(self, operator: Operator) -> None:
         """The operator is known: the Mine tab can show their rows."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).operator = operator
         self.query_one(QueueList).me = operator.id
@@ -134,23 +140,23 @@ class QueueScreen(Screen[None]):
 
     def show_operator_names(self, names: Mapping[str, str]) -> None:
         """Names for the holder column."""
-        if self.is_mounted:
+        if self.showing:
             self.query_one(QueueList).show_names(names)
 
     def show_loading(self, received: int | None) -> None:
         """A snapshot is on its way and `received` conversations of it are in (None: done)."""
-        if self.is_mounted:
+        if self.showing:
             self.query_one(ConsoleHeader).snapshot_progress = received
 
     def show_connection(self, state: ConnectionState) -> None:
         """Show the live stream's state."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).connection = state
 
     def show_ai_state(self, state: AIState) -> None:
         """Show whether the AI may send."""
-        if not self.is_mounted:
+        if not self.showing:
             return
         self.query_one(ConsoleHeader).ai_state = state
 
@@ -176,7 +182,7 @@ class QueueScreen(Screen[None]):
     @on(QueueList.Opened)
     def _open(self, event: QueueList.Opened) -> None:
         """Enter or double click on a row opens the conversation."""
-        self.app.open_conversation(event.conversation_id)
+        self.hitl.open_conversation(event.conversation_id)
 
     def _show_empty_hint(self) -> None:
         queue_list = self.query_one(QueueList)

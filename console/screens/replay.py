@@ -9,8 +9,7 @@ the screen only says so with a badge.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,9 +23,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static
 
 from backend_client import (
-    AuditEntry,
     ConversationSummary,
-    Draft,
     Flag,
     ForbiddenError,
     Message,
@@ -34,15 +31,13 @@ from backend_client import (
     Role,
     Timeline,
 )
-from console.sanitize import safe_text
-from console.screens.audit_log import describe_texts
+from console.host import ConsoleHost, host
+from console.render.replay import PlaybackSpeed, step_panel
+from console.render.sanitize import safe_text
 from console.widgets.transcript import Transcript
 
-if TYPE_CHECKING:
-    from console.app import HitlApp
-
 __all__ = [
-    "PlaybackSpeed",
+    "Player",
     "ReplayScreen",
     "SearchFinished",
     "TimelineLoaded",
@@ -50,31 +45,6 @@ __all__ = [
 
 SEARCH_LIMIT = 50
 """Conversations listed per search."""
-
-
-class PlaybackSpeed(Enum):
-    """How fast play advances: seconds per step (None: straight to the end)."""
-
-    NORMAL = ("1×", 1.0)
-    FAST = ("4×", 0.25)
-    INSTANT = ("instant", None)
-
-    @property
-    def label(self) -> str:
-        """What the player shows."""
-        label: str = self.value[0]
-        return label
-
-    @property
-    def seconds(self) -> float | None:
-        """Seconds per step, or None for instant."""
-        seconds: float | None = self.value[1]
-        return seconds
-
-    def next(self) -> PlaybackSpeed:
-        """The speed after this one (wrapping around)."""
-        members = list(PlaybackSpeed)
-        return members[(members.index(self) + 1) % len(members)]
 
 
 class SearchFinished(TextualMessage):
@@ -137,9 +107,9 @@ class ReplayScreen(Screen[None]):
         self._timer: Timer | None = None
 
     @property
-    def hitl(self) -> HitlApp:
+    def hitl(self) -> ConsoleHost:
         """The app, typed."""
-        return cast("HitlApp", self.app)
+        return host(self.app)
 
     # -- layout --------------------------------------------------------------
 
@@ -334,72 +304,8 @@ class ReplayScreen(Screen[None]):
 
     def _step_panel(self) -> Text:
         """The latest draft so far: what the AI proposed, the decision, what went out."""
-        timeline = self.timeline
-        assert timeline is not None
-        draft: Draft | None = None
-        for item in reversed(timeline.items[: self.position]):
-            if item.draft is not None:
-                draft = item.draft
-                break
-            if item.decision is not None and item.decision.draft_id is not None:
-                draft = next(
-                    (
-                        other.draft
-                        for other in timeline.items
-                        if other.draft is not None and other.draft.id == item.decision.draft_id
-                    ),
-                    None,
-                )
-                if draft is not None:
-                    break
-        if draft is None:
-            return Text("No AI draft yet at this step.", style="italic")
-        decision = next(
-            (
-                item.decision
-                for item in timeline.items
-                if item.decision is not None and item.decision.draft_id == draft.id
-            ),
-            None,
-        )
-        return self._draft_text(draft, decision)
-
-    def _draft_text(self, draft: Draft, decision: AuditEntry | None) -> Text:
-        text = Text.assemble(("The AI proposed", "bold"), f"  confidence {draft.confidence:.0%}")
-        if draft.flags:
-            text.append(
-                "  flags: " + ", ".join(flag.value.replace("_", " ") for flag in draft.flags)
-            )
-        text.append("\n")
-        text.append_text(safe_text(draft.text))
-        text.append("\nwhy: ", style="dim")
-        text.append_text(safe_text(draft.rationale, "dim"))
-        text.append("\n\n")
-        text.append("The decision\n", style="bold")
-        if decision is None:
-            text.append(f"none recorded (draft {draft.status.value.replace('_', ' ')})\n")
-        else:
-            text.append(f"{decision.action.value} by ")
-            text.append_text(safe_text(self._name_of(decision.actor), single_line=True))
-            text.append(f" ({decision.role.value})\n")
-            reason = decision.reason_code.value.replace("_", " ") if decision.reason_code else "—"
-            text.append(f"reason: {reason}\n")
-            if decision.note:
-                text.append("note: ")
-                text.append_text(safe_text(decision.note))
-                text.append("\n")
-        text.append("\n")
-        text.append("What went out\n", style="bold")
-        final = draft.final_text
-        if final is None and decision is not None:
-            final = decision.final_text
-        if final is None:
-            text.append("nothing — rejected\n" if draft.status.value == "rejected" else "nothing\n")
-            return text
-        text.append_text(safe_text(final))
-        text.append("\n\nChanges (struck: the AI's words; marked: the person's)\n", style="dim")
-        text.append_text(describe_texts(self.app, draft.text, final))
-        return text
+        assert self.timeline is not None
+        return step_panel(self.timeline, self.position, self._name_of, self.app.get_css_variables())
 
     # -- events --------------------------------------------------------------
 

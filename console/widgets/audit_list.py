@@ -1,10 +1,12 @@
 """The override log as a virtual list, drawn line by line over any number of pages.
 
-`AuditList` keeps the loaded journal entries in a plain list and renders only
-the visible rows with the Line API (`render_line`), each row's `Strip` cached
-by what its look depends on. Appending a page changes nothing but the
-virtual height, so paging costs the same at the ten-thousandth row as at the
-first; moving the cursor repaints two lines.
+`AuditList` keeps the loaded journal entries as plain tuples the garbage
+collector untracks (`console.live.audit_rows`) and renders only the visible
+rows with the Line API (`render_line`), each row's `Strip` cached by what its
+look depends on; the entry under the cursor is rebuilt when it is shown.
+Appending a page changes nothing but the virtual height, so paging costs the
+same at the ten-thousandth row as at the first; moving the cursor repaints
+two lines.
 
 The first line is a fixed header; rows start on the second.
 """
@@ -12,12 +14,9 @@ The first line is a fixed header; rows start on the second.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -26,42 +25,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from backend_client import Action, AuditEntry, Operator, ReasonCode
-from console.sanitize import safe_text
-from console.widgets.cursor import CursorKeys
+from backend_client import AuditEntry, Operator
+from console.live.audit_rows import SEQ, AuditPages, AuditRow, audit_entry
+from console.widgets.audit_painter import HEADINGS, AuditCells, audit_cells, audit_line
+from console.widgets.virtual_list import VirtualList
 
 __all__ = ["AuditList"]
 
-_WHEN_FORMAT = "%Y-%m-%d %H:%M:%S"
-_WHEN_WIDTH = 19
-_WHO_WIDTH = 20
-_ACTION_WIDTH = max(len("action"), *(len(action.value) for action in Action))
-_REASON_WIDTH = max(len("reason"), *(len(reason.value) for reason in ReasonCode))
-_GAP = "  "
-_HEADINGS = ("#", "when", "who", "action", "reason", "note")
 
-
-def _fit(text: str, width: int, *, right: bool = False) -> str:
-    """`text` cut to `width` cells with "…", padded with spaces to exactly `width`."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
-    padding = " " * (width - length)
-    return padding + text if right else text + padding
-
-
-class _Cells(NamedTuple):
-    """One row's text, sanitised, before it is fitted to the columns."""
-
-    seq: str
-    when: str
-    who: str
-    action: str
-    reason: str
-    note: str
-
-
-class AuditList(CursorKeys, ScrollView, can_focus=True):
+class AuditList(VirtualList):
     """The loaded override log, newest first: one line per journal entry.
 
     Operator names and notes are untrusted: they go through `safe_text` and
@@ -131,21 +103,39 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
     }
     """
 
+    HEADER_LINES = 1
+    SCROLL_IMMEDIATE = True
+
     me: reactive[Operator | None] = reactive(None, init=False)
     """The person at the console: their own entries say "(you)"."""
 
     class Highlighted(Message):
         """The cursor was put on an entry (by a key, a click, or the first page)."""
 
-        def __init__(self, audit_list: AuditList, entry: AuditEntry, index: int) -> None:
+        def __init__(self, audit_list: AuditList, entry: AuditEntry | None, index: int) -> None:
             super().__init__()
             self.audit_list = audit_list
             self.entry = entry
+            """The entry, or None while its page is fetched again."""
             self.index = index
 
         @property
         def control(self) -> AuditList:
             """The list the cursor moved in."""
+            return self.audit_list
+
+    class PageWanted(Message):
+        """A dropped page is in view again: fetch it with `cursor`, then `fill` it."""
+
+        def __init__(self, audit_list: AuditList, number: int, cursor: str | None) -> None:
+            super().__init__()
+            self.audit_list = audit_list
+            self.number = number
+            self.cursor = cursor
+
+        @property
+        def control(self) -> AuditList:
+            """The list that wants the page."""
             return self.audit_list
 
     class Selected(Message):
@@ -171,14 +161,11 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
     ) -> None:
         """An empty list; the owner `append`s pages."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._entries: list[AuditEntry] = []
-        self._seqs: set[int] = set()
-        self._cursor = 0
+        self.pages = AuditPages()
+        """The loaded rows; pages far from the cursor are dropped and fetched again."""
+        self._wanted: set[int] = set()
         self._seq_width = len("#")
-        # Keyed by everything a row's look depends on, so a cursor move
-        # re-renders two rows and scrolling re-renders only new ones.
-        self._strip_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._cells_cache: LRUCache[int, _Cells] = LRUCache(1024)
+        self._cells_cache: LRUCache[int, AuditCells] = LRUCache(1024)
         self._style_cache: dict[tuple[str, bool, bool, bool], Style] = {}
 
     # -- what the owner calls --------------------------------------------------
@@ -186,51 +173,55 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
     @property
     def row_count(self) -> int:
         """How many entries are loaded."""
-        return len(self._entries)
+        return len(self.pages)
+
+    def total_rows(self) -> int:
+        """How many entries are loaded (the list's rows)."""
+        return len(self.pages)
 
     @property
     def cursor_row(self) -> int:
         """The row the cursor is on."""
-        return self._cursor
+        return self.cursor
 
     @property
     def highlighted(self) -> AuditEntry | None:
-        """The entry under the cursor."""
-        return self._entries[self._cursor] if self._entries else None
+        """The entry under the cursor (None: nothing loaded, or its page is on its way)."""
+        row = self.pages.row(self.cursor) if len(self.pages) else None
+        return None if row is None else audit_entry(row)
 
     def entry_at(self, index: int) -> AuditEntry:
-        """The entry on row `index` (0 is the newest loaded)."""
-        return self._entries[index]
+        """The entry on row `index` (0 is the newest loaded); LookupError if dropped."""
+        return audit_entry(self._row(index))
 
     def cells_at(self, index: int) -> tuple[str, ...]:
         """What row `index` shows, column by column (# when who action reason note), unfitted."""
-        return tuple(self._cells(self._entries[index]))
+        return tuple(self._cells(self._row(index)))
 
-    def append(self, entries: Iterable[AuditEntry]) -> int:
-        """Add a page below the loaded rows (entries already shown are skipped).
+    def _row(self, index: int) -> AuditRow:
+        row = self.pages.row(index)
+        if row is None:
+            raise LookupError(f"row {index} is not loaded")
+        return row
 
-        Only the virtual height changes: rows already drawn stay cached.
+    def append(self, entries: Iterable[AuditEntry], cursor: str | None = None) -> int:
+        """Add a page fetched with `cursor` below the loaded rows (entries already shown are
+        skipped). Only the virtual height changes: rows already drawn stay cached.
         Returns how many were added.
         """
-        was_empty = not self._entries
-        added = 0
-        for entry in entries:
-            if entry.seq in self._seqs:
-                continue
-            self._seqs.add(entry.seq)
-            self._entries.append(entry)
-            added += 1
-            width = len(str(entry.seq))
-            if width > self._seq_width:
-                self._seq_width = width
-                self._strip_cache.clear()
+        was_empty = not len(self.pages)
+        added = self.pages.append(entries, cursor)
         if not added:
             return 0
+        width = max(len(str(seq)) for seq in added)
+        if width > self._seq_width:
+            self._seq_width = width
+            self.strip_cache.clear()
         self._resize()
         if was_empty:
-            self._cursor = 0
-            self.post_message(self.Highlighted(self, self._entries[0], 0))
-        return added
+            self.cursor = 0
+            self.post_message(self.Highlighted(self, self.highlighted, 0))
+        return len(added)
 
     def replace(self, entries: Iterable[AuditEntry]) -> int:
         """Show `entries` instead of the loaded rows, cursor on the first (a new first page).
@@ -239,63 +230,87 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         scrollbar stays as it was and the screen is not laid out again.
         Returns how many rows there are now.
         """
-        self._entries.clear()
-        self._seqs.clear()
-        self._cursor = 0
-        self._seq_width = len("#")
-        self._strip_cache.clear()
+        self.pages.clear()
+        self._wanted.clear()
+        self.cursor = 0
+        self.strip_cache.clear()
         self._cells_cache.clear()
-        for entry in entries:
-            if entry.seq in self._seqs:
-                continue
-            self._seqs.add(entry.seq)
-            self._entries.append(entry)
-            self._seq_width = max(self._seq_width, len(str(entry.seq)))
+        added = self.pages.append(entries, None)
+        self._seq_width = max((len(str(seq)) for seq in added), default=len("#"))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
         self.refresh()
-        if self._entries:
-            self.post_message(self.Highlighted(self, self._entries[0], 0))
-        return len(self._entries)
+        if added:
+            self.post_message(self.Highlighted(self, self.highlighted, 0))
+        return len(self.pages)
 
     def clear(self) -> None:
         """Forget every row (the cursor goes back to the top)."""
-        self._entries.clear()
-        self._seqs.clear()
-        self._cursor = 0
+        self.pages.clear()
+        self._wanted.clear()
+        self.cursor = 0
         self._seq_width = len("#")
-        self._strip_cache.clear()
+        self.strip_cache.clear()
         self._cells_cache.clear()
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
         self.refresh()
 
+    def fill(self, number: int, entries: Iterable[AuditEntry]) -> None:
+        """Page `number` came back (fetched with the cursor `PageWanted` gave): show it."""
+        self._wanted.discard(number)
+        rows = self.pages.fill(number, entries)
+        self.refresh()
+        if self.cursor in rows:
+            self.post_message(self.Highlighted(self, self.highlighted, self.cursor))
+
+    def release(self, number: int) -> None:
+        """The fetch of page `number` ended without rows: it may be asked for again."""
+        self._wanted.discard(number)
+
+    def _want(self, index: int) -> None:
+        """Ask the owner for the page of row `index` if it was dropped (once)."""
+        missing = self.pages.missing(index)
+        if missing is not None and missing[0] not in self._wanted:
+            self._wanted.add(missing[0])
+            self.post_message(self.PageWanted(self, *missing))
+
     def move_cursor(self, index: int) -> None:
         """Put the cursor on row `index` (clamped), scrolling it into view."""
-        if not self._entries:
+        if not len(self.pages):
             return
-        index = max(0, min(index, len(self._entries) - 1))
-        old = self._cursor
-        self._cursor = index
+        index = max(0, min(index, len(self.pages) - 1))
+        old = self.cursor
+        self.cursor = index
+        self.pages.drop_far(index)
+        self._want(index)
         # Posted even when the cursor stayed put: end on the last row must still
         # reach the owner, which may have a page to (re)load.
-        self.post_message(self.Highlighted(self, self._entries[index], index))
+        self.post_message(self.Highlighted(self, self.highlighted, index))
         # Repainted once the message is on its way up, so the owner's reaction
         # (the detail panel) lands in the same frame as the cursor: a repaint
         # now would draw a frame of its own, and Textual draws the next one up
         # to two frame periods (33 ms) later.
         self.call_later(self._show_cursor_move, old, index)
 
+    def go_to_row(self, index: int) -> None:
+        """The keys and clicks move the cursor as `move_cursor` does."""
+        self.move_cursor(index)
+
+    def choose_row(self) -> None:
+        """Enter or a double click chooses the entry."""
+        self.action_select()
+
     def _show_cursor_move(self, old: int, new: int) -> None:
-        self._refresh_row(old)
-        self._refresh_row(new)
-        self._scroll_cursor_into_view()
+        self.refresh_row(old)
+        self.refresh_row(new)
+        self.scroll_cursor_into_view()
 
     # -- lifecycle -----------------------------------------------------------
 
     def _resize(self) -> None:
         # One line for the header. Width 0: the list never scrolls sideways.
-        height = len(self._entries) + 1
+        height = len(self.pages) + 1
         old = self.virtual_size.height
         if old == height:
             return
@@ -315,71 +330,24 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
         """Size the list (the header at least)."""
         self._resize()
 
-    def notify_style_update(self) -> None:
-        """The theme or CSS changed: cached rows have stale colours."""
-        super().notify_style_update()
+    def clear_caches(self) -> None:
+        """Forget drawn rows and styles (the theme or CSS changed)."""
+        super().clear_caches()
         self._style_cache.clear()
-        self._strip_cache.clear()
 
     def watch_me(self) -> None:
         """Rows show "(you)" by the operator's own entries."""
         self._cells_cache.clear()
-        self._strip_cache.clear()
+        self.strip_cache.clear()
         self.refresh()
 
-    def on_focus(self) -> None:
-        self._refresh_row(self._cursor)
-
-    def on_blur(self) -> None:
-        self._refresh_row(self._cursor)
-
-    def on_resize(self) -> None:
-        self._scroll_cursor_into_view()
-
-    def _refresh_row(self, index: int) -> None:
-        self.refresh_line(index + 1)
-
-    def _scroll_cursor_into_view(self) -> None:
-        rows = self.scrollable_content_region.height - 1  # under the header
-        if rows <= 0:
-            return
-        top = self.scroll_offset.y
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
-        elif self._cursor >= top + rows:
-            self.scroll_to(y=self._cursor - rows + 1, animate=False, immediate=True)
-
     # -- actions -----------------------------------------------------------
-
-    def _cursor_row(self) -> int:
-        return self._cursor
-
-    def _row_count(self) -> int:
-        return len(self._entries)
-
-    def _page_rows(self) -> int:
-        return self.scrollable_content_region.height - 1  # under the header
-
-    def _go_to_row(self, index: int) -> None:
-        self.move_cursor(index)
 
     def action_select(self) -> None:
         """Tell the owner the entry under the cursor was chosen."""
         entry = self.highlighted
         if entry is not None:
             self.post_message(self.Selected(self, entry))
-
-    def on_click(self, event: events.Click) -> None:
-        """A click moves the cursor; a double click chooses the row."""
-        offset = event.get_content_offset(self)
-        if offset is None or offset.y == 0:
-            return  # outside, or the header
-        index = self.scroll_offset.y + offset.y - 1
-        if index >= len(self._entries):
-            return
-        self.move_cursor(index)
-        if event.chain >= 2:
-            self.action_select()
 
     # -- drawing -----------------------------------------------------------
 
@@ -405,74 +373,50 @@ class AuditList(CursorKeys, ScrollView, can_focus=True):
             self._style_cache[key] = style
         return style
 
-    def _cells(self, entry: AuditEntry) -> _Cells:
-        cells = self._cells_cache.get(entry.seq)
+    def _cells(self, row: AuditRow) -> AuditCells:
+        seq = row[SEQ]
+        assert isinstance(seq, int)
+        cells = self._cells_cache.get(seq)
         if cells is None:
-            me = self.me
-            if me is not None and me.id == entry.actor:
-                who = f"{me.name} (you)"
-            else:
-                who = entry.actor_name or entry.actor
-            cells = _Cells(
-                seq=str(entry.seq),
-                when=entry.at.astimezone().strftime(_WHEN_FORMAT),
-                who=safe_text(who, single_line=True).plain,
-                action=entry.action.value,
-                reason=entry.reason_code.value.replace("_", " ") if entry.reason_code else "",
-                note=safe_text(entry.note or "", single_line=True).plain,
-            )
-            self._cells_cache[entry.seq] = cells
+            cells = audit_cells(audit_entry(row), self.me)  # once per row drawn: cached
+            self._cells_cache[seq] = cells
         return cells
 
-    def _line(self, cells: _Cells, width: int, styles: tuple[Style, Style, Style]) -> Strip:
-        """One line of fitted columns, exactly `width` cells."""
-        base, seq_style, note_style = styles
-        fixed = 1 + self._seq_width + _WHEN_WIDTH + _WHO_WIDTH + _ACTION_WIDTH + _REASON_WIDTH
-        fixed += 5 * len(_GAP)
-        middle = _GAP.join(
-            (
-                "",
-                _fit(cells.when, _WHEN_WIDTH),
-                _fit(cells.who, _WHO_WIDTH),
-                _fit(cells.action, _ACTION_WIDTH),
-                _fit(cells.reason, _REASON_WIDTH),
-                "",
-            )
-        )
-        segments = [
-            Segment(" " + _fit(cells.seq, self._seq_width, right=True), seq_style),
-            Segment(middle, base),
-            Segment(_fit(cells.note, max(0, width - fixed)), note_style),
-        ]
-        strip = Strip(segments, max(width, fixed))
-        return strip.crop(0, width) if width < fixed else strip
+    def _line(self, cells: AuditCells, width: int, styles: tuple[Style, Style, Style]) -> Strip:
+        return audit_line(cells, width, self._seq_width, styles)
 
-    def render_line(self, y: int) -> Strip:
-        """Draw screen line `y`: the header, or one entry from the cache when nothing changed."""
-        width = self.scrollable_content_region.width
-        if y == 0:
-            key: tuple[object, ...] = ("header", width, self._seq_width)
-            strip = self._strip_cache.get(key)
-            if strip is None:
-                header = self._style("header", False, False)
-                strip = self._line(_Cells(*_HEADINGS), width, (header, header, header))
-                self._strip_cache[key] = strip
-            return strip
-        index = self.scroll_offset.y + y - 1
-        if index >= len(self._entries):
-            return Strip.blank(width, self._style("", False, False))
-        entry = self._entries[index]
-        selected = index == self._cursor
+    def render_header(self, y: int, width: int) -> Strip:
+        """The column headings."""
+        key: tuple[object, ...] = ("header", width, self._seq_width)
+        strip = self.strip_cache.get(key)
+        if strip is None:
+            header = self._style("header", False, False)
+            strip = self._line(AuditCells(*HEADINGS), width, (header, header, header))
+            self.strip_cache[key] = strip
+        return strip
+
+    def render_blank(self, y: int, width: int) -> Strip:
+        """Below the last loaded entry."""
+        return Strip.blank(width, self._style("", False, False))
+
+    def render_row(self, index: int, y: int, width: int) -> Strip:
+        """One entry, from the cache when nothing changed."""
+        row = self.pages.row(index)
+        selected = index == self.cursor
+        if row is None:  # dropped: fetched again, shown when it is back
+            self._want(index)
+            dots = AuditCells("…", "", "", "", "", "")
+            return self._line(dots, width, (self._style("", selected, False),) * 3)
         focused = selected and self.has_focus
         stripe = index % 2 == 1
-        key = (entry.seq, width, selected, focused, stripe)
-        strip = self._strip_cache.get(key)
+        key = (row[SEQ], width, selected, focused, stripe)
+        strip = self.strip_cache.get(key)
         if strip is None:
             styles = (
                 self._style("", selected, stripe),
                 self._style("seq", selected, stripe),
                 self._style("note", selected, stripe),
             )
-            strip = self._line(self._cells(entry), width, styles)
-            self._strip_cache[key] = strip
+            strip = self._line(self._cells(row), width, styles)
+            self.strip_cache[key] = strip
         return strip

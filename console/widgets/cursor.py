@@ -1,14 +1,14 @@
-"""The cursor keys every line-API list in the console shares."""
+"""Old home of the shared cursor keys, kept only until benchmarks/bench_queue.py moves.
+
+The keys now live in `console.widgets.virtual_list.VirtualList`. Nothing in the
+console imports this; delete it when the benchmarks build on `VirtualList`.
+"""
 
 from __future__ import annotations
 
 
 class CursorKeys:
-    """Up, down, page up/down, first and last for a list with one highlighted row.
-
-    A list provides where the cursor is, how many rows there are, how many
-    fit on a page, and how to move; the actions are the same everywhere.
-    """
+    """Up, down, page up/down, first and last for a list with one highlighted row."""
 
     def _cursor_row(self) -> int:
         raise NotImplementedError

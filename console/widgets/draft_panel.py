@@ -8,8 +8,6 @@ out on its own. All of it is untrusted model output, rendered via `safe_text`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,7 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from backend_client import Draft, Flag
-from console.sanitize import safe_text
+from console.host import Clock, utc_now
+from console.render.sanitize import safe_text
 
 __all__ = ["DraftPanel", "confidence_bar"]
 
@@ -75,9 +74,16 @@ class DraftPanel(Vertical):
     """What is happening to the draft right now ("Sending approval…"), or empty."""
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        clock: Clock = utc_now,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
+        """An empty panel; `clock` says when, for the hold window's countdown."""
         super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
         self.draft: Draft | None = None
         """The draft shown, or None when nothing is pending."""
         self._countdown: Timer | None = None
@@ -148,7 +154,7 @@ class DraftPanel(Vertical):
         countdown.display = send_at is not None
         if send_at is None:
             return
-        left = (send_at - datetime.now(UTC)).total_seconds()
+        left = (send_at - self._clock()).total_seconds()
         countdown.update(
             f"Goes out on its own in {left:.0f}s unless someone decides"
             if left > 0

@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from backend_client import AIState, ConnectionState, ConversationStatus, Operator
-from console.sanitize import sanitize
+from console.render.sanitize import sanitize
 
 __all__ = ["ConsoleHeader"]
 

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from backend_client import Author, Message
-from console.sanitize import safe_text
+from console.render.sanitize import safe_text
 
 __all__ = ["MessageRow", "Transcript"]
 

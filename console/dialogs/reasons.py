@@ -1,4 +1,4 @@
-"""The dialogs of a decision: the draft editor, reason pickers, a yes/no question.
+"""The dialogs that need a reason: edit (with the diff), reject, regenerate, take over.
 
 Each dialog is a `ModalScreen` that dismisses with a typed result (a frozen
 dataclass) or `None` when cancelled, so the conversation screen gets a value
@@ -12,24 +12,22 @@ instead of letting the backend refuse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, OptionList, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from backend_client import ReasonCode
-from console.diff import render_diff
+from console.dialogs.base import say
+from console.render.diff import themed_diff
+from console.render.labels import REASON_LABELS
 
 __all__ = [
-    "REASON_LABELS",
-    "ConfirmDialog",
-    "DraftEditor",
     "EditChoice",
     "EditConfirmDialog",
     "ReasonChoice",
@@ -40,21 +38,6 @@ __all__ = [
     "RejectDialog",
     "TakeoverDialog",
 ]
-
-REASON_LABELS: dict[ReasonCode, str] = {
-    ReasonCode.INCORRECT: "Incorrect — wrong facts or wrong answer",
-    ReasonCode.INCOMPLETE: "Incomplete — something is missing",
-    ReasonCode.TONE: "Tone — right content, wrong manner",
-    ReasonCode.POLICY: "Policy — goes against company policy",
-    ReasonCode.PRIVACY: "Privacy — exposes personal data",
-    ReasonCode.BIAS: "Bias — unfair or discriminatory",
-    ReasonCode.OUTDATED: "Outdated — no longer true",
-    ReasonCode.CUSTOMER_REQUEST: "Customer request — they asked for it",
-    ReasonCode.OTHER: "Other — explain in the note",
-}
-"""A human label for every reason code, in the order the picker lists them."""
-
-_CSS_PATH = "conversation.tcss"
 
 
 @dataclass(frozen=True)
@@ -86,65 +69,6 @@ class RegenerateChoice(ReasonChoice):
     instruction: str
 
 
-class DraftEditor(ModalScreen[str | None]):
-    """Edit the AI's draft; ctrl+s continues with the text, escape cancels."""
-
-    CSS_PATH = _CSS_PATH
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, because the TextArea would otherwise take the keys.
-        Binding(
-            "ctrl+s",
-            "continue",
-            "Continue",
-            tooltip="Review the changes and pick a reason",
-            id="editor.continue",
-            priority=True,
-        ),
-        Binding("escape", "cancel", "Cancel", tooltip="Discard the edit", id="editor.cancel"),
-    ]
-
-    def __init__(self, ai_text: str, text: str | None = None) -> None:
-        """`ai_text` is the draft; `text` a previous edit to continue from."""
-        super().__init__()
-        self.ai_text = ai_text
-        self._start = ai_text if text is None else text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog dialog--editor"):
-            yield Static("Edit the AI's reply", classes="dialog-title")
-            # The draft is untrusted, but a TextArea shows text literally:
-            # nothing in it is read as markup.
-            yield TextArea(self._start, id="editor", soft_wrap=True)
-            yield Static(id="dialog-error", classes="dialog-error").set_styles("display: none;")
-            yield Static("ctrl+s continue · esc cancel", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        editor = self.query_one("#editor", TextArea)
-        editor.focus()
-        editor.move_cursor(editor.document.end)
-
-    def action_continue(self) -> None:
-        """Go on to the diff and reason, unless there is nothing to send."""
-        text = self.query_one("#editor", TextArea).text
-        if not text.strip():
-            _say(self, "The reply is empty: write something, or reject the draft instead.")
-        elif text.strip() == self.ai_text.strip():
-            _say(self, "Nothing changed: approve the draft (a) instead of editing it.")
-        else:
-            self.dismiss(text)
-
-    def action_cancel(self) -> None:
-        """Leave without sending anything."""
-        self.dismiss(None)
-
-
-def _say(dialog: ModalScreen[Any], message: str) -> None:
-    """Show what stops the dialog from confirming (nothing, when `message` is empty)."""
-    error = dialog.query_one("#dialog-error", Static)
-    error.update(message)
-    error.display = bool(message)
-
-
 R = TypeVar("R", bound=ReasonChoice)
 
 
@@ -155,7 +79,6 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
     `problem`, and build their result in `result`.
     """
 
-    CSS_PATH = _CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without deciding", id="dialog.cancel"),
     ]
@@ -223,7 +146,7 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
         problem = self.problem()
         if problem is not None:
             message, field_id = problem
-            _say(self, message)
+            say(self, message)
             self.query_one(f"#{field_id}").focus()
             return
         reason_code = self.reason_code
@@ -236,7 +159,7 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        _say(self, "")
+        say(self, "")
         placeholder = (
             "Note (required for Other)"
             if self.reason_code is ReasonCode.OTHER
@@ -278,13 +201,7 @@ class EditConfirmDialog(ReasonDialog[EditChoice]):
 
     def _diff(self) -> Text:
         # Theme colours, so the diff follows the app's theme like the rest.
-        variables = self.app.get_css_variables()
-        return render_diff(
-            self.ai_text,
-            self.text,
-            delete_style=Style.parse(f"strike {variables.get('error', 'red')}"),
-            insert_style=Style.parse(f"bold underline {variables.get('success', 'green')}"),
-        )
+        return themed_diff(self.app.get_css_variables(), self.ai_text, self.text)
 
     def result(self, reason_code: ReasonCode, note: str | None) -> EditChoice:
         return EditChoice(reason_code=reason_code, note=note, text=self.text)
@@ -355,37 +272,3 @@ class TakeoverDialog(ReasonDialog[ReasonChoice]):
 
     def result(self, reason_code: ReasonCode, note: str | None) -> ReasonChoice:
         return ReasonChoice(reason_code=reason_code, note=note)
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; enter or y says yes, escape or n says no."""
-
-    CSS_PATH = _CSS_PATH
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog dialog--confirm"):
-            yield Static(self.question, classes="dialog-title")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, variant="primary", id="yes")
-                yield Button("Cancel", id="no")
-            yield Static("enter/y yes · esc/n no", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    def action_answer(self, yes: bool) -> None:
-        """Dismiss with the answer."""
-        self.dismiss(yes)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "yes")

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from rich.style import Style
 from rich.text import Text
 
-from console.sanitize import sanitize
+from console.render.sanitize import safe_text, sanitize
 
-__all__ = ["DiffOp", "render_diff", "word_diff"]
+__all__ = ["DiffOp", "describe_texts", "render_diff", "themed_diff", "word_diff"]
 
 DiffOp = Literal["equal", "delete", "insert"]
 
@@ -112,3 +113,30 @@ def render_diff(
         result.append(text, style=styles[op])
         previous = (op, text)
     return result
+
+
+def themed_diff(variables: Mapping[str, str], before: str, after: str) -> Text:
+    """`render_diff` in the theme's colours (`App.get_css_variables()`): $error, $success."""
+    return render_diff(
+        before,
+        after,
+        delete_style=Style.parse(f"strike {variables.get('error', 'red')}"),
+        insert_style=Style.parse(f"bold underline {variables.get('success', 'green')}"),
+    )
+
+
+def describe_texts(
+    variables: Mapping[str, str], ai_text: str | None, final_text: str | None
+) -> Text:
+    """What the AI proposed against what went out, as a word diff, or why there is none."""
+    if ai_text is not None and final_text is not None:
+        if ai_text == final_text:
+            return Text.assemble(("Sent as the AI wrote it:\n", "italic"), safe_text(ai_text))
+        return themed_diff(variables, ai_text, final_text)
+    if ai_text is not None:
+        return Text.assemble(
+            ("The AI proposed:\n", "italic"), safe_text(ai_text), ("\nNothing was sent.", "italic")
+        )
+    if final_text is not None:
+        return Text.assemble(("Sent:\n", "italic"), safe_text(final_text))
+    return Text("No text.", style="italic")

@@ -1,0 +1,64 @@
+"""A conversation in words: its header line, the hold banner, what someone else did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+
+from backend_client import ConversationDetail, DraftStatus
+from console.render.labels import STATUS_GLYPHS, STATUS_LABELS, spoken
+from console.render.sanitize import safe_text
+
+__all__ = ["conversation_header", "decided_elsewhere", "hold_banner"]
+
+NameOf = Callable[[str | None], str]
+"""Turns an operator id into something to show ("you", a name, or the id)."""
+
+_DECIDED_BY_OTHER: dict[str, str] = {
+    DraftStatus.APPROVED: "{who} approved this draft",
+    DraftStatus.EDITED: "{who} edited and sent this draft",
+    DraftStatus.REJECTED: "{who} rejected this draft",
+    DraftStatus.SUPERSEDED: "The customer wrote again: this draft was replaced",
+    DraftStatus.AUTO_SENT: "This draft went out on its own: nobody stopped it in time",
+}
+
+
+def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
+    """Status glyph, customer, who holds it or why it escalated, and the version."""
+    header = Text.assemble(
+        (f"{STATUS_GLYPHS[detail.status]} ", "bold"),
+        safe_text(detail.customer.name, "bold", single_line=True, max_length=40),
+    )
+    if detail.holder is not None:
+        header.append("  held by ")
+        header.append_text(safe_text(name_of(detail.holder), single_line=True))
+    elif detail.escalation_reason is not None:
+        header.append(f"  escalated: {spoken(detail.escalation_reason)}")
+    else:
+        header.append(f"  {STATUS_LABELS[detail.status]}")
+    header.append(f"  · v{detail.version}", style="dim")
+    return header
+
+
+def hold_banner(detail: ConversationDetail, held_by_me: bool, name_of: NameOf) -> Text:
+    """Who holds the conversation and what that means here (empty when nobody does)."""
+    if held_by_me:
+        return Text(
+            "You hold this conversation — the AI is silent here."
+            "   esc leaves the composer · h hands back"
+        )
+    if detail.holder is not None:
+        return Text.assemble(
+            safe_text(name_of(detail.holder), single_line=True),
+            " holds this conversation — only they can write here.",
+        )
+    return Text()
+
+
+def decided_elsewhere(status: object, who: str) -> str | None:
+    """What to tell the person when someone else decided the draft they look at."""
+    template = _DECIDED_BY_OTHER.get(str(status))
+    if template is None:
+        return None
+    return template.format(who=who[:1].upper() + who[1:])

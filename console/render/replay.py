@@ -1,0 +1,113 @@
+"""Replay in words: the playback speeds, and what the step panel says at each step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import Enum
+
+from rich.text import Text
+
+from backend_client import AuditEntry, Draft, Timeline
+from console.render.diff import describe_texts
+from console.render.sanitize import safe_text
+
+__all__ = ["NameOf", "PlaybackSpeed", "step_panel"]
+
+NameOf = Callable[[str | None], str]
+"""Turns an operator id into something to show."""
+
+
+class PlaybackSpeed(Enum):
+    """How fast play advances: seconds per step (None: straight to the end)."""
+
+    NORMAL = ("1×", 1.0)
+    FAST = ("4×", 0.25)
+    INSTANT = ("instant", None)
+
+    @property
+    def label(self) -> str:
+        """What the player shows."""
+        label: str = self.value[0]
+        return label
+
+    @property
+    def seconds(self) -> float | None:
+        """Seconds per step, or None for instant."""
+        seconds: float | None = self.value[1]
+        return seconds
+
+    def next(self) -> PlaybackSpeed:
+        """The speed after this one (wrapping around)."""
+        members = list(PlaybackSpeed)
+        return members[(members.index(self) + 1) % len(members)]
+
+
+def step_panel(
+    timeline: Timeline, position: int, name_of: NameOf, variables: Mapping[str, str]
+) -> Text:
+    """The latest draft up to step `position`: what the AI proposed, the decision, what went out."""
+    draft: Draft | None = None
+    for item in reversed(timeline.items[:position]):
+        if item.draft is not None:
+            draft = item.draft
+            break
+        if item.decision is not None and item.decision.draft_id is not None:
+            draft = next(
+                (
+                    other.draft
+                    for other in timeline.items
+                    if other.draft is not None and other.draft.id == item.decision.draft_id
+                ),
+                None,
+            )
+            if draft is not None:
+                break
+    if draft is None:
+        return Text("No AI draft yet at this step.", style="italic")
+    decision = next(
+        (
+            item.decision
+            for item in timeline.items
+            if item.decision is not None and item.decision.draft_id == draft.id
+        ),
+        None,
+    )
+    return _draft_text(draft, decision, name_of, variables)
+
+
+def _draft_text(
+    draft: Draft, decision: AuditEntry | None, name_of: NameOf, variables: Mapping[str, str]
+) -> Text:
+    text = Text.assemble(("The AI proposed", "bold"), f"  confidence {draft.confidence:.0%}")
+    if draft.flags:
+        text.append("  flags: " + ", ".join(flag.value.replace("_", " ") for flag in draft.flags))
+    text.append("\n")
+    text.append_text(safe_text(draft.text))
+    text.append("\nwhy: ", style="dim")
+    text.append_text(safe_text(draft.rationale, "dim"))
+    text.append("\n\n")
+    text.append("The decision\n", style="bold")
+    if decision is None:
+        text.append(f"none recorded (draft {draft.status.value.replace('_', ' ')})\n")
+    else:
+        text.append(f"{decision.action.value} by ")
+        text.append_text(safe_text(name_of(decision.actor), single_line=True))
+        text.append(f" ({decision.role.value})\n")
+        reason = decision.reason_code.value.replace("_", " ") if decision.reason_code else "—"
+        text.append(f"reason: {reason}\n")
+        if decision.note:
+            text.append("note: ")
+            text.append_text(safe_text(decision.note))
+            text.append("\n")
+    text.append("\n")
+    text.append("What went out\n", style="bold")
+    final = draft.final_text
+    if final is None and decision is not None:
+        final = decision.final_text
+    if final is None:
+        text.append("nothing — rejected\n" if draft.status.value == "rejected" else "nothing\n")
+        return text
+    text.append_text(safe_text(final))
+    text.append("\n\nChanges (struck: the AI's words; marked: the person's)\n", style="dim")
+    text.append_text(describe_texts(variables, draft.text, final))
+    return text

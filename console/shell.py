@@ -1,0 +1,180 @@
+"""The console's shell: its screens, its own keys and palette, and where each goes.
+
+`HitlApp` (console.app) builds on it with the live wiring: the shell knows
+which screen shows what, the app knows what is true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import BindingType
+
+from backend_client import AIState, ConnectionState, Event, EventType, Operator, Role
+from console.commands import ConsoleCommands
+from console.keys import APP_BINDINGS
+from console.live.link import LiveLink
+from console.live.queue_state import QueueFilter, QueueState
+from console.screens.audit_log import AuditLogScreen
+from console.screens.conversation import ConversationScreen
+from console.screens.help import HelpScreen
+from console.screens.metrics import MetricsScreen
+from console.screens.queue import QueueScreen
+from console.screens.replay import ReplayScreen
+
+__all__ = ["AUDIT_LOG", "ConsoleShell"]
+
+AUDIT_LOG = "audit-log"
+"""The name the override log's screen is installed under (one for the session)."""
+
+
+class ConsoleShell(App[None]):
+    """The app's screens, its keys, and the moves between screens.
+
+    The app provides who is signed in, the queue (for "next draft"), the home
+    screen and its line to the backend (for the AI's stop button).
+    """
+
+    TITLE = "hitl"
+    # The screens' stylesheets too, read once at start: a screen's own CSS_PATH
+    # is read when it is first shown, and Textual then restyles every node.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        "app.tcss",
+        "screens/conversation.tcss",
+        "screens/supervision.tcss",
+    ]
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
+
+    me: Operator | None = None
+    """Who is at the console (None until the backend said)."""
+    ai_state: AIState | None = None
+    """Whether AI sending is paused (None until the backend said)."""
+    connection: ConnectionState | None = None
+    """The live stream's state (None before its first report)."""
+    queue: QueueState
+    queue_screen: QueueScreen
+    link: LiveLink
+
+    def get_default_screen(self) -> QueueScreen:
+        """The queue is home."""
+        return self.queue_screen
+
+    @property
+    def is_supervisor(self) -> bool:
+        """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
+        return self.me is None or self.me.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    # -- what screens call ---------------------------------------------------
+
+    def open_conversation(self, conversation_id: str) -> None:
+        """Show one conversation on top of the queue."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ConversationScreen(conversation_id))
+
+    def open_next_draft(self, exclude: str | None = None) -> bool:
+        """Open the conversation whose draft has waited longest (not `exclude`)."""
+        for index in range(min(2, self.queue.len_of(QueueFilter.REVIEW))):
+            row = self.queue.row_at(index, QueueFilter.REVIEW)
+            if row.id != exclude:
+                self.open_conversation(row.id)
+                return True
+        self.notify("No drafts waiting.")
+        return False
+
+    def show_filter(self, queue_filter: QueueFilter) -> None:
+        """Go back to the queue and show `queue_filter`."""
+        while self.screen is not self.queue_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.queue_screen.show_filter(queue_filter)
+
+    # -- actions -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_next_draft(self) -> None:
+        """Open the draft that has waited longest."""
+        current = getattr(self.screen, "conversation_id", None)
+        self.open_next_draft(exclude=current if isinstance(current, str) else None)
+
+    def action_pause_ai(self) -> None:
+        """Stop all AI sending (supervisor)."""
+        self.link.set_ai_paused(True)
+
+    def action_resume_ai(self) -> None:
+        """Let the AI send again (supervisor)."""
+        self.link.set_ai_paused(False)
+
+    async def action_open_audit_log(self) -> None:
+        """Show the override log, one screen for the session (the backend refuses agents).
+
+        Left with escape, it is kept as it was (filters, position, an export in
+        progress) and brought up to date when shown again: a screen switch,
+        not composing ~40 widgets.
+        """
+        if isinstance(self.screen, AuditLogScreen):
+            return
+        if not self.is_screen_installed(AUDIT_LOG):
+            self.install_screen(AuditLogScreen(), AUDIT_LOG)
+        else:
+            screen = self.get_screen(AUDIT_LOG)
+            assert isinstance(screen, AuditLogScreen)
+            screen.refresh_view()
+            # Let the fetch's worker send its request before the screen switch
+            # takes the loop (~15 ms): the backend answers while it is drawn.
+            await asyncio.sleep(0)
+        self.push_screen(AUDIT_LOG)
+
+    def action_open_replay(self) -> None:
+        """Show replay."""
+        if not isinstance(self.screen, ReplayScreen):
+            self.push_screen(ReplayScreen())
+
+    def action_open_metrics(self) -> None:
+        """Show the metrics (the backend refuses them to agents and trainers)."""
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen())
+
+    def forward_to_screens(self, event: Event) -> None:
+        """Hand an event to the screens that show what it is about."""
+        stack = self.screen_stack  # empty while the app shuts down
+        if event.type is EventType.AUDIT_APPENDED and stack:
+            top = stack[-1]
+            if isinstance(top, AuditLogScreen):
+                top.backend_event(event)  # the chain is re-verified only while shown
+        if event.conversation_id is None:
+            return
+        for screen in stack:
+            if isinstance(screen, ConversationScreen):
+                if screen.conversation_id == event.conversation_id:
+                    screen.backend_event(event)
+
+    def names_changed(self) -> None:
+        """The operator directory was loaded again: open conversations show the new names."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                screen.names_changed()
+
+    @contextlib.contextmanager
+    def result_awaited(self) -> Iterator[None]:
+        """Someone waits for what comes next (an opt-in collector holds off meanwhile)."""
+        yield
+
+    def show_connection(self, state: ConnectionState) -> None:
+        """The live stream's state changed: keep it, and show it in the header."""
+        self.connection = state
+        self.queue_screen.show_connection(state)
+
+    def show_ai_state(self, state: AIState) -> None:
+        """The AI's state changed: keep it, and show it in the header."""
+        self.ai_state = state
+        self.queue_screen.show_ai_state(state)
