@@ -65,6 +65,7 @@ from ._models import (
     VerifyResult,
 )
 from ._oversight import (
+    CALIBRATION_NOTICE,
     CalibrationItem,
     CalibrationLoad,
     CalibrationSeeding,
@@ -95,6 +96,7 @@ from ._report import (
 )
 
 __all__ = [
+    "CALIBRATION_NOTICE",
     "CountRow",
     "EscalationRow",
     "JournalEvent",

@@ -9,6 +9,9 @@ from pydantic import Field
 from ._enums import Action, Author, ConversationStatus, DraftStatus, Flag, ReasonCode, Role
 from ._models import Message, WireModel
 
+CALIBRATION_NOTICE = "Calibration check:"
+"""How the system message that tells a reviewer about a calibration draft begins."""
+
 
 class PauseRequest(WireModel):
     """Supervisor: stop all AI sending, saying why and, optionally, until when."""

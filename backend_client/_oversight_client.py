@@ -76,14 +76,14 @@ class OversightCalls(_BaseClient):
         return _parse(_DETAIL, response)
 
     async def approve_confirmed(
-        self, draft_id: str, version: int, words: int
+        self, draft_id: str, version: int, words: int, *, idempotency_key: str | None = None
     ) -> ConversationDetail:
         """Approve a draft, confirming it was read although it was approved fast."""
         response = await self._send(
             "POST",
             f"/v1/drafts/{draft_id}/approve",
             headers={
-                "Idempotency-Key": uuid.uuid4().hex,
+                "Idempotency-Key": idempotency_key or uuid.uuid4().hex,
                 "If-Match": f'"{version}"',
                 CONFIRM_HEADER: str(words),
             },

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 
 from backend_client import (
+    CALIBRATION_NOTICE,
     Author,
     CalibrationItem,
     CalibrationState,
@@ -34,7 +35,9 @@ NO_CHANNEL = "calibration: no customer channel"
 """Stored as the customer token hash of a calibration conversation: no token hashes to it."""
 NAMES = ("Sam Rivera", "Alex Moreau", "Priya Shah", "Jonas Berg", "Mia Rossi", "Lee Park")
 """Customer names for seeded conversations: ordinary, so a seeded one does not stand out."""
-TOLD = "Calibration check: this was a known-bad draft. What is wrong with it: {wrong} — {verdict}"
+TOLD = (
+    CALIBRATION_NOTICE + " this was a known-bad draft. What is wrong with it: {wrong} — {verdict}"
+)
 
 
 class Calibration(CustomerTurns):

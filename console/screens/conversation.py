@@ -26,6 +26,7 @@ from textual.widgets import Footer, Input, Static
 
 from backend_client import (
     BackendError,
+    ConfirmationRequiredError,
     ConflictError,
     ConnectionLostError,
     ConversationDetail,
@@ -51,6 +52,7 @@ from console.host import ConsoleHost, host
 from console.live.detail import knows_already
 from console.render.conversation import conversation_header, decided_elsewhere, hold_banner
 from console.render.labels import spoken
+from console.render.oversight import calibration_notice, fast_approval_question
 from console.render.sanitize import safe_text
 from console.screens import decisions
 from console.screens.decisions import (
@@ -64,6 +66,7 @@ from console.screens.decisions import (
     key_applies,
 )
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
 
 __all__ = ["ConversationScreen"]
@@ -109,6 +112,7 @@ class ConversationScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, hold banner, transcript, draft, composer, keys."""
+        yield PausedBanner()
         yield Static(Text("Loading conversation…"), id="conversation-header")
         yield Static(id="hold-banner")
         yield Transcript(id="transcript")
@@ -215,6 +219,9 @@ class ConversationScreen(Screen[None]):
                 else "No new draft came back."
             )
         self.notify(done, markup=False)
+        notice = calibration_notice(detail)
+        if notice is not None and attempt.kind.decides_draft:
+            self.notify(notice, title="Calibration draft", severity="warning", timeout=20)
         self._catch_up()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
@@ -223,6 +230,9 @@ class ConversationScreen(Screen[None]):
         wording = attempt.wording
         self.busy = ""
         self._deciding_draft = None
+        if isinstance(error, ConfirmationRequiredError) and attempt.kind is DecisionKind.APPROVE:
+            self._confirm_fast_approval(error)
+            return
         if isinstance(error, ConnectionLostError):
             kept = " (your text is kept)" if attempt.kind.keeps_text else ""
             self.notify(
@@ -311,6 +321,18 @@ class ConversationScreen(Screen[None]):
         if draft is None:
             return
         self._start(*decisions.approve(self.hitl.client, draft))
+
+    def _confirm_fast_approval(self, error: ConfirmationRequiredError) -> None:
+        draft, words = self._draft(), error.words
+        if draft is None or words is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start(*decisions.approve_confirmed(self.hitl.client, draft, words))
+
+        question = fast_approval_question(error)
+        self.app.push_screen(ConfirmDialog(question, yes="I read it: approve"), answered)
 
     def action_edit(self) -> None:
         """Edit the draft, then confirm the diff with a reason."""

@@ -26,6 +26,7 @@ from textual.widgets import Digits, Footer, Sparkline, Static
 from backend_client import ForbiddenError, Metrics, RateRow
 from console.host import ConsoleHost, host
 from console.render.sanitize import safe_text
+from console.widgets.paused_banner import PausedBanner
 
 __all__ = ["MetricsLoaded", "MetricsRefused", "MetricsScreen", "rate_bar"]
 
@@ -86,6 +87,7 @@ class MetricsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Big rate, times, three rate tables, fast approvals, queue, sparkline."""
+        yield PausedBanner()
         with Horizontal(id="metrics-header", classes="supervision-header"):
             yield Static("Metrics", classes="supervision-title")
             yield Static("Loading…", id="metrics-updated")
