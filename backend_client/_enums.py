@@ -107,10 +107,10 @@ class Action(StrEnum):
     CORRECT = "correct"
     COMPLAINT = "complaint"
     DSR_EXPORT = "dsr_export"
-    DISABLE_OPERATOR = "disable_operator"
-    ROTATE_TOKEN = "rotate_token"
+    DISABLE_OPERATOR = "disable"
+    ROTATE_TOKEN = "rotate"
     RETENTION = "retention"
-    FLAG_FAST_RUN = "flag_fast_run"
+    FLAG_FAST_RUN = "fast_run"
 
 
 class EventType(StrEnum):

@@ -109,6 +109,6 @@ def test_operator_commands_on_the_database_are_journaled(
     assert main(["operator", "disable", "nobody", "--db", db]) == 1
     store = Store(db)
     actions = [(r["actor"], r["action"]) for r in store.audit_rows()]
-    assert actions == [("system", "rotate_token"), ("system", "disable_operator")]
+    assert actions == [("system", "rotate"), ("system", "disable")]
     assert store.operator_state_by_token(second) is not None
     assert main(["audit", "verify", "--db", db]) == 0

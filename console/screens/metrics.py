@@ -27,6 +27,7 @@ from backend_client import ForbiddenError, Metrics, RateRow
 from console.host import ConsoleHost, host
 from console.render.sanitize import safe_text
 from console.widgets.paused_banner import PausedBanner
+from console.widgets.reviewer_trends import ReviewerTrends
 
 __all__ = ["MetricsLoaded", "MetricsRefused", "MetricsScreen", "rate_bar"]
 
@@ -106,6 +107,7 @@ class MetricsScreen(Screen[None]):
                 yield Static(id="metrics-by-flag", classes="metrics-table")
             yield Static(id="metrics-spark-label")
             yield Sparkline([], id="metrics-spark")
+            yield ReviewerTrends(id="metrics-reviewers")
         yield Static(id="metrics-refusal", classes="refusal")
         yield Footer()
 
@@ -136,6 +138,7 @@ class MetricsScreen(Screen[None]):
             self.post_message(MetricsRefused(str(error)))
             return
         self.post_message(MetricsLoaded(metrics))
+        self.query_one(ReviewerTrends).load()
 
     # -- results -------------------------------------------------------------
 
@@ -188,7 +191,7 @@ class MetricsScreen(Screen[None]):
                 f"now {per_minute[-1] if per_minute else 0})",
             )
         )
-        self.query_one(Sparkline).data = [float(value) for value in per_minute]
+        self.query_one("#metrics-spark", Sparkline).data = [float(v) for v in per_minute]
         self.query_one("#metrics-updated", Static).update(
             f"{metrics.decisions} decisions · refreshed every {REFRESH_SECONDS:.0f} s · r now"
         )
