@@ -137,8 +137,9 @@ class MetricsScreen(Screen[None]):
         except ForbiddenError as error:
             self.post_message(MetricsRefused(str(error)))
             return
+        # The reviewers' rows first, so the numbers and the trends appear together.
+        await self.query_one(ReviewerTrends).load()
         self.post_message(MetricsLoaded(metrics))
-        self.query_one(ReviewerTrends).load()
 
     # -- results -------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
@@ -67,9 +66,9 @@ class ReviewerTrends(Vertical):
             id="reviewers-title",
         )
 
-    @work(exclusive=True, group="reviewers", exit_on_error=False)
     async def load(self) -> None:
-        """Fetch the reviewers' figures; a backend without them leaves the section empty."""
+        """Fetch and show the reviewers' figures (called from the screen's worker); a
+        backend without them leaves the section empty."""
         try:
             report = await host(self.app).client.reviewer_metrics()
         except BackendError:
