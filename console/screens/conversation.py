@@ -26,7 +26,6 @@ from textual.widgets import Footer, Input, Static
 
 from backend_client import (
     BackendError,
-    ConfirmationRequiredError,
     ConflictError,
     ConnectionLostError,
     ConversationDetail,
@@ -52,7 +51,6 @@ from console.host import ConsoleHost, host
 from console.live.detail import knows_already
 from console.render.conversation import conversation_header, decided_elsewhere, hold_banner
 from console.render.labels import spoken
-from console.render.oversight import calibration_notice, fast_approval_question
 from console.render.sanitize import safe_text
 from console.screens import decisions
 from console.screens.decisions import (
@@ -65,6 +63,7 @@ from console.screens.decisions import (
     DetailLoaded,
     key_applies,
 )
+from console.screens.oversight_moments import ask_about_fast_approval, tell_calibration
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
@@ -219,9 +218,7 @@ class ConversationScreen(Screen[None]):
                 else "No new draft came back."
             )
         self.notify(done, markup=False)
-        notice = calibration_notice(detail)
-        if notice is not None and attempt.kind.decides_draft:
-            self.notify(notice, title="Calibration draft", severity="warning", timeout=20)
+        tell_calibration(self, attempt, detail)
         self._catch_up()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
@@ -230,8 +227,9 @@ class ConversationScreen(Screen[None]):
         wording = attempt.wording
         self.busy = ""
         self._deciding_draft = None
-        if isinstance(error, ConfirmationRequiredError) and attempt.kind is DecisionKind.APPROVE:
-            self._confirm_fast_approval(error)
+        if ask_about_fast_approval(
+            self.app, self.hitl.client, self._draft(), attempt, error, self._start
+        ):
             return
         if isinstance(error, ConnectionLostError):
             kept = " (your text is kept)" if attempt.kind.keeps_text else ""
@@ -321,18 +319,6 @@ class ConversationScreen(Screen[None]):
         if draft is None:
             return
         self._start(*decisions.approve(self.hitl.client, draft))
-
-    def _confirm_fast_approval(self, error: ConfirmationRequiredError) -> None:
-        draft, words = self._draft(), error.words
-        if draft is None or words is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._start(*decisions.approve_confirmed(self.hitl.client, draft, words))
-
-        question = fast_approval_question(error)
-        self.app.push_screen(ConfirmDialog(question, yes="I read it: approve"), answered)
 
     def action_edit(self) -> None:
         """Edit the draft, then confirm the diff with a reason."""
