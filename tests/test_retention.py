@@ -137,3 +137,11 @@ async def test_retention_run_command_shows_then_does_what_is_due(
     config.write_text("[retention]\njournal_text_days = 30\n")
     assert main(["retention", "run", *db]) == 2
     assert "at least 183 days" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_journal_kept_too_briefly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HITL_RETENTION__JOURNAL_TEXT_DAYS", "90")
+    assert main(["serve", "--db", str(tmp_path / "x.db")]) == 2
+    assert "at least 183 days" in capsys.readouterr().err

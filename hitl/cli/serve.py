@@ -34,7 +34,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.review_mode is not None:
         review = ReviewSettings(mode=ReviewMode(args.review_mode))
     settings = backend_settings(db_path=args.db, review=review)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # a setting the backend refuses to start with (retention)
+        print(f"hitl: {exc}", file=sys.stderr)
+        return 2
     if not app.state.store.list_operators():
         print(
             f"hitl: no operators yet — create one with: hitl operator add NAME --role agent "
