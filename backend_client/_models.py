@@ -163,6 +163,8 @@ class AIState(WireModel):
     """When the pause ends on its own, if it was given an end."""
     paused_by: str | None = None
     """The supervisor who paused it (while paused)."""
+    complaint_reply_minutes: int | None = None
+    """The SLA a complaining customer is told: a person replies within this many minutes."""
 
 
 class _NoteMixin(WireModel):

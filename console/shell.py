@@ -181,6 +181,9 @@ class ConsoleShell(App[None]):
         self.ai_state = state
         self.queue_screen.show_ai_state(state)
         self.ai_state_signal.publish(state)
+        feed = getattr(self, "feed", None)  # the app's (console.app); the shell has none
+        if feed is not None:
+            feed.complaint_minutes = state.complaint_reply_minutes
 
     @cached_property
     def ai_state_signal(self) -> Signal[AIState]:

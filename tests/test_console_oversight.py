@@ -143,3 +143,16 @@ async def test_the_metrics_screen_shows_each_reviewers_trend(
         text = str(labels[0].visual)
         assert text.startswith("alice") and "fast 100%" in text and "caught 0/0" in text
         assert len(trends.query(Sparkline)) == 2
+
+
+async def test_a_complaint_is_announced_with_the_time_the_customer_was_promised(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console(live_backend, "alice", tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE and app.ai_state)
+        async with live_backend.channel() as channel:
+            chat = await channel.start_chat("Cleo Complains", "cleo@example.com")
+            await channel.complain(chat, "I want a person to look at this")
+        told = await until(pilot, lambda: [n for n in notifications(app) if "Cleo" in n])
+    assert "complaint" in told[0].lower() and "within 60 min" in told[0]

@@ -22,7 +22,11 @@ class StopButton(AIDrafting):
 
     def ai_state(self) -> AIState:
         """The AI's state, with the pause's reason, end and author while it is paused."""
-        state = super().ai_state()
+        state = (
+            super()
+            .ai_state()
+            .model_copy(update={"complaint_reply_minutes": self.settings.complaint_reply_minutes})
+        )
         if not state.paused:
             return state
         until = self.store.get_meta("ai_paused_until")
