@@ -21,8 +21,11 @@ from backend_client import FieldError, Problem
 
 from .bots import make_bot
 from .bots.base import Bot
+from .checkpoints import checkpoint_schedule
 from .errors import DomainError
 from .hub import EventHub
+from .limits import BodyLimit, ChannelLimits
+from .openapi import install as install_openapi
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings, check_retention
@@ -84,13 +87,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep(service, settings))
         retention = asyncio.create_task(_retain(service, settings))
+        signer: asyncio.Task[None] | None = None
+        if settings.journal.checkpoint_dir and settings.journal.checkpoint_key_file:
+            signer = asyncio.create_task(checkpoint_schedule(settings, service.secret))
         try:
             yield
         finally:
-            for task in (sweeper, retention):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for task in (sweeper, retention, signer):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             service.shutdown()
 
     app = FastAPI(
@@ -103,10 +110,14 @@ def create_app(
     app.state.hitl = service
     app.state.hub = hub
     app.state.store = store
+    app.state.channel_limits = ChannelLimits(settings.limits)
+    app.add_middleware(BodyLimit, limit=settings.limits.max_body_bytes)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return _problem_response(exc.problem())
+        response = _problem_response(exc.problem())
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,12 +125,29 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _problem_response(
+        response = _problem_response(
             Problem(title=str(exc.detail), status=exc.status_code, detail=str(exc.detail))
+        )
+        # e.g. `Allow` on a 405: the answer names what would have worked.
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its traceback here; the client gets a problem document, never the trace.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _problem_response(
+            Problem(
+                type="https://hitl.dev/problems/internal-error",
+                title="Internal server error",
+                status=500,
+                detail="the backend failed to answer this request; it has been logged",
+            )
         )
 
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 

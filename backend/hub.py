@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -26,15 +26,19 @@ from backend_client import (
     Event,
     EventType,
     Message,
+    Role,
 )
 
 from .domain.pii import mask_model
+from .domain.visibility import may_see
 from .store import StoreProtocol
 
 MEMORY = 10_000
 """Events kept in memory: a client this close behind never touches the table."""
 BATCH = 500
 """Most events one stream sends before it lets the others run."""
+RESET_ID = 0
+"""The id of every `reset` event: no real event has it (they start at 1)."""
 SEND_TIMEOUT = 30.0
 """A client that takes longer than this to accept one event is cut off; it
 reconnects with Last-Event-ID and catches up, instead of pinning memory."""
@@ -52,17 +56,18 @@ _PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
 """The wire model each event type carries in `data`, so it can be masked like the API."""
 
 
-def mask_event_data(event: Event) -> dict[str, Any]:
+def mask_event_data(event: Event, names: Iterable[str] = ()) -> dict[str, Any]:
     """`event.data` with personal data masked the way the API masks its models.
 
-    An event type without a known model, or a payload that does not fit it,
+    `names` are the conversation's customer's, masked wherever they appear. An
+    event type without a known model, or a payload that does not fit it,
     yields `{}`: a trainer sees less rather than someone's email.
     """
     model = _PAYLOAD_MODELS.get(event.type)
     if model is None:
         return {} if event.type is not EventType.RESET else dict(event.data)
     try:
-        masked = mask_model(model.model_validate(event.data))
+        masked = mask_model(model.model_validate(event.data), names)
     except ValidationError:
         return {}
     data: dict[str, Any] = masked.model_dump(mode="json")
@@ -79,11 +84,15 @@ class _Entry:
         self._plain: bytes | None = None
         self._masked: bytes | None = None
 
-    def encoded(self, masked: bool) -> bytes:
-        """The event as SSE bytes, for a reader who may (not) see personal data."""
+    def encoded(
+        self, masked: bool, names: Callable[[str | None], list[str]] | None = None
+    ) -> bytes:
+        """The event as SSE bytes, for a reader who may (not) see personal data;
+        `names` finds the customer's names of a conversation, to mask them in free text."""
         if masked:
             if self._masked is None:
-                data = mask_event_data(self.event)
+                found = names(self.event.conversation_id) if names is not None else []
+                data = mask_event_data(self.event, found)
                 self._masked = self._encode(self.event.model_copy(update={"data": data}))
             return self._masked
         if self._plain is None:
@@ -112,6 +121,11 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         store.listeners.append(self.publish)
         store.erasure_listeners.append(self.forget)
+
+    def _names(self, conversation_id: str | None) -> list[str]:
+        """The customer's name in a conversation (to mask it in the stream's free text)."""
+        row = self.store.conversation_row(conversation_id) if conversation_id else None
+        return [row["customer_name"]] if row else []
 
     def forget(self, conversation_id: str) -> None:
         """Drop an erased conversation's events from memory (the table dropped them too)."""
@@ -185,14 +199,22 @@ class EventHub:
         except TimeoutError:
             pass
 
-    def _reset(self, low: int, high: int) -> ServerSentEvent:
-        """Tell a client its position is gone: reload a snapshot, then follow from `high`."""
+    def _reset(self, low: int, high: int, last: int) -> ServerSentEvent:
+        """Tell a client its position is gone: reload a snapshot, then follow from `high`.
+
+        The event's own id is 0, never a real event's: its SSE `id:` line (and
+        `data.newest`) carries the position to resume from.
+        """
+        if last > high:
+            reason = "your last id is beyond the newest event: this log was not the one you read"
+        else:
+            reason = "the events after your last id are no longer kept"
         event = Event(
-            id=high,
+            id=RESET_ID,
             type=EventType.RESET,
             at=self.store.clock(),
             data={
-                "reason": "the events after your last id are no longer kept",
+                "reason": reason,
                 "oldest": low,
                 "newest": high,
                 "snapshot": "/v1/conversations",
@@ -208,12 +230,14 @@ class EventHub:
         return None
 
     async def stream(
-        self, since: int | None, keepalive: float, *, masked: bool = False
+        self, since: int | None, keepalive: float, *, role: Role, masked: bool = False
     ) -> AsyncIterator[ServerSentEvent | bytes]:
-        """Every event after `since` (or from now on), then live ones, as SSE.
+        """Every event after `since` (or from now on) that `role` may see, then live ones, as SSE.
 
         Idle, it sleeps until a publish; the keep-alive comments come from
-        sse-starlette's ping, so this only wakes when there is work.
+        sse-starlette's ping, so this only wakes when there is work. An event
+        the reader may not see is left out, but its id still moves the
+        reader's position (a data-less `id:` line), so a resume starts after it.
         """
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
@@ -223,7 +247,7 @@ class EventHub:
             last = since
             gone = self._gone(last)
             if gone is not None:
-                yield self._reset(*gone)
+                yield self._reset(*gone, last)
                 last = gone[1]
         # A data-less event carrying only the position: a client that connected
         # "from now" learns where now is, so a drop before the first event loses nothing.
@@ -233,13 +257,18 @@ class EventHub:
             if batch and batch[0].event.id > last + 1 and self._gone(last) is not None:
                 # Trimmed while this client was reading the table: it would skip a gap.
                 low, high = self.store.event_bounds()
-                yield self._reset(low, high)
+                yield self._reset(low, high, last)
                 last = high
                 continue
             if batch:
                 # One write per batch, of bytes encoded once for every stream:
                 # per-event sends would cost each stream a syscall per event.
-                yield b"".join(entry.encoded(masked) for entry in batch)
+                chunks = [
+                    e.encoded(masked, self._names) for e in batch if may_see(role, e.event.type)
+                ]
+                if not may_see(role, batch[-1].event.type):
+                    chunks.append(ServerSentEvent(id=str(batch[-1].event.id)).encode())
+                yield b"".join(chunks)
                 last = batch[-1].event.id
                 # Let other streams (and the store) run between batches of a backlog.
                 await asyncio.sleep(0)

@@ -45,6 +45,39 @@ class BotSettings(BaseModel):
     """For `openai`: how long to wait for a reply."""
 
 
+class LimitSettings(BaseModel):
+    """What an outsider may send (issue 14): request size and the channel's request rates."""
+
+    max_body_bytes: int = Field(65_536, ge=1024)
+    """The largest request body accepted, in bytes (413 beyond it, before it is read)."""
+    chats_per_minute: int = Field(60, ge=1)
+    """New chats one client (IP address) may start per minute, in a burst or spread out."""
+    channel_calls_per_minute: int = Field(1800, ge=1)
+    """Customer-side calls of any kind one client (IP address) may make per minute."""
+    conversation_calls_per_minute: int = Field(120, ge=1)
+    """Customer-side calls per minute into one conversation, whoever makes them."""
+    unlimited_clients: list[str] = Field(default_factory=list)
+    """Client addresses exempt from the per-client limits (the per-conversation one still
+    holds): `hitl demo` puts its own simulator here, since all its customers share one address."""
+
+
+class JournalSettings(BaseModel):
+    """Where the journal's keys live and when signed checkpoints are written (issue 14).
+
+    In production both keys belong outside the database: whoever can write the
+    database file must not also hold what proves an entry or a head genuine.
+    """
+
+    secret_file: Path | None = None
+    """A file holding the journal's HMAC key (used when `secret` is not set)."""
+    checkpoint_key_file: Path | None = None
+    """The Ed25519 private key (PEM) that signs checkpoints; `hitl audit keygen` makes one."""
+    checkpoint_dir: Path | None = None
+    """Where the backend writes a signed checkpoint on a schedule (with a key file set)."""
+    checkpoint_every_seconds: float = Field(3600.0, gt=0)
+    """How often a signed checkpoint is written (and once at start)."""
+
+
 class RetentionSettings(BaseModel):
     """How long personal data and the journal's copies of texts are kept (GDPR art. 5(1)(e))."""
 
@@ -78,6 +111,10 @@ class Settings(BaseSettings):
     """Approvals faster than this are counted as possibly not meaningful review."""
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
+    limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
+    """Request size and rate limits (`HITL_LIMITS__MAX_BODY_BYTES=…`)."""
+    journal: JournalSettings = Field(default_factory=lambda: JournalSettings())
+    """The journal's keys and signed checkpoints (`HITL_JOURNAL__SECRET_FILE=…`)."""
     # -- issue 16: oversight ------------------------------------------------------------------
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     token_days: int | None = Field(None, ge=1)

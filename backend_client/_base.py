@@ -27,6 +27,10 @@ RETRY_FIRST = 0.1
 """Seconds before the first retry of a failed request; doubling, capped, jittered after."""
 RETRY_MAX = 2.0
 """The longest wait between two attempts of one request."""
+THROTTLE_RETRIES = 3
+"""How often a call refused with 429 is repeated after the wait the server asked for."""
+THROTTLE_WAIT_MAX = 10.0
+"""The longest Retry-After the client honours; past that, the 429 is raised."""
 RETRYABLE_STATUS = frozenset({408, 425, 429, 502, 503, 504})
 """Answers that say "try again later": retried like a dropped connection."""
 
@@ -100,7 +104,7 @@ class _BaseClient:
             if attempt:
                 await anyio.sleep(backoff_delay(attempt, self.retry_first, RETRY_MAX))
             try:
-                response = await self._http.request(
+                response = await self._throttled(
                     method,
                     path,
                     json=body,
@@ -119,11 +123,27 @@ class _BaseClient:
             raise error_from(response)
         raise ConnectionLostError(f"cannot reach {self.base_url}: {last}") from last
 
+    async def _throttled(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request, repeated after the wait a 429 asks for (a 429 means nothing
+        happened, so any call is safe to repeat), a few times at most."""
+        for _ in range(THROTTLE_RETRIES):
+            response = await self._http.request(method, path, **kwargs)
+            if response.status_code != 429:
+                return response
+            await anyio.sleep(_retry_after(response))
+        return await self._http.request(method, path, **kwargs)
+
     async def _get(
         self, path: str, adapter: TypeAdapter[M], params: Mapping[str, Any] | None = None
     ) -> M:
         response = await self._send("GET", path, params=params, attempts=2)
         return _parse(adapter, response)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a 429 asks us to wait, within reason."""
+    value = response.headers.get("retry-after", "")
+    return min(float(value), THROTTLE_WAIT_MAX) if value.isdigit() else 1.0
 
 
 def _parse(adapter: TypeAdapter[M], response: httpx.Response) -> M:

@@ -103,7 +103,8 @@ async def stream_events(
                     if not sse.data:
                         # A keep-alive comment (httpx-sse hands it over as an empty
                         # message), or the server's "you are here" marker on connect.
-                        if last is None and sse.id.isdigit():
+                        # Also the id of an event this reader may not see: resume after it.
+                        if sse.id.isdigit() and (last is None or int(sse.id) > last):
                             last = int(sse.id)
                         continue
                     try:
@@ -111,8 +112,10 @@ async def stream_events(
                     except ValidationError as exc:
                         raise BackendError(f"the event stream sent a non-event: {exc}") from exc
                     if event.type is EventType.RESET:
-                        # Our position is gone; the server continues from the reset's id.
-                        last = event.id
+                        # Our position is gone; the server continues from its newest id
+                        # (the reset's own id is 0, no real event's).
+                        newest = event.data.get("newest")
+                        last = newest if isinstance(newest, int) else int(sse.id or 0)
                         yield event
                         continue
                     if last is not None and event.id <= last:

@@ -27,6 +27,16 @@ from ._enums import (
 
 T = TypeVar("T")
 
+NAME_MAX = 200
+"""The longest customer name accepted, in characters."""
+EMAIL_MAX = 254
+"""The longest email address accepted (RFC 5321's path limit), in characters."""
+TEXT_MAX = 20_000
+"""The longest text any request may carry; the backend's `max_text_length` is usually lower."""
+NOTE_MAX = 10_000
+"""The longest note or instruction a request may carry; the backend's rule is tighter
+(so that a client gets the rule's own explanation, not a bare length error)."""
+
 
 class WireModel(BaseModel):
     """Base of every wire object: unknown fields are kept out, values are frozen."""
@@ -44,8 +54,8 @@ class Page(WireModel, Generic[T]):
 class Customer(WireModel):
     """The person on the other side of the chat."""
 
-    name: str
-    email: str | None = None
+    name: str = Field(max_length=NAME_MAX)
+    email: str | None = Field(None, max_length=EMAIL_MAX)
 
 
 class Operator(WireModel):
@@ -168,14 +178,14 @@ class AIState(WireModel):
 
 
 class _NoteMixin(WireModel):
-    note: str | None = None
+    note: str | None = Field(None, max_length=NOTE_MAX)
     """Free text; required by the backend when `reason_code` is `other`."""
 
 
 class EditRequest(_NoteMixin):
     """Send this text instead of the draft."""
 
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
     reason_code: ReasonCode
 
 
@@ -189,7 +199,7 @@ class RejectRequest(_NoteMixin):
 class RegenerateRequest(_NoteMixin):
     """Ask the AI for a new draft, guided by an instruction."""
 
-    instruction: str
+    instruction: str = Field(max_length=NOTE_MAX)
     reason_code: ReasonCode
 
 
@@ -202,7 +212,7 @@ class ReasonRequest(_NoteMixin):
 class SendMessageRequest(WireModel):
     """The holder of a conversation writes to the customer."""
 
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
 
 
 class StartChatRequest(WireModel):

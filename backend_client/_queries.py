@@ -7,18 +7,34 @@ adding a filter means adding a field here, nowhere else.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from ._enums import (
     ConversationStatus,
     Flag,
     ReasonCode,
 )
+from ._exceptions import InvalidRequestError
+from ._models import FieldError, Problem
 
 PageLimit = Annotated[int, Field(ge=1, le=1000)]
 """How many items one page may hold."""
+Term = Annotated[str, Field(max_length=500)]
+"""A free-text filter or an id in a query string."""
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # A time without an offset is read as UTC, the zone every stored time is in.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_as_utc)]
+"""A point in time (ISO 8601; an offset counts, none means UTC), compared as a time."""
+Cursor = Annotated[str, Field(max_length=1000)]
+"""A `next_cursor`, as the server handed it out."""
 
 
 class _Query(BaseModel):
@@ -34,9 +50,24 @@ class _Query(BaseModel):
         unknown = set(fields) - set(cls.model_fields)
         if unknown:
             raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
-        if query is None:
-            return cls(**fields)
-        return query.model_copy(update=fields) if fields else query
+        try:
+            if query is None:
+                return cls(**fields)
+            # Validated again (model_copy would not): a bad value must not reach the wire.
+            return cls(**{**query.model_dump(), **fields}) if fields else query
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+
+
+def _invalid(exc: ValidationError) -> InvalidRequestError:
+    """A filter the caller got wrong, as the same typed error the server would answer with."""
+    errors = [
+        FieldError(field=".".join(str(p) for p in e["loc"]) or "query", message=e["msg"])
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    problem = Problem(title="Unprocessable content", status=422, detail=detail, errors=errors)
+    return InvalidRequestError(problem)
 
 
 class QueueQuery(_Query):
@@ -44,9 +75,9 @@ class QueueQuery(_Query):
 
     status: ConversationStatus | None = None
     """Only this status; all open ones when unset."""
-    holder: str | None = None
+    holder: Term | None = None
     """Only conversations this operator (id) holds."""
-    q: str | None = None
+    q: Term | None = None
     """An id, or part of the customer's name or email (for finding replays)."""
     flag: Flag | None = None
     """Only conversations where some draft carried this flag."""
@@ -55,38 +86,38 @@ class QueueQuery(_Query):
     include_closed: bool = False
     """Closed conversations too (only when no `status` is asked for)."""
     limit: PageLimit = 100
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""
 
 
 class AuditQuery(_Query):
     """Which entries of the override log, and which page: `GET /v1/audit`."""
 
-    actor: str | None = None
+    actor: Term | None = None
     """An operator, by id or by name."""
-    action: str | None = None
-    reason_code: str | None = None
-    conversation: str | None = None
+    action: Term | None = None
+    reason_code: Term | None = None
+    conversation: Term | None = None
     """A conversation id."""
-    since: str | None = None
+    since: Instant | None = None
     """Entries at or after this ISO time."""
-    until: str | None = None
+    until: Instant | None = None
     """Entries before this ISO time."""
-    q: str | None = None
+    q: Term | None = None
     """Words that must all appear in the note or the texts (stemmed)."""
     limit: PageLimit = 50
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""
 
 
 class TrainingQuery(_Query):
     """Which preference pairs, and which page: `GET /v1/training/pairs`."""
 
-    since: str | None = None
+    since: Instant | None = None
     """Pairs from decisions at or after this ISO time."""
     reason_code: ReasonCode | None = None
     unmasked: bool = False
     """Personal data left in (admin only)."""
     limit: PageLimit = 200
-    cursor: str | None = None
+    cursor: Cursor | None = None
     """The `next_cursor` of the page before."""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from backend.settings import ReviewSettings, Settings
+from backend.settings import LimitSettings, ReviewSettings, Settings
 from backend_client import ReviewMode, Role
 from console.app import make_app
 from console.config import ConsoleConfig
@@ -118,7 +118,12 @@ def run_demo(
     # The console owns the terminal: backend and simulator log to a file instead.
     logging.basicConfig(filename=data_dir / "demo.log", level=logging.INFO, force=True)
     settings = Settings(
-        db_path=db, review=ReviewSettings(mode=ReviewMode(review_mode)), secret=None
+        db_path=db,
+        review=ReviewSettings(mode=ReviewMode(review_mode)),
+        secret=None,
+        # The simulated customers all come from this process's loopback address:
+        # they get their own allowance instead of sharing one customer's.
+        limits=LimitSettings(unlimited_clients=["127.0.0.1"]),
     )
     with demo_backend(settings) as demo:
         demo.start_customers(customers, rate)

@@ -73,13 +73,14 @@ async def find(pilot: Pilot[None], screen: ReplayScreen, query: str) -> None:
 
 
 async def test_trainer_steps_to_the_edited_draft(live_backend: Backend, tmp_path: Path) -> None:
-    await edited_chat(live_backend, "Zed Replay")
+    cid = await edited_chat(live_backend, "Zed Replay")
     await live_backend.chat("Hello there", name="Other Person")
     app = make_app(config_for(live_backend, "tina", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await replay_as(live_backend, "tina", tmp_path, pilot)
         assert screen.query_one("#replay-masked").display
-        await find(pilot, screen, "Zed Replay")
+        # By id: a trainer's search matches only what a trainer sees (issue 14.3).
+        await find(pilot, screen, cid)
         timeline = screen.timeline
         assert timeline is not None
         total = len(timeline.items)
@@ -115,11 +116,11 @@ async def test_trainer_steps_to_the_edited_draft(live_backend: Backend, tmp_path
 
 
 async def test_play_advances_by_itself(live_backend: Backend, tmp_path: Path) -> None:
-    await edited_chat(live_backend, "Pia Player")
+    cid = await edited_chat(live_backend, "Pia Player")
     app = make_app(config_for(live_backend, "tina", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await replay_as(live_backend, "tina", tmp_path, pilot)
-        await find(pilot, screen, "Pia")
+        await find(pilot, screen, cid)
         timeline = screen.timeline
         assert timeline is not None
         total = len(timeline.items)

@@ -335,16 +335,20 @@ async def test_erasing_a_conversations_texts_keeps_the_chain_verifiable(
 ) -> None:
     target = (await audit(journal, action="edit"))[-1].conversation_id
     assert target is not None
-    erased = journal.store.erase_audit_texts(target)
+    # Through the erasure decision: texts deleted without one are tampering (issue 14.5).
+    async with journal.client("ada") as ada:
+        await ada.erase(target)
 
     result = await verify(journal)
     entries = await audit(journal, conversation=target)
     others = [e for e in await audit(journal) if e.conversation_id != target]
 
-    assert erased == 3
-    assert result.ok is True and result.entries == 6
-    assert [(e.ai_text, e.final_text) for e in entries] == [(None, None)] * 3
-    assert all(e.ai_text_hmac or e.final_text_hmac for e in entries if e.action != "close")
+    assert [e.action for e in entries][0] == Action.ERASE
+    assert result.ok is True and result.entries == 7
+    assert [(e.ai_text, e.final_text) for e in entries] == [(None, None)] * 4
+    assert all(
+        e.ai_text_hmac or e.final_text_hmac for e in entries if e.action not in ("close", "erase")
+    )
     assert any(e.final_text == "Next week." for e in others)
     assert await audit(journal, q="Soon") == []
     assert [e.action for e in await audit(journal, q="Next week")] == [Action.EDIT]

@@ -76,7 +76,7 @@ async def test_personal_data_goes_when_due_and_the_journal_texts_later(
         assert (await sam.verify_audit()).ok
     assert detail.customer.name == "[erased]" and other.customer.name == "Jo Customer"
     assert entry.actor == "system" and entry.seq == run.journal_seq
-    assert entry.note == run.summary()
+    assert entry.note is not None and entry.note.startswith(run.summary())
     assert edits[0].final_text == "It ships today, Jo."  # the journal keeps its text longer
     assert hitl.run_retention().conversations == []  # nothing twice
 
@@ -145,3 +145,23 @@ def test_serve_refuses_a_journal_kept_too_briefly(
     monkeypatch.setenv("HITL_RETENTION__JOURNAL_TEXT_DAYS", "90")
     assert main(["serve", "--db", str(tmp_path / "x.db")]) == 2
     assert "at least 183 days" in capsys.readouterr().err
+
+
+async def test_a_retention_run_covers_only_texts_older_than_its_cutoff(
+    backend: Backend, clock: ManualClock
+) -> None:
+    await _closed_chat(backend)
+    clock.advance(400 * DAY)
+    await _closed_chat(backend)  # a newer edit, whose text the journal must keep
+    run = backend.app.state.hitl.run_retention()
+    assert run.journal_texts >= 1
+    async with backend.client("sam") as sam:
+        assert (await sam.verify_audit()).ok
+        newest_edit = (await sam.list_audit(action=Action.EDIT.value)).items[0]
+    # Someone deletes the newer text behind the journal's back: no run covers that.
+    backend.store.db.execute(
+        "UPDATE audit_texts SET final_text = NULL WHERE seq = ?", [newest_edit.seq]
+    )
+    async with backend.client("sam") as sam:
+        result = await sam.verify_audit()
+    assert not result.ok and result.first_bad == newest_edit.seq

@@ -158,7 +158,7 @@ def test_text_flags(text: str, flags: set[Flag]) -> None:
         ("or 030/1234567 after six", "or [phone] after six"),
         ("mobile 07700 900123", "mobile [phone]"),
         ("(415) 555-0100 or 415.555.0100", "[phone] or [phone]"),
-        ("my card is 4111 1111 1111 1111 exp 12/27", "my card is [card] exp 12/27"),
+        ("my card is 4111 1111 1111 1111 exp 12/27", "my card is [card]"),
         ("card:4111-1111-1111-1111", "card:[card]"),
         ("amex 378282246310005 thanks", "amex [card] thanks"),
         ("paid with 5500 0000 0000 0004 30 EUR", "paid with [card] 30 EUR"),

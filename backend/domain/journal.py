@@ -71,9 +71,15 @@ class Checkpoint:
 
     @classmethod
     def loads(cls, text: str) -> Checkpoint:
-        """Read a checkpoint written by `dumps`."""
-        data = json.loads(text)
-        return cls(entries=int(data["entries"]), head=str(data["head"]))
+        """Read a checkpoint written by `dumps`; ValueError saying why when it is not one."""
+        try:
+            data = json.loads(text)
+            entries, head = data["entries"], data["head"]
+        except (ValueError, TypeError, KeyError):
+            raise ValueError('not a checkpoint (expected {"entries": N, "head": "…"})') from None
+        if not isinstance(entries, int) or entries < 0 or not isinstance(head, str):
+            raise ValueError("not a checkpoint (entries must be a count, head a hash)")
+        return cls(entries=entries, head=head)
 
 
 def verify_chain(
@@ -94,8 +100,16 @@ def verify_chain(
     def bad(seq: int, why: str) -> VerifyResult:
         return VerifyResult(ok=False, entries=count, head=head, first_bad=seq, reason=why)
 
+    missing: dict[str | None, list[tuple[int, str]]] = {}
+    """Entries (seq, at) whose text is gone, by conversation, until an erasure of it (or a
+    retention run whose cutoff is after them) covers them."""
     for row in entries:
-        seq = int(row["seq"])
+        seq = row["seq"]
+        if not isinstance(seq, int):
+            return bad(count + 1, f"its seq is not a number ({type(seq).__name__})")
+        malformed = _malformed(row)
+        if malformed is not None:
+            return bad(seq, malformed)
         if seq != count + 1:
             return bad(count + 1, f"entry {count + 1} is missing (next is {seq})")
         if row["prev_hash"] != prev:
@@ -106,6 +120,18 @@ def verify_chain(
             text = row.get(name)
             if text is not None and text_hmac(secret, text) != row.get(f"{name}_hmac"):
                 return bad(seq, f"its {name} was changed (HMAC differs)")
+            if text is None and row.get(f"{name}_hmac") is not None:
+                missing.setdefault(row.get("conversation_id"), []).append((seq, row["at"]))
+        if row["action"] == "erase":
+            # An erasure covers the texts of its conversation's entries before it.
+            missing.pop(row.get("conversation_id"), None)
+        cutoff = retention_cutoff(row)
+        if cutoff is not None:
+            # A retention run covers the texts of every entry older than its cutoff.
+            for key in list(missing):
+                missing[key] = [(s, at) for s, at in missing[key] if at >= cutoff]
+                if not missing[key]:
+                    del missing[key]
         if checkpoint is not None and seq == checkpoint.entries:
             if row["hash"] != checkpoint.head:
                 return bad(seq, "history was rewritten since the checkpoint (head differs)")
@@ -122,4 +148,39 @@ def verify_chain(
             reason=f"the journal ends at {count} entries but the checkpoint has "
             f"{checkpoint.entries}: entries were removed from the end",
         )
+    if missing:
+        first = min(seq for seqs in missing.values() for seq, _ in seqs)
+        return VerifyResult(
+            ok=False,
+            entries=count,
+            head=head,
+            first_bad=first,
+            reason="its texts were deleted, but no erasure of its conversation covers that",
+        )
     return VerifyResult(ok=True, entries=count, head=head)
+
+
+RETENTION_CUTOFF = "journal texts before: "
+"""How a retention entry's note states its cutoff (the note is hashed, so it cannot move)."""
+
+
+def retention_cutoff(row: Mapping[str, Any]) -> str | None:
+    """The cutoff a retention entry dropped journal texts before, as stored; None otherwise."""
+    note = row.get("note")
+    if row.get("action") != "retention" or not isinstance(note, str):
+        return None
+    for line in note.splitlines():
+        if line.startswith(RETENTION_CUTOFF):
+            return line.removeprefix(RETENTION_CUTOFF).strip()
+    return None
+
+
+def _malformed(row: Mapping[str, Any]) -> str | None:
+    """Why a row cannot be an entry (a BLOB or a number where text belongs), or None."""
+    for name in (*HASHED_FIELDS, "hash", "ai_text", "final_text"):
+        value = row.get(name)
+        if name == "seq":
+            continue
+        if value is not None and not isinstance(value, str):
+            return f"its {name} is not text (a {type(value).__name__})"
+    return None

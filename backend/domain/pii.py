@@ -8,11 +8,28 @@ hiding: a trainer sees less rather than someone's email.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from stdnum import iban as stdnum_iban
+from stdnum import luhn
 
-__all__ = ["find_pii", "mask_data", "mask_model", "mask_pii"]
+__all__ = ["customer_names", "find_pii", "mask_data", "mask_model", "mask_pii", "normalise"]
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+"""Zero-width and soft-hyphen characters: invisible, so they can split a number unseen."""
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width digits and no-break spaces become plain ones), invisible characters out.
+
+    Masking runs on this form: a card number written in full-width digits or
+    split by zero-width spaces is still a card number.
+    """
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
 
 W = TypeVar("W", bound=BaseModel)
 
@@ -20,11 +37,18 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}\b"
 )
 # Country code, check digits, then 11..30 letters/digits, optionally in groups of four.
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
 # Payment cards start with 2-6 (Mastercard, Amex, Visa, Mastercard, Discover); a
 # leading 0 or a letter/dash before it is a phone or an order number.
 _CARD = re.compile(r"(?<![\w+/.-])[2-6]\d(?:[ -]?\d){11,17}(?![\w/-]|[.,]\d)")
-_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2} ?$")
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2} ?$", re.IGNORECASE)
+# What people write after a card number: its expiry and security code, in any order.
+_CARD_TAIL = re.compile(
+    r"(?:[\s,;:.()-]*(?:(?:exp(?:iry|ires|iration)?\.?|valid(?: thru| until)?|"
+    r"cvv2?|cvc2?|cv2|csc|security code)\s*[:#=]?\s*(?:\d{1,2}\s*/\s*\d{2,4}|\d{3,4}\b)"
+    r"|\d{1,2}/\d{2,4}\b))+",
+    re.IGNORECASE,
+)
 _PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+\s?)?(?:\(\d{1,4}\)\s?)?\d(?:[ ./-]?(?:\(\d{1,4}\)|\d)){5,18}"
     r"(?![\w/-]|[.,]\d)"
@@ -34,23 +58,13 @@ _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 
 
 def _luhn_ok(digits: str) -> bool:
-    """The Luhn checksum every payment card number carries."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    """The Luhn checksum every payment card number carries (python-stdnum's, well tested)."""
+    return bool(luhn.is_valid(digits))
 
 
 def _iban_ok(compact: str) -> bool:
-    """ISO 13616: move the first four characters to the end, read letters as 10..35, mod 97."""
-    if not 15 <= len(compact) <= 34:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    """ISO 13616 with each country's length and format (python-stdnum), in any letter case."""
+    return bool(stdnum_iban.is_valid(compact))
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
@@ -81,6 +95,10 @@ def _card_spans(text: str) -> list[tuple[int, int]]:
             end = m.start() + groups[n - 1].end()
             digits = re.sub(r"\D", "", text[m.start() : end])
             if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+                # "exp 09/28, CVV 123" after a card is part of it.
+                tail = _CARD_TAIL.match(text, end)
+                if tail is not None and re.search(r"\d", tail.group()):
+                    end = tail.end()
                 spans.append((m.start(), end))
                 break
     return spans
@@ -122,11 +140,47 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
-def mask_pii(text: str) -> str:
-    """`text` with emails, phones, card numbers and IBANs replaced by `[email]`, `[phone]`…"""
+def mask_pii(text: str, names: Iterable[str] = ()) -> str:
+    """`text`, normalised, with emails, phones, cards (with expiry and CVV) and IBANs replaced
+    by `[email]`, `[phone]`…, and the customer's `names` (whole or any part) by `[name]`."""
+    text = normalise(text)
     for kind, start, end in reversed(find_pii(text)):
         text = f"{text[:start]}[{kind}]{text[end:]}"
-    return text
+    pattern = _names_pattern(names)
+    return pattern.sub("[name]", text) if pattern is not None else text
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """The full name in any case; each part of it (3+ letters) when written capitalised,
+    so that "Jo Customer" hides "Customer" but not the word "customer"."""
+    alternatives: list[str] = []
+    for name in names:
+        name = normalise(name).strip()
+        if len(name) < 2 or name.startswith("["):
+            continue
+        alternatives.append(f"(?i:{re.escape(name)})")
+        for part in re.findall(r"\w+", name):
+            if len(part) >= 3:
+                alternatives.append(f"{re.escape(part[0].upper())}(?i:{re.escape(part[1:])})")
+    if not alternatives:
+        return None
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+
+
+def customer_names(data: Any) -> list[str]:
+    """Every customer name inside plain JSON data (to mask it wherever else it appears)."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        customer = data.get("customer")
+        if isinstance(customer, dict) and isinstance(customer.get("name"), str):
+            found.append(customer["name"])
+        for value in data.values():
+            found.extend(customer_names(value))
+    elif isinstance(data, list):
+        for value in data:
+            found.extend(customer_names(value))
+    return found
 
 
 _MASKED_TEXT_FIELDS = frozenset(
@@ -135,27 +189,30 @@ _MASKED_TEXT_FIELDS = frozenset(
 """Every field that may carry what a customer wrote (rationales and instructions may quote it)."""
 
 
-def mask_model(model: W) -> W:
-    """A copy of a wire object with personal data masked in every text and the customer."""
+def mask_model(model: W, names: Iterable[str] = ()) -> W:
+    """A copy of a wire object with personal data masked in every text and the customer;
+    the customer's name (from the object, or `names`) is masked wherever it appears."""
     data = model.model_dump(mode="json")
-    return type(model).model_validate(_mask(data))
+    return type(model).model_validate(mask_data(data, names=names))
 
 
-def mask_data(data: Any, extra: frozenset[str] | set[str] = frozenset()) -> Any:
+def mask_data(
+    data: Any, extra: frozenset[str] | set[str] = frozenset(), names: Iterable[str] = ()
+) -> Any:
     """Plain JSON data with personal data masked; `extra` names more text fields to mask."""
-    return _mask(data, extra=extra)
+    return _mask(data, None, extra, (*names, *customer_names(data)))
 
 
 def _mask(
-    value: Any, key: str | None = None, extra: frozenset[str] | set[str] = frozenset()
+    value: Any, key: str | None, extra: frozenset[str] | set[str], names: tuple[str, ...]
 ) -> Any:
     if isinstance(value, dict):
         if key == "customer":
-            name = value.get("name") or "?"
+            name = normalise(value.get("name") or "?")
             return {"name": f"{name[:1]}.", "email": "[email]" if value.get("email") else None}
-        return {k: _mask(v, k, extra) for k, v in value.items()}
+        return {k: _mask(v, k, extra, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v, key, extra) for v in value]
+        return [_mask(v, key, extra, names) for v in value]
     if isinstance(value, str) and (key in _MASKED_TEXT_FIELDS or key in extra):
-        return mask_pii(value)
+        return mask_pii(value, names)
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 
 from backend_client import (
     ChatStarted,
@@ -16,9 +16,11 @@ from backend_client import (
     StartChatRequest,
 )
 
+from ..limits import channel_rate_limit
 from .deps import CustomerChat, Service
 
-router = APIRouter(tags=["channel"])
+# Unauthenticated (or customer-token) routes: rate-limited per client and per conversation.
+router = APIRouter(tags=["channel"], dependencies=[Depends(channel_rate_limit)])
 
 
 @router.post("/v1/channel/conversations", status_code=201)

@@ -38,7 +38,7 @@ async def events(request: Request, since: int | None = Query(None, ge=0)) -> Eve
     keepalive: float = request.app.state.settings.keepalive_seconds
     masked = not policy.may(operator.role, Permission.UNMASKED)
     token = request.headers["authorization"].partition(" ")[2].strip()
-    stream = hub.stream(start, keepalive, masked=masked)
+    stream = hub.stream(start, keepalive, role=operator.role, masked=masked)
     return EventSourceResponse(
         _while_active(stream, service_of(request), operator, token),
         ping=keepalive,

@@ -50,11 +50,12 @@ class ConversationDecisions(AIDrafting):
         note = policy.check_reason(reason_code, note)
         with self.store.transaction():
             row = self._open_conversation(cid)
+            if row["holder"] not in (None, op.id):
+                raise self._held_by_other(row, op)
+            # Before the holder's harmless repeat: stale is stale, for the holder too.
+            policy.check_version(if_match, row["version"], "conversation")
             if row["holder"] == op.id:
                 return self._answer(cid)
-            if row["holder"] is not None:
-                raise self._held_by_other(row, op)
-            policy.check_version(if_match, row["version"], "conversation")
             self._supersede_pending(cid)
             self._move(cid, Act.TAKEOVER, holder=op.id)
             self.record_decision(

@@ -30,6 +30,7 @@ from backend_client import (
 )
 
 from ..bots.base import Bot
+from ..checkpoints import configured_secret
 from ..domain import transitions
 from ..domain.transitions import Act
 from ..errors import NotFound
@@ -62,7 +63,8 @@ class ServiceCore:
         self.store = store
         self.settings = settings
         self.bot = bot
-        self.secret = store.secret(settings.secret)
+        # From the settings or a file outside the database when configured (issue 14.5).
+        self.secret = store.secret(configured_secret(settings))
 
     def _now(self) -> datetime:
         return self.store.clock()

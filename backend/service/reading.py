@@ -34,12 +34,17 @@ from ..domain import journal, policy
 from ..domain.metrics import compute_metrics
 from ..domain.pii import mask_data, mask_model
 from ..domain.policy import Permission
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..store import OperatorRecord, decode_cursor, encode_cursor
 from ..verify_worker import VerifyWorkers
 from .core import ServiceCore
 
 W = TypeVar("W", bound=BaseModel)
+
+
+def visible_match(q: str, summary: ConversationSummary) -> bool:
+    """Whether a search term matches a (masked) queue row as its reader sees it."""
+    return q == summary.id or q.lower() in summary.customer.name.lower()
 
 
 class Reading(ServiceCore):
@@ -77,7 +82,8 @@ class Reading(ServiceCore):
         try:
             return self.store.list_audit(query)
         except ValueError:
-            raise NotFound("no such page: the cursor is not one this API gave out") from None
+            # One rule for every list: a cursor we did not give out is a bad field (422).
+            raise Invalid("cursor", "not a cursor this API gave out") from None
 
     def operators(self, op: OperatorRecord) -> Page[Operator]:
         """The operator directory: who the ids in holders, messages and the journal are."""
@@ -96,9 +102,12 @@ class Reading(ServiceCore):
             page = self.store.list_conversations(query)
         except ValueError:
             raise Invalid("cursor", "not a cursor this API gave out") from None
-        return Page[ConversationSummary](
-            items=[self.view(op, s) for s in page.items], next_cursor=page.next_cursor
-        )
+        items = [self.view(op, s) for s in page.items]
+        if query.q and not policy.may(op.role, Permission.UNMASKED):
+            # A search must not tell a masked reader whose email or name it matched:
+            # keep only what the query finds in what this reader may see.
+            items = [s for s in items if visible_match(query.q, s)]
+        return Page[ConversationSummary](items=items, next_cursor=page.next_cursor)
 
     def timeline(self, op: OperatorRecord, cid: str) -> Timeline:
         """Messages, drafts and decisions of a conversation in order, for replay."""
@@ -147,11 +156,14 @@ class Reading(ServiceCore):
         if unmasked:
             policy.require(op.role, Permission.EXPORT_UNMASKED)
         try:
-            after = int(decode_cursor(cursor)[0]) if cursor else 0
+            after = int(decode_cursor(cursor, 1)[0]) if cursor is not None else 0
         except (ValueError, IndexError):
             raise Invalid("cursor", "not a cursor this API gave out") from None
         rows = self.store.override_entries(
-            since=since, reason_code=reason_code, after_seq=after, limit=limit + 1
+            since=since.isoformat(timespec="microseconds") if since else None,
+            reason_code=reason_code,
+            after_seq=after,
+            limit=limit + 1,
         )
         pairs = [self._pair(row, masked=not unmasked) for row in rows[:limit]]
         next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
@@ -188,6 +200,12 @@ class Reading(ServiceCore):
         )
         if not masked:
             return pair
+        row_of = self.store.conversation_row(pair.conversation_id)
+        names = [row_of["customer_name"]] if row_of else []
         return TrainingPair.model_validate(
-            mask_data(pair.model_dump(mode="json") | {"masked": True}, extra={"rejected", "chosen"})
+            mask_data(
+                pair.model_dump(mode="json") | {"masked": True},
+                extra={"rejected", "chosen"},
+                names=names,
+            )
         )

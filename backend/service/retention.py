@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from backend_client import Action, ConversationStatus
 
+from ..domain.journal import RETENTION_CUTOFF
 from ..domain.retention import cutoffs, stored
 from ..domain.transitions import Act
 from .operator_admin import SYSTEM, OperatorAdmin
@@ -54,6 +55,9 @@ class Retention(OperatorAdmin):
                 self.store.erase_conversation(cid, keep_journal_texts=True)
                 self._publish(cid)
             self.store.drop_journal_texts(seqs)
-            self.record_decision(SYSTEM, Action.RETENTION, note=run.summary())
+            # The cutoff goes into the (hashed) note: verification accepts texts missing
+            # before it, and only before it.
+            note = f"{run.summary()}\n{RETENTION_CUTOFF}{stored(due.journal_before)}"
+            self.record_decision(SYSTEM, Action.RETENTION, note=note)
         run.journal_seq = self.store.list_audit(action=Action.RETENTION, limit=1).items[0].seq
         return run

@@ -21,7 +21,7 @@ from backend_client import (
 
 from ..domain import journal
 from ..domain.metrics import DRAFT_ACTIONS, DecisionRow
-from .common import Connection, OperatorRecord, decode_cursor, encode_cursor
+from .common import Connection, OperatorRecord, _iso, decode_cursor, encode_cursor
 
 _FIRST_SEQ_AT_OR_AFTER = (
     "coalesce((SELECT seq FROM audit WHERE at >= ? ORDER BY at LIMIT 1), 9223372036854775807)"
@@ -160,13 +160,13 @@ class AuditRows(Connection):
                 params.append(value)
         if since is not None:
             where.append(f"a.seq >= {_FIRST_SEQ_AT_OR_AFTER}")
-            params.append(since)
+            params.append(_iso(since))
         if until is not None:
             where.append(f"a.seq < {_FIRST_SEQ_AT_OR_AFTER}")
-            params.append(until)
+            params.append(_iso(until))
         if cursor is not None:
             where.append("a.seq < ?")
-            params.append(int(decode_cursor(cursor)[0]))
+            params.append(int(decode_cursor(cursor, 1)[0]))
         if q:
             sql = (
                 "SELECT a.*, t.ai_text, t.final_text, o.name AS actor_name FROM audit_fts f "

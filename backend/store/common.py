@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import secrets
 import sqlite3
 import threading
@@ -65,11 +66,22 @@ def decode_cursor(cursor: str, size: int | None = None) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not a valid cursor") from exc
-    if not isinstance(values, list) or (size is not None and len(values) != size):
+    if not isinstance(values, list) or not values or (size is not None and len(values) != size):
         raise ValueError("not a valid cursor")
-    if not all(isinstance(v, int | float | str) for v in values):
+    if not all(_keyset_value(v) for v in values):
         raise ValueError("not a valid cursor")
     return values
+
+
+def _keyset_value(value: Any) -> bool:
+    """A value SQL can bind: a string, a finite float, or an int that fits 64 bits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str)
 
 
 @dataclass(frozen=True)

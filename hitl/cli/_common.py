@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,22 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 8765
 URL_HELP = "backend URL (default $HITL_URL or http://127.0.0.1:8765)"
+
+
+def iso_time(value: str) -> str:
+    """An argparse type: an ISO 8601 time (an offset counts, none means UTC), as stored (UTC).
+
+    A value that is not a time stops the command with a message naming it,
+    instead of matching nothing.
+    """
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date: {value!r} (use an ISO time like 2026-01-05T09:00+02:00)"
+        ) from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def db_option(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""`hitl audit verify|checkpoint|export`: the journal, read straight from the database."""
+"""`hitl audit verify|checkpoint|keygen|export`: the journal, read straight from the database."""
 
 from __future__ import annotations
 
@@ -7,11 +7,20 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from backend.checkpoints import (
+    configured_secret,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    sign,
+    verify_signature,
+)
 from backend.domain.journal import HASHED_FIELDS, Checkpoint, verify_chain
-from hitl.cli._common import db_option, open_store
+from hitl.cli._common import db_option, iso_time, open_store
 
 EXPORT_FIELDS = (*HASHED_FIELDS, "hash", "ai_text", "final_text")
 """Every column of a journal entry and its texts, as `hitl audit export` writes them."""
@@ -25,15 +34,23 @@ def register(sub: Any) -> None:
     p = actions.add_parser("verify", help="check the hash chain; exit 1 naming the first bad entry")
     db_option(p)
     p.add_argument("--checkpoint", help="a file from 'hitl audit checkpoint' to verify against")
+    p.add_argument(
+        "--public-key",
+        help="the checkpoint must be signed by this Ed25519 key (the .pub of 'hitl audit keygen')",
+    )
     p.set_defaults(func=cmd_audit_verify)
     p = actions.add_parser("checkpoint", help="print the chain head to keep outside the database")
     db_option(p)
     p.add_argument("--out", help="also write it to this file")
+    p.add_argument("--sign-key", help="sign it with this Ed25519 private key (PEM)")
     p.set_defaults(func=cmd_audit_checkpoint)
+    p = actions.add_parser("keygen", help="make the Ed25519 key that signs checkpoints")
+    p.add_argument("--out", required=True, help="the private key file (its .pub goes beside it)")
+    p.set_defaults(func=cmd_audit_keygen)
     p = actions.add_parser("export", help="stream every entry with its texts")
     db_option(p)
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
-    p.add_argument("--since", help="only entries at or after this ISO time")
+    p.add_argument("--since", help="only entries at or after this ISO time", type=iso_time)
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_audit_export)
 
@@ -43,8 +60,21 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     settings, store = open_store(args.db)
     checkpoint = None
     if args.checkpoint is not None:
-        checkpoint = Checkpoint.loads(Path(args.checkpoint).read_text())
-    result = verify_chain(store.audit_rows(), store.secret(settings.secret), checkpoint)
+        try:
+            text = Path(args.checkpoint).read_text(encoding="utf-8")
+            checkpoint = Checkpoint.loads(text)
+            if args.public_key:
+                key = load_public_key(Path(args.public_key))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"checkpoint {args.checkpoint}: {exc}", file=sys.stderr)
+            return 2
+        if args.public_key:
+            try:
+                verify_signature(text, key)
+            except ValueError as exc:
+                print(f"FAILED: checkpoint {args.checkpoint}: {exc}", file=sys.stderr)
+                return 1
+    result = verify_chain(store.audit_rows(), store.secret(configured_secret(settings)), checkpoint)
     if result.ok:
         against = f" (matches checkpoint {args.checkpoint})" if checkpoint else ""
         print(f"ok: {result.entries} entries, head {result.head}{against}")
@@ -54,14 +84,28 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_audit_keygen(args: argparse.Namespace) -> int:
+    """Write a new checkpoint-signing key (owner-only) and its public half beside it."""
+    try:
+        public = generate_key(Path(args.out))
+    except FileExistsError:
+        print(f"{args.out} exists: refusing to overwrite a signing key", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} (keep it outside the database) and {public}", file=sys.stderr)
+    return 0
+
+
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     """Print the chain's head (entry count + hash) to keep outside the database."""
     settings, store = open_store(args.db)
-    result = verify_chain(store.audit_rows(), store.secret(settings.secret))
+    result = verify_chain(store.audit_rows(), store.secret(configured_secret(settings)))
     if not result.ok:
         print(f"refusing: the chain is already broken at entry {result.first_bad}", file=sys.stderr)
         return 1
-    line = Checkpoint(entries=result.entries, head=result.head or "").dumps()
+    checkpoint = Checkpoint(entries=result.entries, head=result.head or "")
+    line = checkpoint.dumps()
+    if args.sign_key:
+        line = sign(checkpoint, load_private_key(Path(args.sign_key)), datetime.now(UTC))
     if args.out:
         Path(args.out).write_text(line + "\n")
         print(f"wrote {args.out}", file=sys.stderr)
