@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from backend.checkpoints import generate_key, load_private_key, sign
+from backend.domain.journal import Checkpoint
 from backend.report import render
 from backend.settings import Settings
 from backend_client import CalibrationItem, ReasonCode, ReviewerReport
@@ -135,11 +137,19 @@ async def test_hitl_report_writes_the_page(
     checkpoint = tmp_path / "cp.json"
     monkeypatch.setenv("HITL_SECRET", "s")
     assert main(["audit", "checkpoint", "--db", db, "--out", str(checkpoint)]) == 0
+    kept = Checkpoint.loads(checkpoint.read_text())
+    public = generate_key(tmp_path / "signing.key")
+    signed = tmp_path / "signed.json"
+    signed.write_text(sign(kept, load_private_key(tmp_path / "signing.key"), datetime.now(UTC)))
     monkeypatch.setenv("HITL_URL", live_backend.url)
     monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
     out = tmp_path / "report.html"
-    argv = ["report", "--since", "2000-01-01", "--out", str(out), "--checkpoint", str(checkpoint)]
-    assert await asyncio.to_thread(main, argv) == 0, capsys.readouterr().err
+    argv = ["report", "--since", "2000-01-01", "--out", str(out), "--checkpoint", str(signed)]
+    assert await asyncio.to_thread(main, [*argv, "--public-key", str(public)]) == 0
     page = out.read_text()
     assert "The journal verifies" in page and "Checkpoint: holds" in page
+    assert "its signature by signing.key.pub holds" in page
+    unsigned = [*argv[:-1], str(checkpoint), "--public-key", str(public)]
+    assert await asyncio.to_thread(main, unsigned) == 0
+    assert "its signature FAILED: the checkpoint is not signed" in out.read_text()
     assert "<script>alert" not in page and "<b>x</b>" not in page

@@ -52,8 +52,9 @@ def _figures_json(report: OversightReport) -> str:
     return json.dumps(report.model_dump(mode="json"), ensure_ascii=False).replace("<", "\\u003c")
 
 
-def render(report: OversightReport) -> str:
-    """The report as one HTML page with inline SVG charts."""
+def render(report: OversightReport, *, signature: str | None = None) -> str:
+    """The report as one HTML page with inline SVG charts; `signature` says whether the
+    checkpoint's signature was found to hold (checked by whoever made the page)."""
     period = f"{report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC"
     journal = report.journal
     verdict = (
@@ -65,6 +66,8 @@ def render(report: OversightReport) -> str:
     )
     if report.checkpoint is not None:
         verdict += f'<p id="checkpoint">Checkpoint: {escape(report.checkpoint)}.</p>'
+    if signature is not None:
+        verdict += f'<p id="checkpoint-signature">Checkpoint: {escape(signature)}.</p>'
     trend = [
         (f"{p.start:%Y-%m-%d}", round(p.override_rate * 100, 1)) for p in report.override_trend
     ]

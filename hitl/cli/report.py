@@ -28,6 +28,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--checkpoint", type=Path, help="a file from 'hitl audit checkpoint' to check against"
     )
+    p.add_argument(
+        "--public-key",
+        type=Path,
+        help="the checkpoint must be signed by this Ed25519 key (the .pub of 'hitl audit keygen')",
+    )
     p.add_argument("--url", help=URL_HELP)
     p.add_argument("--token", help="a supervisor's token (default $HITL_TOKEN)")
     p.set_defaults(func=cmd_report)
@@ -42,21 +47,43 @@ def parse_moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def read_checkpoint(
+    path: Path | None, public_key: Path | None
+) -> tuple[tuple[int, str] | None, str | None]:
+    """The checkpoint's (entries, head) to check the journal against, and, with a public
+    key, whether its signature holds (in words for the page)."""
+    if path is None:
+        return None, None
+    from backend.checkpoints import load_public_key, verify_signature
+    from backend.domain.journal import Checkpoint
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        kept = Checkpoint.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SystemExit(f"hitl: checkpoint {path}: {exc}") from None
+    signature = None
+    if public_key is not None:
+        try:
+            verify_signature(text, load_public_key(public_key))
+            signature = f"its signature by {public_key.name} holds"
+        except (OSError, ValueError) as exc:
+            signature = f"its signature FAILED: {exc}"
+    return (kept.entries, kept.head), signature
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Fetch the figures for the period and write the page."""
     since = parse_moment(args.since)
     until = parse_moment(args.until) if args.until else None
 
+    point, signature = read_checkpoint(args.checkpoint, args.public_key)
+
     async def report(client: AsyncBackendClient) -> None:
-        from backend.domain.journal import Checkpoint
         from backend.report import render
 
-        point = None
-        if args.checkpoint is not None:
-            kept = Checkpoint.loads(args.checkpoint.read_text())
-            point = (kept.entries, kept.head)
         figures = await client.oversight_report(since, until, point)
-        args.out.write_text(render(figures), encoding="utf-8")
+        args.out.write_text(render(figures, signature=signature), encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
 
     return with_backend(args, report)
