@@ -5,6 +5,7 @@ HTTP to a hitl backend can use it.
 """
 
 from ._base import tls_context
+from ._cards import card_spans, mask_cards, normalise
 from ._client import AsyncBackendClient, ChannelClient
 from ._enums import (
     Action,
@@ -121,6 +122,9 @@ __all__ = [
     "OperatorChange",
     "PauseRequest",
     "SubjectRequest",
+    "card_spans",
+    "mask_cards",
+    "normalise",
     "AuditQuery",
     "QueueQuery",
     "TrainingQuery",

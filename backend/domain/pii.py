@@ -8,28 +8,15 @@ hiding: a trainer sees less rather than someone's email.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from stdnum import iban as stdnum_iban
-from stdnum import luhn
+
+from backend_client import card_spans, normalise
 
 __all__ = ["customer_names", "find_pii", "mask_data", "mask_model", "mask_pii", "normalise"]
-
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-"""Zero-width and soft-hyphen characters: invisible, so they can split a number unseen."""
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width digits and no-break spaces become plain ones), invisible characters out.
-
-    Masking runs on this form: a card number written in full-width digits or
-    split by zero-width spaces is still a card number.
-    """
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-
 
 W = TypeVar("W", bound=BaseModel)
 
@@ -38,28 +25,12 @@ _EMAIL = re.compile(
 )
 # Country code, check digits, then 11..30 letters/digits, optionally in groups of four.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
-# Payment cards start with 2-6 (Mastercard, Amex, Visa, Mastercard, Discover); a
-# leading 0 or a letter/dash before it is a phone or an order number.
-_CARD = re.compile(r"(?<![\w+/.-])[2-6]\d(?:[ -]?\d){11,17}(?![\w/-]|[.,]\d)")
-_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2} ?$", re.IGNORECASE)
-# What people write after a card number: its expiry and security code, in any order.
-_CARD_TAIL = re.compile(
-    r"(?:[\s,;:.()-]*(?:(?:exp(?:iry|ires|iration)?\.?|valid(?: thru| until)?|"
-    r"cvv2?|cvc2?|cv2|csc|security code)\s*[:#=]?\s*(?:\d{1,2}\s*/\s*\d{2,4}|\d{3,4}\b)"
-    r"|\d{1,2}/\d{2,4}\b))+",
-    re.IGNORECASE,
-)
 _PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+\s?)?(?:\(\d{1,4}\)\s?)?\d(?:[ ./-]?(?:\(\d{1,4}\)|\d)){5,18}"
     r"(?![\w/-]|[.,]\d)"
 )
 _NANP = re.compile(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
-
-
-def _luhn_ok(digits: str) -> bool:
-    """The Luhn checksum every payment card number carries (python-stdnum's, well tested)."""
-    return bool(luhn.is_valid(digits))
 
 
 def _iban_ok(compact: str) -> bool:
@@ -78,27 +49,6 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
                 continue
             compact = text[m.start() : end].replace(" ", "")
             if _iban_ok(compact):
-                spans.append((m.start(), end))
-                break
-    return spans
-
-
-def _card_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in _CARD.finditer(text):
-        if _IBAN_HEAD.search(text, 0, m.start()):
-            continue  # the tail of an IBAN that failed its check, not a card
-        # Separated groups may be followed by an unrelated number ("... 1111 30 EUR"):
-        # try dropping whole trailing groups until a valid card number remains.
-        groups = list(re.finditer(r"\d+", m.group()))
-        for n in range(len(groups), 0, -1):
-            end = m.start() + groups[n - 1].end()
-            digits = re.sub(r"\D", "", text[m.start() : end])
-            if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-                # "exp 09/28, CVV 123" after a card is part of it.
-                tail = _CARD_TAIL.match(text, end)
-                if tail is not None and re.search(r"\d", tail.group()):
-                    end = tail.end()
                 spans.append((m.start(), end))
                 break
     return spans
@@ -133,7 +83,7 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     for kind, spans in (
         ("email", [(m.start(), m.end()) for m in _EMAIL.finditer(text)]),
         ("iban", _iban_spans(text)),
-        ("card", _card_spans(text)),
+        ("card", card_spans(text)),
         ("phone", _phone_spans(text)),
     ):
         found.extend((kind, s, e) for s, e in spans if free(s, e))

@@ -20,8 +20,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Final, NamedTuple
 
-from backend_client import ConversationStatus, ConversationSummary, EscalationReason, Flag
-from console.render.sanitize import sanitize
+from backend_client import (
+    ConversationStatus,
+    ConversationSummary,
+    EscalationReason,
+    Flag,
+    mask_cards,
+)
+from console.render.sanitize import untrusted
 
 __all__ = [
     "DRAFT_ID",
@@ -157,10 +163,11 @@ def _one_line(text: str, limit: int | None = None) -> str:
     if text.isascii() and text.isprintable():
         # Printable ASCII is what `sanitize` passes unchanged, and it holds no
         # line break to fold: skip both regexes for the common case (at
-        # 100,000 rows they were most of a snapshot's load time).
-        clean = text.strip(" ")
+        # 100,000 rows they were most of a snapshot's load time). Cards are
+        # hidden all the same.
+        clean = mask_cards(text).strip(" ")
     else:
-        clean = _FOLD.sub(" ", sanitize(text)).strip(" ")
+        clean = _FOLD.sub(" ", untrusted(text)).strip(" ")
     if limit is not None and len(clean) > limit:
         clean = clean[: limit - 1] + "…"
     return clean

@@ -20,7 +20,7 @@ from typing import Literal
 from rich.style import Style
 from rich.text import Text
 
-from console.render.sanitize import safe_text, sanitize
+from console.render.sanitize import safe_text, untrusted
 
 __all__ = ["DiffOp", "describe_texts", "render_diff", "themed_diff", "word_diff"]
 
@@ -106,7 +106,7 @@ def render_diff(
     }
     result = Text(end="")
     previous: tuple[DiffOp, str] | None = None
-    for op, text in word_diff(sanitize(before), sanitize(after)):
+    for op, text in word_diff(untrusted(before), untrusted(after)):
         if previous is not None and previous[0] == "delete" and op == "insert":
             if not previous[1][-1:].isspace() and not text[:1].isspace():
                 result.append(" ")  # keep the struck and the new words apart on screen

@@ -42,7 +42,9 @@ import unicodedata
 from rich.style import Style
 from rich.text import Text
 
-__all__ = ["safe_text", "sanitize"]
+from backend_client import mask_cards
+
+__all__ = ["safe_text", "sanitize", "untrusted"]
 
 # String sequences: OSC, DCS, SOS, PM, APC, introduced by ESC + letter or by
 # the 8-bit C1 byte, ended by ST (ESC \ or 0x9C) or, as xterm accepts for OSC,
@@ -113,6 +115,13 @@ def sanitize(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def untrusted(text: str) -> str:
+    """`text` as the console shows what a customer or the model wrote: sanitised, and with
+    payment cards (with their expiry and CVV) hidden from every role, since answering a
+    customer never needs them."""
+    return mask_cards(sanitize(text))
+
+
 _SINGLE_LINE = re.compile(r"[ \t]*[\n\t][ \t\n]*")
 
 
@@ -132,7 +141,7 @@ def safe_text(
             one space, for one-line previews.
         max_length: Truncate to this many terminal cells, ending with "…".
     """
-    clean = sanitize(text)
+    clean = untrusted(text)
     if single_line:
         clean = _SINGLE_LINE.sub(" ", clean).strip(" ")
     result = Text(clean, style=style, no_wrap=single_line, end="")
