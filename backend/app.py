@@ -29,7 +29,7 @@ from .limits import BodyLimit, ChannelLimits
 from .openapi import install as install_openapi
 from .routes import ROUTERS
 from .service import Hitl
-from .settings import Settings
+from .settings import Settings, check_retention
 from .store import Store, StoreProtocol, utcnow
 
 log = logging.getLogger("hitl.backend")
@@ -79,6 +79,7 @@ def create_app(
 
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
+    check_retention(settings)
     sqlite = Store(settings.db_path, clock=clock)
     store: StoreProtocol = sqlite
     knowledge = KnowledgeRows(sqlite)  # SQLite's FTS5; a PostgreSQL store brings its twin
@@ -99,6 +100,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep(service, settings))
+        retention = asyncio.create_task(_retain(service, settings))
         signer: asyncio.Task[None] | None = None
         if settings.journal.checkpoint_dir and settings.journal.checkpoint_key_file:
             signer = asyncio.create_task(checkpoint_schedule(settings, service.secret))
@@ -107,7 +109,7 @@ def create_app(
             yield
         finally:
             await service.stop_drafting()
-            for task in (sweeper, signer):
+            for task in (sweeper, retention, signer):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -178,3 +180,15 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
                 service.store.trim_events(settings.event_retention)
         except Exception:  # keep sweeping: one bad row must not stop every hold window
             log.exception("sweeping due drafts failed")
+
+
+async def _retain(service: Hitl, settings: Settings) -> None:
+    """Erase what is kept longer than the retention settings allow, now and then."""
+    while True:
+        try:
+            run = service.run_retention()
+            if run.conversations or run.journal_texts:
+                log.info("retention: %s", run.summary())
+        except Exception:  # keep the job alive: the next run tries again
+            log.exception("the retention run failed")
+        await asyncio.sleep(settings.retention.run_every_seconds)

@@ -163,6 +163,17 @@ class JournalSettings(BaseModel):
     """How often a signed checkpoint is written (and once at start)."""
 
 
+class RetentionSettings(BaseModel):
+    """How long personal data and the journal's copies of texts are kept (GDPR art. 5(1)(e))."""
+
+    personal_data_days: int = Field(90, ge=1)
+    """Personal data of conversations closed longer ago than this is erased."""
+    journal_text_days: int = Field(365, ge=1)
+    """The journal's copies of texts are kept at least this long (below 183 is refused)."""
+    run_every_seconds: float = Field(3600.0, gt=0)
+    """How often the background job looks for what is due."""
+
+
 class Settings(BaseSettings):
     """Everything the backend can be told. Environment variables use `HITL_`,
     nested sections use `__` (e.g. `HITL_REVIEW__MODE=flagged`)."""
@@ -193,6 +204,22 @@ class Settings(BaseSettings):
     """Request size and rate limits (`HITL_LIMITS__MAX_BODY_BYTES=…`)."""
     journal: JournalSettings = Field(default_factory=lambda: JournalSettings())
     """The journal's keys and signed checkpoints (`HITL_JOURNAL__SECRET_FILE=…`)."""
+    # -- issue 16: oversight ------------------------------------------------------------------
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    token_days: int | None = Field(None, ge=1)
+    """Operator tokens older than this stop working (None: they do not expire)."""
+    reading_words_per_second: float | None = Field(None, gt=0)
+    """Approving a draft faster than it can be read at this pace asks for a confirmation
+    (None: off, until every client in use can answer the confirmation; 4 is a careful pace)."""
+    fast_run_flag: int = Field(3, ge=1)
+    """This many fast approvals in a row by one reviewer are flagged to supervisors."""
+    complaint_reply_minutes: int = Field(60, ge=1)
+    """The SLA a complaining customer is told: a person replies within this many minutes."""
+    calibration_rate: float = Field(0.0, ge=0, le=1)
+    """The share of new conversations seeded with a calibration draft (0: off)."""
+    calibration_tell_reviewer: bool = True
+    """Tell a reviewer, once they decided, that the draft was a calibration draft."""
+
     _prompt: str = PrivateAttr("")
 
     @classmethod
@@ -242,3 +269,17 @@ class _Names(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+JOURNAL_TEXT_DAYS_MINIMUM = 183
+"""The journal must keep its copies of texts at least half a year: decisions get contested."""
+
+
+def check_retention(settings: Settings) -> None:
+    """Refuse a configuration that keeps the journal's texts too briefly (ValueError)."""
+    days = settings.retention.journal_text_days
+    if days < JOURNAL_TEXT_DAYS_MINIMUM:
+        raise ValueError(
+            f"retention.journal_text_days is {days}: the journal's texts must be kept at least "
+            f"{JOURNAL_TEXT_DAYS_MINIMUM} days"
+        )

@@ -13,10 +13,12 @@ from ._models import (
     SendMessageRequest,
     StartChatRequest,
 )
+from ._oversight import ComplaintReceipt, ComplaintRequest
 
 _CHAT = TypeAdapter(ChatStarted)
 _MESSAGE = TypeAdapter(Message)
 _MESSAGE_PAGE = TypeAdapter(Page[Message])
+_RECEIPT = TypeAdapter(ComplaintReceipt)
 
 
 class ChannelClient(_BaseClient):
@@ -48,6 +50,16 @@ class ChannelClient(_BaseClient):
             attempts=2,
         )
         return _parse(_MESSAGE_PAGE, response).items
+
+    async def complain(self, chat: ChatStarted, text: str | None = None) -> ComplaintReceipt:
+        """Ask for a person to look at this conversation (a complaint, GDPR art. 22(3))."""
+        response = await self._send(
+            "POST",
+            f"/v1/channel/conversations/{chat.id}/complaint",
+            json=ComplaintRequest(text=text),
+            headers=_customer_auth(chat),
+        )
+        return _parse(_RECEIPT, response)
 
 
 def _customer_auth(chat: ChatStarted) -> dict[str, str]:

@@ -42,6 +42,7 @@ from ._models import (
     TrainingPair,
     VerifyResult,
 )
+from ._oversight_client import OversightCalls
 from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
 
@@ -60,7 +61,7 @@ _METRICS = TypeAdapter(Metrics)
 _PAIR_PAGE = TypeAdapter(Page[TrainingPair])
 
 
-class AsyncBackendClient(_BaseClient):
+class AsyncBackendClient(OversightCalls, _BaseClient):
     """The operator API: the queue, conversations and every decision on them.
 
     Decision calls take the version the caller last saw and send it as
@@ -321,11 +322,6 @@ class AsyncBackendClient(_BaseClient):
         return await self._decide(
             f"/v1/conversations/{conversation_id}/erase", None, idempotency_key=idempotency_key
         )
-
-    async def pause_ai(self) -> AIState:
-        """Supervisor: stop all AI sending at once, pending drafts included."""
-        response = await self._send("POST", "/v1/ai/pause", attempts=DECISION_ATTEMPTS)
-        return _parse(_AI_STATE, response)
 
     async def resume_ai(self) -> AIState:
         """Supervisor: let the AI send again."""

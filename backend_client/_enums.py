@@ -106,6 +106,13 @@ class Action(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     ERASE = "erase"
+    CORRECT = "correct"
+    COMPLAINT = "complaint"
+    DSR_EXPORT = "dsr_export"
+    DISABLE_OPERATOR = "disable"
+    ROTATE_TOKEN = "rotate"
+    RETENTION = "retention"
+    FLAG_FAST_RUN = "fast_run"
 
 
 class EventType(StrEnum):

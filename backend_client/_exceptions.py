@@ -72,6 +72,20 @@ class InvalidRequestError(ProblemError):
     status_code = 422
 
 
+class ConfirmationRequiredError(ProblemError):
+    """428: the approval came faster than the draft can be read; confirm with its length."""
+
+    status_code = 428
+
+    @property
+    def words(self) -> int | None:
+        """The draft's length in words, to send back as the confirmation."""
+        for error in self.problem.errors:
+            if error.field == "Hitl-Confirm-Words" and error.message.isdigit():
+                return int(error.message)
+        return None
+
+
 class ConnectionLostError(BackendError):
     """The backend could not be reached, or the connection broke."""
 
@@ -85,6 +99,7 @@ _BY_STATUS: dict[int, type[ProblemError]] = {
         ConflictError,
         StaleVersionError,
         InvalidRequestError,
+        ConfirmationRequiredError,
     )
 }
 

@@ -64,6 +64,8 @@ class Operator(WireModel):
     id: str
     name: str
     role: Role
+    active: bool = True
+    """False once disabled or when its token expired."""
 
 
 class Message(WireModel):
@@ -80,6 +82,14 @@ class Message(WireModel):
     """For `ai` messages: the draft it came from."""
     ai_generated: bool = False
     """True for every message the AI wrote, shown as such to the customer."""
+    edited_by_person: bool = False
+    """True when a person changed the AI's draft before it went out."""
+    reviewed_by: str | None = None
+    """The operator who approved, edited or wrote it; None when nobody reviewed it."""
+    correction_of: str | None = None
+    """For a correction: the id of the earlier message it corrects."""
+    correction_reason: ReasonCode | None = None
+    """For a correction: why the earlier message was wrong."""
 
 
 class Source(WireModel):
@@ -165,6 +175,14 @@ class AIState(WireModel):
     confidence_threshold: float
     hold_seconds: float
     bot: BotIdentity
+    reason: str | None = None
+    """Why the AI is paused (while paused)."""
+    until: datetime | None = None
+    """When the pause ends on its own, if it was given an end."""
+    paused_by: str | None = None
+    """The supervisor who paused it (while paused)."""
+    complaint_reply_minutes: int | None = None
+    """The SLA a complaining customer is told: a person replies within this many minutes."""
 
 
 class _NoteMixin(WireModel):

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import PurePath
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.signal import Signal
 
 from backend_client import AIState, ConnectionState, Event, EventType, Operator, Role
 from console.commands import ConsoleCommands
@@ -175,6 +177,15 @@ class ConsoleShell(App[None]):
         self.queue_screen.show_connection(state)
 
     def show_ai_state(self, state: AIState) -> None:
-        """The AI's state changed: keep it, and show it in the header."""
+        """The AI's state changed: keep it, and show it in the header and every banner."""
         self.ai_state = state
         self.queue_screen.show_ai_state(state)
+        self.ai_state_signal.publish(state)
+        feed = getattr(self, "feed", None)  # the app's (console.app); the shell has none
+        if feed is not None:
+            feed.complaint_minutes = state.complaint_reply_minutes
+
+    @cached_property
+    def ai_state_signal(self) -> Signal[AIState]:
+        """Tells every screen's paused banner of each change of the AI's state."""
+        return Signal(self, "ai-state")

@@ -66,6 +66,8 @@ MAX_APP_LINES = 200
 RESTRUCTURING = "restructured on a parallel branch: holds once rebuild-backend/-console are merged"
 CYCLES_UNTIL_MERGED: set[str] = set()
 SIZE_UNTIL_MERGED: set[str] = set()
+# issue-16: main at fc65d57 already fails this for console (audit_log.py, conversation.py,
+# audit_list.py, queue_list.py over 400 lines); held as expected-to-fail until the lead splits them.
 """Packages whose rules this branch cannot meet yet (backend_client: _client.py and _models.py
 are over 400 lines). Empty both sets at the merge."""
 

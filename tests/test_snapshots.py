@@ -39,15 +39,20 @@ SIZE = (130, 36)
 SnapCompare = Callable[..., bool]
 
 
-@pytest.fixture
-def fixed_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Ids the backend draws count up from 1; the console shows times in UTC."""
+def count_ids_from_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on the ids the backend draws count up from 1."""
     counter = itertools.count(1)
 
     def counting_hex(nbytes: int | None = None) -> str:
         return f"{next(counter):0{2 * (nbytes or 32)}x}"
 
     monkeypatch.setattr(secrets, "token_hex", counting_hex)
+
+
+@pytest.fixture
+def fixed_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Ids the backend draws count up from 1; the console shows times in UTC."""
+    count_ids_from_one(monkeypatch)
     old_tz = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -60,9 +65,14 @@ def fixed_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def fixed_backend(fixed_world: None, live_server: LiveServer) -> Backend:
+def fixed_backend(
+    fixed_world: None, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> Backend:
     """The loopback backend with the standard operators, its clock stopped at `T0`."""
     assert live_server.app is not None
+    # Again from 1 once the schema is migrated (its savepoints draw ids too), so that a new
+    # migration does not shift every id the snapshots show.
+    count_ids_from_one(monkeypatch)
     backend = seed_operators(Backend(app=live_server.app, url=live_server.url, transport=None))
     backend.store.clock = lambda: T0
     return backend

@@ -100,8 +100,9 @@ def verify_chain(
     def bad(seq: int, why: str) -> VerifyResult:
         return VerifyResult(ok=False, entries=count, head=head, first_bad=seq, reason=why)
 
-    missing: dict[str | None, list[int]] = {}
-    """Entries whose text is gone, by conversation, until an erasure of it covers them."""
+    missing: dict[str | None, list[tuple[int, str]]] = {}
+    """Entries (seq, at) whose text is gone, by conversation, until an erasure of it (or a
+    retention run whose cutoff is after them) covers them."""
     for row in entries:
         seq = row["seq"]
         if not isinstance(seq, int):
@@ -120,10 +121,17 @@ def verify_chain(
             if text is not None and text_hmac(secret, text) != row.get(f"{name}_hmac"):
                 return bad(seq, f"its {name} was changed (HMAC differs)")
             if text is None and row.get(f"{name}_hmac") is not None:
-                missing.setdefault(row.get("conversation_id"), []).append(seq)
+                missing.setdefault(row.get("conversation_id"), []).append((seq, row["at"]))
         if row["action"] == "erase":
             # An erasure covers the texts of its conversation's entries before it.
             missing.pop(row.get("conversation_id"), None)
+        cutoff = retention_cutoff(row)
+        if cutoff is not None:
+            # A retention run covers the texts of every entry older than its cutoff.
+            for key in list(missing):
+                missing[key] = [(s, at) for s, at in missing[key] if at >= cutoff]
+                if not missing[key]:
+                    del missing[key]
         if checkpoint is not None and seq == checkpoint.entries:
             if row["hash"] != checkpoint.head:
                 return bad(seq, "history was rewritten since the checkpoint (head differs)")
@@ -141,7 +149,7 @@ def verify_chain(
             f"{checkpoint.entries}: entries were removed from the end",
         )
     if missing:
-        first = min(seq for seqs in missing.values() for seq in seqs)
+        first = min(seq for seqs in missing.values() for seq, _ in seqs)
         return VerifyResult(
             ok=False,
             entries=count,
@@ -150,6 +158,21 @@ def verify_chain(
             reason="its texts were deleted, but no erasure of its conversation covers that",
         )
     return VerifyResult(ok=True, entries=count, head=head)
+
+
+RETENTION_CUTOFF = "journal texts before: "
+"""How a retention entry's note states its cutoff (the note is hashed, so it cannot move)."""
+
+
+def retention_cutoff(row: Mapping[str, Any]) -> str | None:
+    """The cutoff a retention entry dropped journal texts before, as stored; None otherwise."""
+    note = row.get("note")
+    if row.get("action") != "retention" or not isinstance(note, str):
+        return None
+    for line in note.splitlines():
+        if line.startswith(RETENTION_CUTOFF):
+            return line.removeprefix(RETENTION_CUTOFF).strip()
+    return None
 
 
 def _malformed(row: Mapping[str, Any]) -> str | None:

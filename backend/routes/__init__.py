@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import ai, audit, channel, conversations, drafts, events, operators, reports
+from . import ai, audit, channel, conversations, drafts, events, operators, oversight, reports
 
 ROUTERS: tuple[APIRouter, ...] = (
     events.router,
@@ -13,6 +13,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     drafts.router,
     audit.router,
     channel.router,
+    oversight.router,
 )
 """Every router, in the order the app includes them."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from backend_client import AIState
+from fastapi import APIRouter, Body
+
+from backend_client import AIState, PauseRequest
 
 from .deps import CurrentOperator, Service
 
@@ -18,9 +20,19 @@ async def ai_state(service: Service, op: CurrentOperator) -> AIState:
 
 
 @router.post("/v1/ai/pause")
-async def pause(service: Service, op: CurrentOperator) -> AIState:
-    """Supervisor: stop all AI sending at once, pending drafts included."""
-    return service.set_paused(op, True)
+async def pause(
+    service: Service,
+    op: CurrentOperator,
+    body: Annotated[PauseRequest | None, Body()] = None,
+) -> AIState:
+    """Supervisor: stop all AI sending at once, pending drafts included.
+
+    `{reason, until?}`: the reason goes to the journal and `GET /v1/ai`; `until`
+    ends the pause on its own. A body-less pause (older clients) has no reason.
+    """
+    if body is None:
+        return service.pause_ai(op, None, None)
+    return service.pause_ai(op, body.reason, body.until)
 
 
 @router.post("/v1/ai/resume")

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from backend_client import ChatStarted, Message, Page, SendMessageRequest, StartChatRequest
+from fastapi import APIRouter, Body, Depends
+
+from backend_client import (
+    ChatStarted,
+    ComplaintReceipt,
+    ComplaintRequest,
+    Message,
+    Page,
+    SendMessageRequest,
+    StartChatRequest,
+)
 
 from ..limits import channel_rate_limit
 from .deps import CustomerChat, Service
@@ -31,3 +41,17 @@ async def customer_reads(
 ) -> Page[Message]:
     """Customer side: the delivered messages, never a pending draft."""
     return service.customer_messages(cid, after)
+
+
+@router.post("/v1/channel/conversations/{cid}/complaint", status_code=201)
+async def complain(
+    service: Service,
+    cid: CustomerChat,
+    body: Annotated[ComplaintRequest | None, Body()] = None,
+) -> ComplaintReceipt:
+    """Customer side: "I want a person to look at this" (GDPR art. 22(3)); `{text?}`.
+
+    Escalates with reason `complaint`; the answer (and a message in the chat)
+    says within how many minutes a person replies.
+    """
+    return service.complain(cid, body.text if body else None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
 from backend_client import ConversationDetail, EditRequest, RegenerateRequest, RejectRequest
@@ -13,9 +15,18 @@ router = APIRouter(tags=["drafts"])
 
 
 @router.post("/v1/drafts/{did}/approve", response_model=ConversationDetail)
-async def approve(did: str, d: Decide) -> Response:
-    """Send the draft as written."""
-    return await d.run(lambda: d.service.approve(d.operator, did, d.version))
+async def approve(
+    did: str,
+    d: Decide,
+    confirm_words: Annotated[int | None, Header(alias="Hitl-Confirm-Words", ge=0)] = None,
+) -> Response:
+    """Send the draft as written.
+
+    Faster than the draft can be read (setting `reading_words_per_second`),
+    the answer is 428 until the approval is sent again with
+    `Hitl-Confirm-Words: <the draft's length in words>`.
+    """
+    return await d.run(lambda: d.service.approve(d.operator, did, d.version, confirm_words))
 
 
 @router.post("/v1/drafts/{did}/edit", response_model=ConversationDetail)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Query, Request
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..domain import policy
 from ..domain.policy import Permission
 from ..errors import Invalid
 from ..hub import SEND_TIMEOUT, EventHub
-from .deps import current_operator
+from ..service import Hitl
+from ..service.operator_admin import OperatorAdmin
+from ..store import OperatorRecord
+from .deps import current_operator, service_of
 
 router = APIRouter()
 
@@ -32,9 +37,31 @@ async def events(request: Request, since: int | None = Query(None, ge=0)) -> Eve
     hub: EventHub = request.app.state.hub
     keepalive: float = request.app.state.settings.keepalive_seconds
     masked = not policy.may(operator.role, Permission.UNMASKED)
+    token = request.headers["authorization"].partition(" ")[2].strip()
+    stream = hub.stream(start, keepalive, role=operator.role, masked=masked)
     return EventSourceResponse(
-        hub.stream(start, keepalive, role=operator.role, masked=masked),
+        _while_active(stream, service_of(request), operator, token),
         ping=keepalive,
         send_timeout=SEND_TIMEOUT,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+async def _while_active(
+    stream: AsyncIterator[ServerSentEvent | bytes],
+    service: Hitl,
+    operator: OperatorRecord,
+    token: str,
+) -> AsyncIterator[ServerSentEvent | bytes]:
+    """The stream, ended as soon as its operator is disabled or their token rotated.
+
+    Disabling journals an entry, whose event wakes every stream; each one
+    re-checks its operator only when an operator changed since it last looked.
+    """
+    seen = OperatorAdmin.operator_generation
+    async for item in stream:
+        if OperatorAdmin.operator_generation != seen:
+            seen = OperatorAdmin.operator_generation
+            if not service.still_active(operator.id, token):
+                return
+        yield item

@@ -9,8 +9,9 @@ answer for its Idempotency-Key, all in one transaction. Bot calls are awaited
 outside any transaction, so a slow model never holds the database.
 
 One module per aggregate: `customers`, `ai` (drafting, the gate, pausing),
-`drafts` and `conversations` (decisions), `reading`, `idempotency`; `core`
-holds what they share. `Hitl` is all of them on one store.
+`drafts` and `conversations` (decisions), `reading`, `idempotency`; the
+oversight duties in `stop`, `rights`, `operator_admin`, `retention`,
+`review_speed`, `calibration`; `core` holds what they share. `Hitl` is all of them on one store.
 """
 
 from __future__ import annotations
@@ -19,17 +20,35 @@ from ..bots.base import Bot
 from ..settings import Settings
 from ..store import StoreProtocol
 from ..verify_worker import VerifyWorkers
+from .calibration import Calibration
 from .conversations import ConversationDecisions
 from .core import HANDOFF_TEXT
 from .customers import CustomerTurns
 from .drafts import DraftDecisions
+from .figures import OversightFigures
 from .idempotency import Idempotency, fingerprint
 from .reading import Reading
+from .retention import Retention
+from .review_speed import ReviewSpeed
+from .rights import Rights
+from .stop import StopButton
 
 __all__ = ["HANDOFF_TEXT", "Hitl", "fingerprint"]
 
 
-class Hitl(CustomerTurns, DraftDecisions, ConversationDecisions, Reading, Idempotency):
+class Hitl(
+    Retention,
+    Rights,
+    StopButton,
+    ReviewSpeed,
+    Calibration,
+    CustomerTurns,
+    DraftDecisions,
+    ConversationDecisions,
+    OversightFigures,
+    Reading,
+    Idempotency,
+):
     """The backend's rules applied to its store."""
 
     def __init__(self, store: StoreProtocol, settings: Settings, bot: Bot) -> None:

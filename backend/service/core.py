@@ -89,14 +89,22 @@ class ServiceCore:
 
     @property
     def paused(self) -> bool:
-        """Whether all AI sending is stopped."""
-        return self.store.get_meta("ai_paused") == "1"
+        """Whether all AI sending is stopped (a pause with an end stops at that end)."""
+        if self.store.get_meta("ai_paused") != "1":
+            return False
+        until = self.store.get_meta("ai_paused_until")
+        return not until or self._now() < datetime.fromisoformat(until)
 
     # -- status changes: every one goes through the table ------------------------------------
 
     def _move(self, cid: str, act: Act, **fields: Any) -> ConversationStatus:
         """Apply `act` to the conversation's status (409 if refused), with other field changes."""
         status = transitions.move(ConversationStatus(self._conversation(cid)["status"]), act)
+        if status is ConversationStatus.CLOSED:
+            # Retention counts from here: personal data is kept so long after the close.
+            fields.setdefault("closed_at", self.store.now())
+        if act is Act.TAKEOVER:
+            self.store.escalation_taken(cid)
         self.store.update_conversation(cid, status=status, **fields)
         return status
 
@@ -113,6 +121,7 @@ class ServiceCore:
         # A person answers now: a draft still being written for this chat is moot.
         self.store.close_open_jobs(cid)
         row = self._conversation(cid)
+        self.store.add_escalation(cid, reason.value)
         self._move(
             cid,
             act,
@@ -127,7 +136,14 @@ class ServiceCore:
         self, draft: Draft, status: DraftStatus, operator: str | None, text: str
     ) -> None:
         self._decide_draft(draft.id, status, decided_by=operator, final_text=text)
-        self._say(draft.conversation_id, Author.AI, text, operator=operator, draft_id=draft.id)
+        self._say(
+            draft.conversation_id,
+            Author.AI,
+            text,
+            operator=operator,
+            draft_id=draft.id,
+            edited_by_person=status is DraftStatus.EDITED,
+        )
         self._move(draft.conversation_id, Act.AI_SENDS, waiting_since=None, escalation_reason=None)
 
     def _supersede_pending(self, cid: str) -> None:
@@ -155,8 +171,20 @@ class ServiceCore:
         *,
         operator: str | None = None,
         draft_id: str | None = None,
+        edited_by_person: bool = False,
+        correction_of: str | None = None,
+        correction_reason: str | None = None,
     ) -> Message:
-        message = self.store.add_message(cid, author, text, operator=operator, draft_id=draft_id)
+        message = self.store.add_message(
+            cid,
+            author,
+            text,
+            operator=operator,
+            draft_id=draft_id,
+            edited_by_person=edited_by_person,
+            correction_of=correction_of,
+            correction_reason=correction_reason,
+        )
         self._emit(EventType.MESSAGE_CREATED, cid, message)
         return message
 

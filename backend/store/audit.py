@@ -231,7 +231,13 @@ class AuditRows(Connection):
         self, *, since: str | None, reason_code: str | None, after_seq: int, limit: int
     ) -> list[dict[str, Any]]:
         """Journal entries that overrode a draft (edit, reject, regenerate), oldest first."""
-        where = ["a.action IN ('edit', 'reject', 'regenerate')", "a.seq > ?"]
+        where = [
+            "a.action IN ('edit', 'reject', 'regenerate')",
+            "a.seq > ?",
+            # Erased people and calibration drafts never become training data.
+            "NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.conversation_id "
+            "AND (c.erased_at IS NOT NULL OR c.calibration_id IS NOT NULL))",
+        ]
         params: list[Any] = [after_seq]
         if since is not None:
             where.append("a.at >= ?")

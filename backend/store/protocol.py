@@ -37,9 +37,10 @@ from backend_client import (
 from ..domain.metrics import DecisionRow
 from .common import EventListener, OperatorRecord
 from .jobs import DraftJob
+from .oversight_protocol import OversightStoreProtocol
 
 
-class StoreProtocol(Protocol):
+class StoreProtocol(OversightStoreProtocol, Protocol):
     """Every read and write the backend makes, whatever database is behind it."""
 
     path: Path | None
@@ -124,6 +125,9 @@ class StoreProtocol(Protocol):
         *,
         operator: str | None = None,
         draft_id: str | None = None,
+        edited_by_person: bool = False,
+        correction_of: str | None = None,
+        correction_reason: str | None = None,
     ) -> Message:
         """Deliver a message (in the current transaction)."""
         ...
@@ -318,6 +322,6 @@ class StoreProtocol(Protocol):
 
     # -- erasure -------------------------------------------------------------
 
-    def erase_conversation(self, cid: str) -> None:
+    def erase_conversation(self, cid: str, *, keep_journal_texts: bool = False) -> None:
         """Forget what a customer and anyone answering them wrote (GDPR art. 17)."""
         ...

@@ -170,3 +170,41 @@ def m004_draft_jobs(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN escalation_detail TEXT;
         """
     )
+
+
+@migrations()
+def m005_oversight(db: Database) -> None:
+    """Issue 16: message marking and corrections, operator lifecycle, retention, calibration."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN edited_by_person INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN reviewed_by TEXT;
+        ALTER TABLE messages ADD COLUMN correction_of TEXT;
+        ALTER TABLE messages ADD COLUMN correction_reason TEXT;
+        ALTER TABLE operators ADD COLUMN disabled_at TEXT;
+        ALTER TABLE operators ADD COLUMN token_issued_at TEXT;
+        UPDATE operators SET token_issued_at = created_at;
+        ALTER TABLE conversations ADD COLUMN closed_at TEXT;
+        ALTER TABLE conversations ADD COLUMN erased_at TEXT;
+        ALTER TABLE conversations ADD COLUMN calibration_id TEXT;
+        UPDATE conversations SET closed_at = updated_at WHERE status = 'closed';
+        CREATE INDEX conversations_email ON conversations (lower(customer_email));
+        CREATE INDEX conversations_closed ON conversations (closed_at) WHERE erased_at IS NULL;
+        CREATE TABLE escalations (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            taken_at TEXT
+        );
+        CREATE INDEX escalations_at ON escalations (at);
+        CREATE INDEX escalations_open ON escalations (conversation_id) WHERE taken_at IS NULL;
+        CREATE TABLE calibration_items (
+            id TEXT PRIMARY KEY,
+            customer_message TEXT NOT NULL,
+            draft_text TEXT NOT NULL,
+            what_is_wrong TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )

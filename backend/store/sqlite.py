@@ -11,9 +11,20 @@ from .events import EventRows
 from .idempotency import IdempotencyRows
 from .jobs import JobRows
 from .operators import OperatorRows
+from .oversight import OversightRows
+from .report_rows import ReportRows
 
 
-class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows, JobRows):
+class SQLiteStore(
+    ConversationRows,
+    AuditRows,
+    EventRows,
+    OperatorRows,
+    IdempotencyRows,
+    JobRows,
+    OversightRows,
+    ReportRows,
+):
     """The database: every query the backend makes, on one SQLite connection."""
 
     def publish_conversation(self, cid: str, *, created: bool = False) -> ConversationSummary:
@@ -29,13 +40,15 @@ class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, Idempote
         self.append_event(kind, cid, summary.model_dump(mode="json"))
         return summary
 
-    def erase_conversation(self, cid: str) -> None:
+    def erase_conversation(self, cid: str, *, keep_journal_texts: bool = False) -> None:
         """Forget what a customer and anyone answering them wrote (GDPR art. 17).
 
         Messages, drafts, the customer's name and email, the journal's texts,
         the stored events and the remembered responses of decision calls that
         carried them. System messages (the disclosure) stay; the journal keeps
-        its entries and HMACs, so the chain still verifies. Erasure listeners
+        its entries and HMACs, so the chain still verifies (the retention job
+        keeps the journal's texts for their own, longer period with
+        `keep_journal_texts`). Erasure listeners
         hear of it after the commit, to drop copies they keep in memory.
         """
         with self.transaction():
@@ -53,7 +66,11 @@ class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, Idempote
                 "last_message = ? WHERE id = ?",
                 [ERASED, ERASED, cid],
             )
-            self.erase_audit_texts(cid)
+            self.db.execute(
+                "UPDATE conversations SET erased_at = ? WHERE id = ?", [self.now(), cid]
+            )
+            if not keep_journal_texts:
+                self.erase_audit_texts(cid)
             self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
             self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
             # Events this transaction queued before the erasure carry the texts too.

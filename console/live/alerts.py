@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backend_client import ConversationStatus
+from backend_client import ConversationStatus, EscalationReason
 from console.live.queue_rows import DRAFT_ID, ID, QueueRow, Row, waiting_since
 from console.render.labels import format_waiting, spoken
 
@@ -44,11 +44,18 @@ class SlaWatch:
         return f"{len(late)} drafts have waited over {limit}: {shown}."
 
 
-def escalation_notice(before: QueueRow | None, after: QueueRow | None) -> str | None:
-    """What to tell the person when a conversation has just escalated (None: it has not)."""
+def escalation_notice(
+    before: QueueRow | None, after: QueueRow | None, complaint_minutes: int | None = None
+) -> str | None:
+    """What to tell the person when a conversation has just escalated (None: it has not).
+
+    A complaint says what the customer was told: within how many minutes a person replies.
+    """
     if after is None or after.status is not ConversationStatus.ESCALATED:
         return None
     if before is not None and before.status is ConversationStatus.ESCALATED:
         return None
     reason = spoken(after.escalation_reason or "needs a person")
+    if after.escalation_reason is EscalationReason.COMPLAINT and complaint_minutes is not None:
+        reason += f" — the customer was told a person replies within {complaint_minutes} min"
     return f"{after.name} — {reason}"  # sanitised in the row

@@ -37,6 +37,8 @@ class QueueFeed:
         """Every open conversation."""
         self.generation = 0
         """Which snapshot request is current: pages of one it replaced are dropped."""
+        self.complaint_minutes: int | None = None
+        """The complaint SLA the backend tells customers (from the AI's state), for notices."""
         self.loading = False
         """True while a snapshot is on its way (some pages may be in)."""
         self.received = 0
@@ -85,7 +87,9 @@ class QueueFeed:
         notices = [
             notice
             for cid, row in before.items()
-            if cid in changed and (notice := escalation_notice(row, queue.get(cid))) is not None
+            if cid in changed
+            and (notice := escalation_notice(row, queue.get(cid), self.complaint_minutes))
+            is not None
         ]
         self.received += len(items)
         if last:
@@ -103,7 +107,7 @@ class QueueFeed:
         holders: set[str] = set()
         for changed_id in changed:
             row = self.queue.get(changed_id)
-            notice = escalation_notice(before, row)
+            notice = escalation_notice(before, row, self.complaint_minutes)
             if notice is not None:
                 notices.append(notice)
             if row is not None and row.holder is not None:

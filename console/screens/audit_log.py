@@ -48,6 +48,7 @@ from console.screens.audit_messages import (
 from console.widgets.audit_filters import AuditFilterBar
 from console.widgets.audit_list import AuditList
 from console.widgets.audit_status import AuditStatusRow
+from console.widgets.paused_banner import PausedBanner
 from console.widgets.steady_footer import SteadyFooter
 
 __all__ = ["AuditLogScreen"]
@@ -114,6 +115,7 @@ class AuditLogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Chain state, filters, table and detail, export progress, keys."""
+        yield PausedBanner()
         with Horizontal(id="audit-header", classes="supervision-header"):
             yield Static("Override log", classes="supervision-title")
             yield Static("Verifying the chain…", id="audit-chain")

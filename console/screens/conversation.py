@@ -63,7 +63,9 @@ from console.screens.decisions import (
     DetailLoaded,
     key_applies,
 )
+from console.screens.oversight_moments import ask_about_fast_approval, tell_calibration
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
 
 __all__ = ["ConversationScreen"]
@@ -109,6 +111,7 @@ class ConversationScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, hold banner, transcript, draft, composer, keys."""
+        yield PausedBanner()
         yield Static(Text("Loading conversation…"), id="conversation-header")
         yield Static(id="hold-banner")
         yield Transcript(id="transcript")
@@ -215,6 +218,7 @@ class ConversationScreen(Screen[None]):
                 else "No new draft came back."
             )
         self.notify(done, markup=False)
+        tell_calibration(self, attempt, detail)
         self._catch_up()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
@@ -223,6 +227,10 @@ class ConversationScreen(Screen[None]):
         wording = attempt.wording
         self.busy = ""
         self._deciding_draft = None
+        if ask_about_fast_approval(
+            self.app, self.hitl.client, self._draft(), attempt, error, self._start
+        ):
+            return
         if isinstance(error, ConnectionLostError):
             kept = " (your text is kept)" if attempt.kind.keeps_text else ""
             self.notify(

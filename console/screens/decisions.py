@@ -321,3 +321,11 @@ def send_message(
     """Write `text` to the customer (the holder only)."""
     attempt = Attempt(DecisionKind.SEND_MESSAGE, ("send", conversation_id, text))
     return attempt, lambda key: client.send_message(conversation_id, text, idempotency_key=key)
+
+
+def approve_confirmed(client: AsyncBackendClient, draft: Draft, words: int) -> tuple[Attempt, Call]:
+    """Send `draft` as written, confirming it was read although the approval came fast."""
+    attempt = Attempt(DecisionKind.APPROVE, ("approve", draft.id, draft.version, words), draft.id)
+    return attempt, lambda key: client.approve_confirmed(
+        draft.id, draft.version, words, idempotency_key=key
+    )

@@ -26,6 +26,8 @@ from textual.widgets import Digits, Footer, Sparkline, Static
 from backend_client import ForbiddenError, Metrics, RateRow
 from console.host import ConsoleHost, host
 from console.render.sanitize import safe_text
+from console.widgets.paused_banner import PausedBanner
+from console.widgets.reviewer_trends import ReviewerTrends
 
 __all__ = ["MetricsLoaded", "MetricsRefused", "MetricsScreen", "rate_bar"]
 
@@ -86,6 +88,7 @@ class MetricsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Big rate, times, three rate tables, fast approvals, queue, sparkline."""
+        yield PausedBanner()
         with Horizontal(id="metrics-header", classes="supervision-header"):
             yield Static("Metrics", classes="supervision-title")
             yield Static("Loading…", id="metrics-updated")
@@ -104,6 +107,7 @@ class MetricsScreen(Screen[None]):
                 yield Static(id="metrics-by-flag", classes="metrics-table")
             yield Static(id="metrics-spark-label")
             yield Sparkline([], id="metrics-spark")
+            yield ReviewerTrends(id="metrics-reviewers")
         yield Static(id="metrics-refusal", classes="refusal")
         yield Footer()
 
@@ -133,6 +137,8 @@ class MetricsScreen(Screen[None]):
         except ForbiddenError as error:
             self.post_message(MetricsRefused(str(error)))
             return
+        # The reviewers' rows first, so the numbers and the trends appear together.
+        await self.query_one(ReviewerTrends).load()
         self.post_message(MetricsLoaded(metrics))
 
     # -- results -------------------------------------------------------------
@@ -186,7 +192,7 @@ class MetricsScreen(Screen[None]):
                 f"now {per_minute[-1] if per_minute else 0})",
             )
         )
-        self.query_one(Sparkline).data = [float(value) for value in per_minute]
+        self.query_one("#metrics-spark", Sparkline).data = [float(v) for v in per_minute]
         self.query_one("#metrics-updated", Static).update(
             f"{metrics.decisions} decisions · refreshed every {REFRESH_SECONDS:.0f} s · r now"
         )

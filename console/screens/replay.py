@@ -34,6 +34,7 @@ from backend_client import (
 from console.host import ConsoleHost, host
 from console.render.replay import PlaybackSpeed, step_panel
 from console.render.sanitize import safe_text
+from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
 
 __all__ = [
@@ -115,6 +116,7 @@ class ReplayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, search, results, player, transcript and step panel."""
+        yield PausedBanner()
         with Horizontal(id="replay-header", classes="supervision-header"):
             yield Static("Replay", classes="supervision-title")
             yield Static("masked", id="replay-masked")

@@ -9,7 +9,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hitl.cli import audit, console, demo, erase, export, kb, operator, serve, simulate
+from hitl.cli import (
+    audit,
+    calibration,
+    console,
+    demo,
+    erase,
+    export,
+    kb,
+    operator,
+    oversight,
+    report,
+    serve,
+    simulate,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -25,12 +38,29 @@ examples:
   hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
   hitl audit verify --db hitl.db             check the journal's hash chain
   hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
+  hitl erase --email jo@example.com          erase every conversation of a person
+  hitl dsr export --email jo@example.com --out jo.json
+  hitl retention run --dry-run --db hitl.db  what the retention settings erase now
+  hitl report --since 2026-01-01 --out report.html
 
 Settings also come from HITL_* environment variables (HITL_CONFIG, HITL_URL,
 HITL_TOKEN, HITL_DB_PATH, HITL_REVIEW__MODE, ...); they win over the config file.
 """
 
-COMMAND_GROUPS = (demo, serve, kb, console, operator, simulate, audit, erase, export)
+COMMAND_GROUPS = (
+    demo,
+    serve,
+    kb,
+    console,
+    operator,
+    simulate,
+    audit,
+    erase,
+    export,
+    oversight,
+    report,
+    calibration,
+)
 """In the order `hitl --help` lists them."""
 
 

@@ -32,7 +32,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     review = {"mode": ReviewMode(args.review_mode)} if args.review_mode else None
     settings = backend_settings(args.config, db_path=args.db, review=review)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # a setting the backend refuses to start with (retention)
+        print(f"hitl: {exc}", file=sys.stderr)
+        return 2
     if not app.state.store.list_operators():
         print(
             f"hitl: no operators yet — create one with: hitl operator add NAME --role agent "
