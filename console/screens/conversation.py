@@ -26,7 +26,6 @@ from textual.widgets import Footer, Input, Static
 
 from backend_client import (
     BackendError,
-    ConflictError,
     ConnectionLostError,
     ConversationDetail,
     Draft,
@@ -49,8 +48,7 @@ from console.dialogs import (
 )
 from console.host import ConsoleHost, host
 from console.live.detail import knows_already
-from console.render.conversation import conversation_header, decided_elsewhere, hold_banner
-from console.render.labels import spoken
+from console.render.conversation import conversation_header, hold_banner
 from console.render.sanitize import safe_text
 from console.screens import decisions
 from console.screens.decisions import (
@@ -63,6 +61,7 @@ from console.screens.decisions import (
     DetailLoaded,
     key_applies,
 )
+from console.screens.outcomes import elsewhere_notice, made_notice, refused_notice
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.transcript import Transcript
 
@@ -138,17 +137,9 @@ class ConversationScreen(Screen[None]):
             self.load_detail()
 
     def _tell_if_decided_elsewhere(self, event: Event) -> None:
-        draft_id = event.data.get("id")
         shown = self.detail.draft if self.detail is not None else None
-        if shown is None or draft_id != shown.id or draft_id == self._deciding_draft:
-            # Not the draft on screen, or our own decision in flight: its
-            # result (or refusal) will speak for itself.
-            return
-        decided_by = event.data.get("decided_by")
-        if decided_by is not None and self.me is not None and decided_by == self.me.id:
-            return
-        who = self.name_of(decided_by) if decided_by else "Someone"
-        notice = decided_elsewhere(event.data.get("status"), who)
+        me = self.me.id if self.me is not None else None
+        notice = elsewhere_notice(event, shown, self._deciding_draft, me, self.name_of)
         if notice is not None:
             self.notify(notice, markup=False)
 
@@ -204,41 +195,25 @@ class ConversationScreen(Screen[None]):
         if attempt.kind is DecisionKind.TAKEOVER and self.held_by_me:
             # Taking over is for writing: put the cursor where the words go.
             self.query_one("#composer", Input).focus()
-        done = attempt.done
-        if attempt.regenerates and detail.draft is None:
-            # The AI may not get another go (e.g. a second low-confidence
-            # draft escalates): say what happened instead of "new draft".
-            reason = detail.escalation_reason
-            done = (
-                f"No new draft: the conversation escalated ({spoken(reason)})."
-                if reason is not None
-                else "No new draft came back."
-            )
-        self.notify(done, markup=False)
+        self.notify(made_notice(attempt, detail), markup=False)
         self._catch_up()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
         """Say who and why, in the server's words; then show what is true now."""
         attempt, error = message.attempt, message.error
-        wording = attempt.wording
         self.busy = ""
         self._deciding_draft = None
-        if isinstance(error, ConnectionLostError):
-            kept = " (your text is kept)" if attempt.kind.keeps_text else ""
-            self.notify(
-                f"Not sent — connection lost; press {wording.retry_key} to retry{kept}.",
-                title=f"Could not {wording.verb}",
-                severity="error",
-                markup=False,
-            )
-            self._catch_up()
-            return
+        notice = refused_notice(attempt, error)
         self.notify(
-            f"Could not {wording.verb}: {error}",
-            severity="warning" if isinstance(error, ConflictError) else "error",
-            timeout=10,
+            notice.text,
+            title=notice.title,
+            severity=notice.severity,
+            timeout=notice.timeout,
             markup=False,
         )
+        if isinstance(error, ConnectionLostError):
+            self._catch_up()
+            return
         current = error.problem.current if isinstance(error, ProblemError) else None
         if current is not None:
             self.detail = ConversationDetail.model_validate(current)
