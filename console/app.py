@@ -70,6 +70,14 @@ class HitlApp(ConsoleShell):
         """Starts the workers that talk to the backend."""
         self._sla = SlaWatch(config.sla_seconds)
 
+    def about(self) -> str:
+        """The backend's URL, who is signed in, the demo's words; and where alerts are."""
+        who = f" as {self.me.name} ({self.me.role.value})" if self.me is not None else ""
+        lines = [f"Connected to {self.config.url}{who}."]
+        if self.config.about:
+            lines.append(self.config.about)
+        return "\n".join(lines)
+
     @property
     def loading(self) -> bool:
         """True while a snapshot of the queue is on its way (some pages may be in)."""

@@ -7,6 +7,7 @@ from textual.binding import Binding, BindingType
 __all__ = ["APP_BINDINGS", "AUDIT_LOG_BINDINGS"]
 
 APP_BINDINGS: list[BindingType] = [
+    Binding("q", "quit", "Quit", tooltip="Quit the console", id="app.quit"),
     Binding("question_mark", "help", "Help", tooltip="Every key of this screen", id="app.help"),
     Binding(
         "n",

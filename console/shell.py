@@ -14,12 +14,14 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.screen import ModalScreen
 
 from backend_client import AIState, ConnectionState, Event, EventType, Operator, Role
-from console.commands import ConsoleCommands
+from console.commands import ConsoleCommands, app_commands
 from console.keys import APP_BINDINGS
 from console.live.link import LiveLink
 from console.live.queue_state import QueueFilter, QueueState
+from console.roles import role_may
 from console.screens.audit_log import AuditLogScreen
 from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
@@ -70,6 +72,16 @@ class ConsoleShell(App[None]):
         """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
         return self.me is None or self.me.role in (Role.SUPERVISOR, Role.ADMIN)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The app's keys this role may not use are not offered (footer, `?`, palette).
+
+        `q` quits from every screen but a dialog, where it may be a letter
+        being typed or a slip of the finger with a decision half made.
+        """
+        if action == "quit" and isinstance(self.screen, ModalScreen):
+            return False
+        return role_may(self.me, action)
+
     # -- what screens call ---------------------------------------------------
 
     def open_conversation(self, conversation_id: str) -> None:
@@ -99,7 +111,12 @@ class ConsoleShell(App[None]):
     def action_help(self) -> None:
         """Show every key of the current screen."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            palette = [(name, text) for name, text, _ in app_commands(self)]
+            self.push_screen(HelpScreen(self.screen, palette, self.about()))
+
+    def about(self) -> str:
+        """Where this console is connected, for `?` (the app adds the demo's database)."""
+        return ""
 
     def action_next_draft(self) -> None:
         """Open the draft that has waited longest."""

@@ -30,7 +30,7 @@ from backend_client import (
     ForbiddenError,
     VerifyResult,
 )
-from console.export_view import AuditFilters
+from console.export_view import AuditFilters, date_problem
 from console.keys import AUDIT_LOG_BINDINGS
 from console.render.audit import chain_summary, describe_failure, entry_detail
 from console.render.sanitize import safe_text
@@ -63,6 +63,9 @@ VERIFY_DEBOUNCE_SECONDS = 2.0
 
 class AuditLogScreen(AuditExportScreen):
     """The override log: filters, a table paged by cursor, the selected entry, chain state."""
+
+    HELP_TITLE = "Override log"
+    """What `?` calls this screen."""
 
     CSS_PATH = "supervision.tcss"
     BINDINGS: ClassVar[list[BindingType]] = AUDIT_LOG_BINDINGS
@@ -189,7 +192,10 @@ class AuditLogScreen(AuditExportScreen):
 
     @work(exclusive=True, group="audit-verify", exit_on_error=False)
     async def verify_chain(self) -> None:
-        """Ask the server to check the whole chain."""
+        """Ask the server to check the whole chain (the header says it is running)."""
+        label = self.query_one("#audit-chain", Static)
+        label.update(Text("Verifying the chain…"))
+        label.remove_class("-ok", "-broken", "-unverified")
         try:
             result = await self.hitl.client.verify_audit()
         except ForbiddenError as error:
@@ -226,8 +232,11 @@ class AuditLogScreen(AuditExportScreen):
         self.set_class(True, "-refused")
 
     def on_chain_verified(self, message: ChainVerified) -> None:
-        """Show the chain's state."""
-        self.chain = message.result
+        """Show the chain's state (and when it was checked, even if it is the same)."""
+        if message.result == self.chain:
+            self.watch_chain(message.result)
+        else:
+            self.chain = message.result
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed fetch, verification or export: say why, and leave the screen usable.
@@ -272,7 +281,8 @@ class AuditLogScreen(AuditExportScreen):
         if result is None:
             return
         label = self.query_one("#audit-chain", Static)
-        label.update(chain_summary(result))
+        checked = self.hitl.clock().strftime("%H:%M:%S")
+        label.update(Text.assemble(chain_summary(result), f" · checked {checked} UTC"))
         label.remove_class("-unverified")
         label.set_class(result.ok, "-ok")
         label.set_class(not result.ok, "-broken")
@@ -325,7 +335,12 @@ class AuditLogScreen(AuditExportScreen):
 
     @on(AuditFilterBar.Changed)
     def apply_filters(self, event: AuditFilterBar.Changed) -> None:
-        """Reload from the first page if the filters changed."""
+        """Reload from the first page if the filters changed (and its dates are dates)."""
+        problem = date_problem(event.filters)
+        if problem is not None:
+            self.query_one(AuditStatusRow).say(problem)
+            self.notify(problem, severity="warning", markup=False)
+            return
         if event.filters != self.filters:
             self.filters = event.filters
 

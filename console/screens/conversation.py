@@ -50,6 +50,7 @@ from console.host import ConsoleHost, host
 from console.live.detail import knows_already
 from console.render.conversation import conversation_header, hold_banner
 from console.render.sanitize import safe_text
+from console.roles import role_may
 from console.screens import decisions
 from console.screens.decisions import (
     CONVERSATION_BINDINGS,
@@ -70,6 +71,9 @@ __all__ = ["ConversationScreen"]
 
 class ConversationScreen(Screen[None]):
     """The transcript, the pending draft, and the keys to decide on them."""
+
+    HELP_TITLE = "Conversation"
+    """What `?` calls this screen."""
 
     CSS_PATH = "conversation.tcss"
     BINDINGS: ClassVar[list[BindingType]] = CONVERSATION_BINDINGS
@@ -272,7 +276,9 @@ class ConversationScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim the keys that cannot apply now; the backend still decides the rest."""
+        """Hide what this role may not do, dim what cannot apply now; the backend decides."""
+        if not role_may(self.me, action):
+            return False
         return key_applies(action, self.detail, busy=bool(self.busy), held_by_me=self.held_by_me)
 
     # -- keys ------------------------------------------------------------------

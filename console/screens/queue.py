@@ -41,8 +41,10 @@ class FilterTabs(Tabs, can_focus=False):
 class QueueScreen(Screen[None]):
     """The queue, longest waiting first, filtered by the selected tab."""
 
+    HELP_TITLE = "Queue"
+    """What `?` calls this screen."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", tooltip="Quit the console", id="queue.quit"),
         *(
             Binding(
                 str(number),

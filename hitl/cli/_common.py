@@ -85,3 +85,20 @@ def with_backend(
         print(f"hitl: {config.url}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def iso_time(value: str) -> str:
+    """An argparse type for `--since`/`--until`: an ISO date or time, or a clear error.
+
+    Returned as typed (journal times compare as ISO strings); "yesterday" or a
+    typo is refused instead of silently matching nothing.
+    """
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date: {value!r} (use an ISO date or time, e.g. 2026-11-27 or 2026-11-27T09:00)"
+        ) from None
+    return value.strip()

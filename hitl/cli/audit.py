@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from backend.domain.journal import HASHED_FIELDS, Checkpoint, verify_chain
-from hitl.cli._common import db_option, open_store
+from hitl.cli._common import db_option, iso_time, open_store
 
 EXPORT_FIELDS = (*HASHED_FIELDS, "hash", "ai_text", "final_text")
 """Every column of a journal entry and its texts, as `hitl audit export` writes them."""
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
     p = actions.add_parser("export", help="stream every entry with its texts")
     db_option(p)
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
-    p.add_argument("--since", help="only entries at or after this ISO time")
+    p.add_argument("--since", type=iso_time, help="only entries at or after this ISO time")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_audit_export)
 

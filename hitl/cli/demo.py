@@ -21,6 +21,13 @@ def register(sub: Any) -> None:
         default="all",
         help="the review gate",
     )
+    p.add_argument(
+        "--as",
+        dest="role",
+        choices=["supervisor", "agent", "trainer"],
+        default="supervisor",
+        help="whose console to open (default: supervisor)",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -29,5 +36,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from hitl.demo import run_demo
 
     return run_demo(
-        db=args.db, customers=args.customers, rate=args.rate, review_mode=args.review_mode
+        db=args.db,
+        customers=args.customers,
+        rate=args.rate,
+        review_mode=args.review_mode,
+        role=args.role,
     )

@@ -1,0 +1,214 @@
+"""A working day in the console (issue 15): keys, words and the override log, end to end.
+
+The real backend on loopback, the real app driven by a Pilot, as an agent,
+a supervisor and a trainer would use it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.command import CommandList
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog
+from console.screens.audit_log import AuditLogScreen
+from console.screens.conversation import ConversationScreen
+from console.screens.help import HelpScreen
+from console.widgets.audit_status import AuditStatusRow
+from tests.helpers import Backend, until
+
+SIZE = (120, 40)
+
+
+def console_for(backend: Backend, tmp_path: Path, name: str, **extra: Any) -> HitlApp:
+    """The real console, signed in as `name`."""
+    config = ConsoleConfig(
+        url=backend.url,
+        token=backend.tokens[name],
+        config_path=tmp_path / "none.toml",
+        **extra,
+    )
+    return make_app(config)
+
+
+async def signed_in(app: HitlApp, pilot: Pilot[Any]) -> None:
+    """Wait until the app knows who is at the console."""
+    await until(pilot, lambda: app.me is not None)
+    await pilot.pause()
+
+
+async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> ConversationScreen:
+    """Open a conversation and wait for it to load."""
+    app.call_later(app.open_conversation, chat_id)
+    screen = await until(
+        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
+    )
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
+
+
+def footer_keys(app: HitlApp) -> set[str]:
+    """The descriptions the footer would show on the current screen."""
+    screen = app.screen
+    return {
+        active.binding.description
+        for active in screen.active_bindings.values()
+        if active.binding.show and active.node.check_action(active.binding.action, ()) is not False
+    }
+
+
+def help_rows(app: HitlApp) -> list[str]:
+    """What `?` lists (the key table's descriptions)."""
+    assert isinstance(app.screen, HelpScreen)
+    return [description for _, description, _ in app.screen._keys] + [
+        name for name, _ in app.screen._palette
+    ]
+
+
+async def test_q_quits_from_a_conversation_quickly(live_backend: Backend, tmp_path: Path) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await open_chat(app, pilot, chat.id)
+        started = time.monotonic()
+        await pilot.press("q")
+        await pilot.pause()
+    assert time.monotonic() - started < 1.5
+    assert not app.is_running
+
+
+async def test_q_quits_from_the_override_log(live_backend: Backend, tmp_path: Path) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_a_trainer_is_offered_only_what_a_trainer_may_do(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "tina")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        offered = footer_keys(app)
+        assert not offered & {"Next draft", "Override log", "Metrics"}
+        assert {"Replay", "Quit"} <= offered
+        await open_chat(app, pilot, chat.id)
+        offered = footer_keys(app)
+        assert not offered & {"Approve", "Edit", "Reject", "Take over", "Next draft"}
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        listed = help_rows(app)
+        assert "Approve" not in listed and "Pause AI" not in listed
+        assert str(app.screen.query_one("#help-title", Static).render()) == "Keys — Conversation"
+
+
+async def test_help_names_the_screen_lists_palette_commands_and_where_we_are(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    about = "Demo: database /tmp/demo.db"
+    app = console_for(live_backend, tmp_path, "sam", about=about)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert str(app.screen.query_one("#help-title", Static).render()) == "Keys — Override log"
+        assert "Pause AI" in help_rows(app)
+        shown = str(app.screen.query_one("#help-about", Static).render())
+        assert live_backend.url in shown and "/tmp/demo.db" in shown and "sam" in shown
+
+
+async def test_the_palette_lists_quit_once(live_backend: Backend, tmp_path: Path) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"quit")
+        await pilot.pause(0.3)
+        options = app.screen.query_one(CommandList)
+        names = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert sum("Quit" in name.split("\n")[0] for name in names) == 1, names
+
+
+async def test_enter_without_a_reason_says_pick_a_reason(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await open_chat(app, pilot, chat.id)
+        await pilot.press("e")
+        editor = await until(pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen)
+        editor.query_one("TextArea").text = "Your order ships tomorrow."  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        dialog = await until(
+            pilot, lambda: isinstance(app.screen, EditConfirmDialog) and app.screen
+        )
+        await pilot.press("enter")  # on the reason list, nothing picked
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "Pick a reason" in str(dialog.query_one("#dialog-error", Static).render())
+
+
+async def test_override_log_says_a_since_that_is_not_a_date(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("f6")
+        screen = await until(pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen)
+        since = screen.query_one("#filter-since", Input)
+        since.focus()
+        await pilot.press(*"yesterday", "enter")
+        status = screen.query_one(AuditStatusRow)
+        await until(pilot, lambda: "not a date" in str(status.query_one(Static).render()))
+
+
+async def test_ctrl_r_shows_the_verification_running_then_when_it_finished(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("f6")
+        screen = await until(pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen)
+        label = screen.query_one("#audit-chain", Static)
+        await until(pilot, lambda: "checked" in str(label.render()))
+        label.update("stale")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "checked" in str(label.render()))
+        assert "Chain verified" in str(label.render())
+
+
+async def test_the_export_dialog_types_the_path_into_the_path(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await pilot.press("x")
+        dialog = await until(pilot, lambda: isinstance(app.screen, ExportDialog) and app.screen)
+        await pilot.pause()
+        path = dialog.query_one("#export-path", Input)
+        path.value = ""
+        await pilot.press(*"journal.jsonl")
+        assert path.value == "journal.jsonl"
+        assert dialog.query_one("#export-format", Select).value == "csv"
