@@ -18,6 +18,7 @@ from backend_client import (
     ConnectionLostError,
     ConnectionState,
     EventType,
+    UnauthorizedError,
 )
 from console.config import ConsoleConfig
 from console.failures import failure_notice
@@ -36,6 +37,7 @@ from console.messages import (
     QueuePageLoaded,
 )
 from console.screens.queue import QueueScreen
+from console.screens.refused import TokenRefusedScreen
 from console.shell import ConsoleShell
 
 __all__ = ["HitlApp", "make_app"]
@@ -79,6 +81,22 @@ class HitlApp(ConsoleShell):
         return "\n".join(lines)
 
     @property
+    def backend_url(self) -> str:
+        """The backend this console talks to."""
+        return self.config.url
+
+    def show_refused(self, reason: str) -> None:
+        """The token was refused: a whole screen says so; retry starts over."""
+        if any(isinstance(screen, TokenRefusedScreen) for screen in self.screen_stack):
+            return
+
+        def retried(_: bool | None) -> None:
+            self.link.follow_events()
+            self.link.load_operator()
+
+        self.push_screen(TokenRefusedScreen(self.config.url, reason), retried)
+
+    @property
     def loading(self) -> bool:
         """True while a snapshot of the queue is on its way (some pages may be in)."""
         return self.feed.loading
@@ -104,6 +122,9 @@ class HitlApp(ConsoleShell):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        if isinstance(error, UnauthorizedError):
+            self.show_refused(str(error))
+            return
         if event.worker.group == "events" or isinstance(error, ConnectionLostError):
             self.show_connection(ConnectionState.OFFLINE)  # it gave up: say so
         snapshot_running = any(w.group == "snapshot" and not w.is_finished for w in self.workers)
@@ -176,6 +197,9 @@ class HitlApp(ConsoleShell):
         if message.state is ConnectionState.LIVE:
             if previous is not None:
                 self.notify("Connection to the backend is back.")
+            # Who we are may not have been learned (the backend was down at
+            # start) or may have changed: ask again on every (re)connection.
+            self.link.load_operator()
             self.load_snapshot()  # events between the last snapshot and now were not seen
         elif previous is ConnectionState.LIVE:
             lost = "Connection to the backend lost; reconnecting…"

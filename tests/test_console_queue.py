@@ -31,6 +31,7 @@ from console.config import ConsoleConfig
 from console.live.feed import FIRST_PAGE
 from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
+from console.screens.refused import TokenRefusedScreen
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
 from tests.helpers import Backend, LiveServer, until
@@ -328,10 +329,12 @@ async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Pat
         url=live_backend.url, token="not-a-token", config_path=tmp_path / "absent.toml"
     )
     app = make_app(config)
-    notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: notes.titled("Not signed in"))
-        assert "token was refused" in notes.titled("Not signed in")[0]["message"]
+        # Issue 15: a whole screen rather than a toast that goes away.
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, TokenRefusedScreen) and app.screen
+        )
+        assert "refused the token" in str(screen.query_one("#refused-title", Static).render())
         assert app.queue_screen.is_attached  # still running, saying why
 
 

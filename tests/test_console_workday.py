@@ -14,14 +14,19 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
+from backend.settings import Settings
+from backend_client import Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog
 from console.screens.audit_log import AuditLogScreen
 from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
+from console.screens.refused import TokenRefusedScreen
 from console.widgets.audit_status import AuditStatusRow
-from tests.helpers import Backend, until
+from hitl.cli._common import open_store
+from hitl.embedded import free_port
+from tests.helpers import Backend, LiveServer, until
 
 SIZE = (120, 40)
 
@@ -212,3 +217,47 @@ async def test_the_export_dialog_types_the_path_into_the_path(
         await pilot.press(*"journal.jsonl")
         assert path.value == "journal.jsonl"
         assert dialog.query_one("#export-format", Select).value == "csv"
+
+
+async def test_a_refused_token_is_a_whole_screen_with_retry_and_quit(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    config = ConsoleConfig(
+        url=live_backend.url, token="hitl_not-a-token", config_path=tmp_path / "none.toml"
+    )
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, TokenRefusedScreen) and app.screen
+        )
+        text = str(screen.query_one("#refused-text", Static).render())
+        assert live_backend.url in text and "HITL_TOKEN" in text
+        await pilot.press("r")  # the same token: refused again, the screen comes back
+        await until(pilot, lambda: isinstance(app.screen, TokenRefusedScreen))
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 1
+
+
+async def test_backend_down_at_start_says_so_then_learns_who_we_are(tmp_path: Path) -> None:
+    db = tmp_path / "late.db"
+    settings, store = open_store(db, must_exist=False)
+    _, token = store.add_operator("alice", Role.AGENT)
+    store.close()
+    port = free_port()
+    config = ConsoleConfig(
+        url=f"http://127.0.0.1:{port}", token=token, config_path=tmp_path / "none.toml"
+    )
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        hint = app.queue_screen.query_one("#queue-empty", Static)
+        await until(pilot, lambda: "Cannot reach the backend" in str(hint.render()))
+        assert "No open conversations" not in str(hint.render())
+        server = LiveServer(Settings(db_path=db, secret="late"), port=port)
+        server.start()
+        try:
+            await until(pilot, lambda: app.me is not None, timeout=15)
+            assert app.me is not None and app.me.name == "alice"
+            await until(pilot, lambda: "No open conversations" in str(hint.render()))
+        finally:
+            server.stop()

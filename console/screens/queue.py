@@ -155,6 +155,7 @@ class QueueScreen(Screen[None]):
         if not self.showing:
             return
         self.query_one(ConsoleHeader).connection = state
+        self._show_empty_hint()
 
     def show_ai_state(self, state: AIState) -> None:
         """Show whether the AI may send."""
@@ -190,7 +191,18 @@ class QueueScreen(Screen[None]):
         queue_list = self.query_one(QueueList)
         empty = queue_list.state.len_of(queue_list.filter, queue_list.me) == 0
         hint = self.query_one("#queue-empty", Label)
-        hint.update(_EMPTY_HINTS[queue_list.filter] if empty else "")
+        words = _EMPTY_HINTS[queue_list.filter]
+        connection = self.hitl.connection
+        if connection is not ConnectionState.LIVE:
+            # Not an empty healthy queue: say we do not know, and that we keep trying.
+            url = self.hitl.backend_url
+            words = (
+                f"Connecting to the backend at {url}…"
+                if connection is None
+                else f"Cannot reach the backend at {url} — retrying every few seconds. "
+                "Is it running? (hitl serve, or --url / HITL_URL)"
+            )
+        hint.update(words if empty else "")
         hint.display = empty
 
     # -- actions -----------------------------------------------------------
