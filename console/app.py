@@ -27,7 +27,7 @@ from console.live.alerts import SlaWatch
 from console.live.directory import OperatorDirectory
 from console.live.feed import QueueFeed
 from console.live.link import LiveLink
-from console.live.queue_state import QueueFilter, QueueState
+from console.live.queue_state import QueueState
 from console.messages import (
     AIStateLoaded,
     ConnectionChanged,
@@ -37,7 +37,6 @@ from console.messages import (
     QueuePageLoaded,
 )
 from console.screens.queue import QueueScreen
-from console.screens.refused import TokenRefusedScreen
 from console.shell import ConsoleShell
 
 __all__ = ["HitlApp", "make_app"]
@@ -71,30 +70,6 @@ class HitlApp(ConsoleShell):
         self.link = LiveLink(self, client)
         """Starts the workers that talk to the backend."""
         self._sla = SlaWatch(config.sla_seconds)
-
-    def about(self) -> str:
-        """The backend's URL, who is signed in, the demo's words; and where alerts are."""
-        who = f" as {self.me.name} ({self.me.role.value})" if self.me is not None else ""
-        lines = [f"Connected to {self.config.url}{who}."]
-        if self.config.about:
-            lines.append(self.config.about)
-        return "\n".join(lines)
-
-    @property
-    def backend_url(self) -> str:
-        """The backend this console talks to."""
-        return self.config.url
-
-    def show_refused(self, reason: str) -> None:
-        """The token was refused: a whole screen says so; retry starts over."""
-        if any(isinstance(screen, TokenRefusedScreen) for screen in self.screen_stack):
-            return
-
-        def retried(_: bool | None) -> None:
-            self.link.follow_events()
-            self.link.load_operator()
-
-        self.push_screen(TokenRefusedScreen(self.config.url, reason), retried)
 
     @property
     def loading(self) -> bool:
@@ -204,19 +179,6 @@ class HitlApp(ConsoleShell):
         elif previous is ConnectionState.LIVE:
             lost = "Connection to the backend lost; reconnecting…"
             self.notify(lost, severity="warning", markup=False)
-
-    # -- timers and helpers --------------------------------------------------
-
-    def check_sla(self) -> None:
-        """Warn once per draft that waited past `sla_seconds`; drafts late together share one."""
-        now = self.clock().timestamp()
-        late = self._sla.newly_late(self.queue.view(QueueFilter.REVIEW), now)
-        if late:
-            message = self._sla.message(late)
-            self.notify(message, title="Draft waiting", severity="warning", markup=False)
-
-    def _notify_escalated(self, notice: str) -> None:
-        self.notify(notice, title="Escalated", severity="warning", timeout=10, markup=False)
 
 
 def make_app(

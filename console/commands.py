@@ -92,6 +92,7 @@ def app_commands(shell: App[Any]) -> Iterator[Command]:
             "Supervisor: override rates and review times",
             action("open_metrics"),
         )
+    yield ("Alerts", "What the console warned about this session (f9)", action("open_alerts"))
     yield ("Replay", "Step through a past conversation", action("open_replay"))
     yield ("Help", "Every key of this screen", action("help"))
     # Quit comes with Textual's own system commands, which stay in COMMANDS.

@@ -37,6 +37,13 @@ APP_BINDINGS: list[BindingType] = [
         tooltip="Supervisor: override rates, review times, fast approvals",
         id="app.metrics",
     ),
+    Binding(
+        "f9",
+        "open_alerts",
+        "Alerts",
+        tooltip="What the console warned about (escalations, drafts waiting)",
+        id="app.alerts",
+    ),
 ]
 """Help, next draft, and the supervision screens."""
 

@@ -52,17 +52,28 @@ def config(live_backend: Backend, tmp_path: Path) -> ConsoleConfig:
 
 
 class Recorded:
-    """The notifications an app raised, as (message, title, severity, markup)."""
+    """The notifications and alerts an app raised, as (message, title, severity, markup).
+
+    Issue 15 made escalations and late drafts alerts (the header's count, f9's
+    list, one alert line) rather than toasts; they are recorded here alike.
+    Alerts are drawn as plain text, never markup.
+    """
 
     def __init__(self, app: HitlApp) -> None:
         self.items: list[dict[str, Any]] = []
         original = app.notify
+        original_alert = app.raise_alert
 
         def notify(message: str, **kwargs: Any) -> None:
             self.items.append({"message": message, **kwargs})
             original(message, **kwargs)
 
+        def raise_alert(kind: Any, title: str, text: str, *args: Any) -> None:
+            self.items.append({"message": text, "title": title, "markup": False})
+            original_alert(kind, title, text, *args)
+
         app.notify = notify  # type: ignore[method-assign]
+        app.raise_alert = raise_alert  # type: ignore[method-assign]
 
     def titled(self, title: str) -> list[dict[str, Any]]:
         """Notifications with this title."""

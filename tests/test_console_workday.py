@@ -12,17 +12,20 @@ from typing import Any
 
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from backend.settings import Settings
-from backend_client import Role
+from backend_client import ConnectionState, ReasonCode, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog
+from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog, RejectDialog
+from console.live.queue_state import QueueFilter
+from console.screens.alerts import AlertsScreen
 from console.screens.audit_log import AuditLogScreen
 from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
+from console.widgets.alert_line import AlertLine
 from console.widgets.audit_status import AuditStatusRow
 from hitl.cli._common import open_store
 from hitl.embedded import free_port
@@ -261,3 +264,62 @@ async def test_backend_down_at_start_says_so_then_learns_who_we_are(tmp_path: Pa
             await until(pilot, lambda: "No open conversations" in str(hint.render()))
         finally:
             server.stop()
+
+
+async def escalate(backend: Backend, name: str = "Esme Escalate") -> str:
+    """A chat whose draft alice rejects: it escalates. Returns its id."""
+    chat = await backend.chat("Where is my order?", name=name)
+    async with backend.client("alice") as alice:
+        draft = (await alice.get_conversation(chat.id)).draft
+        assert draft is not None
+        await alice.reject(draft.id, draft.version, ReasonCode.INCORRECT, None)
+    return chat.id
+
+
+async def test_alerts_are_a_place_not_a_pile(live_backend: Backend, tmp_path: Path) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.me is not None and app.connection is not None)
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE)
+        for number in range(3):
+            await escalate(live_backend, f"Esme {number}")
+        await until(pilot, lambda: len(app.alert_log.items) == 3)
+        # No toasts: a count in the header and one line that covers nothing.
+        assert not [n for n in app._notifications if n.title == "Escalated"]
+        header = app.queue_screen.query_one("#header-alerts", Static)
+        assert "3" in str(header.render())
+        line = app.queue_screen.query_one(AlertLine)
+        assert line.display and "Esme 2" in str(line.render())
+        # f9 lists them, newest first; enter opens the conversation... when it names one.
+        await pilot.press("f9")
+        screen = await until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen)
+        listed = screen.query_one(OptionList)
+        assert listed.option_count == 3
+        assert "Esme 2" in str(listed.get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not header.display  # seen
+
+
+async def test_no_alert_line_over_a_dialog_and_none_for_a_trainer(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "alice")
+    trainer = console_for(live_backend, tmp_path, "tina")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        screen = await open_chat(app, pilot, chat.id)
+        await pilot.press("r")  # the reject dialog is up
+        await until(pilot, lambda: isinstance(app.screen, RejectDialog))
+        await escalate(live_backend, "Elsewhere Escalated")
+        await until(pilot, lambda: len(app.alert_log.items) == 1)
+        assert not screen.query_one(AlertLine).display
+        assert not [n for n in app._notifications if n.title == "Escalated"]
+    async with trainer.run_test(size=SIZE) as pilot:
+        await signed_in(trainer, pilot)
+        await until(pilot, lambda: trainer.connection is ConnectionState.LIVE)
+        await escalate(live_backend, "Nobody For Tina")
+        await until(pilot, lambda: trainer.queue.len_of(QueueFilter.ESCALATED) >= 1)
+        await pilot.pause()
+        assert not trainer.alert_log.items

@@ -10,7 +10,7 @@ from backend_client import ConversationDetail, DraftStatus
 from console.render.labels import STATUS_GLYPHS, STATUS_LABELS, spoken
 from console.render.sanitize import safe_text
 
-__all__ = ["conversation_header", "decided_elsewhere", "hold_banner"]
+__all__ = ["close_question", "conversation_header", "decided_elsewhere", "hold_banner"]
 
 NameOf = Callable[[str | None], str]
 """Turns an operator id into something to show ("you", a name, or the id)."""
@@ -62,3 +62,9 @@ def decided_elsewhere(status: object, who: str) -> str | None:
     if template is None:
         return None
     return template.format(who=who[:1].upper() + who[1:])
+
+
+def close_question(detail: ConversationDetail) -> str:
+    """Asked before closing: whose conversation, and that it cannot be written in after."""
+    name = safe_text(detail.customer.name, single_line=True, max_length=40).plain
+    return f"Close the conversation with {name}? Nobody can write in it afterwards."

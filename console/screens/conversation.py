@@ -48,8 +48,7 @@ from console.dialogs import (
 )
 from console.host import ConsoleHost, host
 from console.live.detail import knows_already
-from console.render.conversation import conversation_header, hold_banner
-from console.render.sanitize import safe_text
+from console.render.conversation import close_question, conversation_header, hold_banner
 from console.roles import role_may
 from console.screens import decisions
 from console.screens.decisions import (
@@ -63,6 +62,7 @@ from console.screens.decisions import (
     key_applies,
 )
 from console.screens.outcomes import elsewhere_notice, made_notice, refused_notice
+from console.widgets.alert_line import AlertLine
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.transcript import Transcript
 
@@ -117,6 +117,7 @@ class ConversationScreen(Screen[None]):
         yield Transcript(id="transcript")
         yield DraftPanel(clock=self.hitl.clock, id="draft-panel")
         yield Input(placeholder="Write to the customer — enter sends", id="composer")
+        yield AlertLine(id="alert-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -376,12 +377,7 @@ class ConversationScreen(Screen[None]):
             if yes:
                 self._start(*decisions.close(self.hitl.client, detail))
 
-        question = Text.assemble(
-            "Close the conversation with ",
-            safe_text(detail.customer.name, single_line=True, max_length=40),
-            "? Nobody can write in it afterwards.",
-        )
-        self.app.push_screen(ConfirmDialog(question.plain, yes="Close"), answered)
+        self.app.push_screen(ConfirmDialog(close_question(detail), yes="Close"), answered)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the composer sends the message."""

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Tab, Tabs
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
 from console.live.queue_state import QueueFilter
+from console.widgets.alert_line import AlertLine
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
 
@@ -89,6 +90,7 @@ class QueueScreen(Screen[None]):
         )
         yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
+        yield AlertLine(id="alert-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,6 +158,11 @@ class QueueScreen(Screen[None]):
             return
         self.query_one(ConsoleHeader).connection = state
         self._show_empty_hint()
+
+    def show_alerts(self, unseen: int) -> None:
+        """How many alerts the person has not looked at yet (in the header)."""
+        if self.showing:
+            self.query_one(ConsoleHeader).alerts = unseen
 
     def show_ai_state(self, state: AIState) -> None:
         """Show whether the AI may send."""
