@@ -20,6 +20,7 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog, RejectDialog
 from console.live.queue_state import QueueFilter
+from console.render.labels import spoken
 from console.screens.alerts import AlertsScreen
 from console.screens.audit_log import AuditLogScreen
 from console.screens.conversation import ConversationScreen
@@ -27,6 +28,7 @@ from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
 from console.widgets.alert_line import AlertLine
 from console.widgets.audit_status import AuditStatusRow
+from console.widgets.queue_list import QueueList
 from hitl.cli._common import open_store
 from hitl.embedded import free_port
 from tests.helpers import Backend, LiveServer, until
@@ -323,3 +325,24 @@ async def test_no_alert_line_over_a_dialog_and_none_for_a_trainer(
         await until(pilot, lambda: trainer.queue.len_of(QueueFilter.ESCALATED) >= 1)
         await pilot.pause()
         assert not trainer.alert_log.items
+
+
+async def test_an_escalated_row_says_why(live_backend: Backend, tmp_path: Path) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE)
+        chat_id = await escalate(live_backend, "Rowena Reason")
+        await until(pilot, lambda: app.queue.get(chat_id) is not None)
+        row = app.queue.get(chat_id)
+        assert row is not None and row.escalation_reason is not None
+        queue_list = app.queue_screen.query_one(QueueList)
+
+        def line_of(name: str) -> str:
+            for y in range(queue_list.size.height):
+                text = "".join(segment.text for segment in queue_list.render_line(y))
+                if name in text:
+                    return text
+            return ""
+
+        line = await until(pilot, lambda: line_of("Rowena Reason"))
+        assert f"⚑ {spoken(row.escalation_reason)}" in line
