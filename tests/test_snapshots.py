@@ -275,6 +275,9 @@ async def _show_metrics(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) ->
 
 
 async def _show_help(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    # The loopback port changes every run: the words stay, the port is fixed.
+    about = app.about().replace(app.config.url, "http://127.0.0.1:8765")
+    app.about = lambda: about  # type: ignore[method-assign]
     await pilot.press("question_mark")
     await until(pilot, lambda: app.screen.query("#help-keys").first(None))
 

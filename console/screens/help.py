@@ -81,6 +81,9 @@ class HelpScreen(ModalScreen[None]):
         """A title, the table, how to close."""
         with Vertical(id="help-dialog"):
             yield Label(f"Keys — {self._title}", id="help-title")
+            if self._about:
+                # Above the table: a long table must not push it out of sight.
+                yield Label(Text(self._about), id="help-about")
             table: DataTable[Text] = DataTable(
                 cursor_type="row", zebra_stripes=True, id="help-keys"
             )
@@ -90,8 +93,6 @@ class HelpScreen(ModalScreen[None]):
             for name, text in self._palette:
                 table.add_row(Text("ctrl+p", style="bold"), Text(name), Text(text))
             yield table
-            if self._about:
-                yield Label(Text(self._about), id="help-about")
             yield Label("escape closes · ctrl+p finds any command by name", id="help-hint")
 
     def action_close(self) -> None:
