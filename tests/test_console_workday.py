@@ -18,7 +18,13 @@ from backend.settings import Settings
 from backend_client import ConnectionState, ReasonCode, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
-from console.dialogs import DraftEditor, EditConfirmDialog, ExportDialog, RejectDialog
+from console.dialogs import (
+    DraftEditor,
+    EditConfirmDialog,
+    ExportDialog,
+    RejectDialog,
+    TakeoverDialog,
+)
 from console.live.queue_state import QueueFilter
 from console.render.labels import spoken
 from console.screens.alerts import AlertsScreen
@@ -185,6 +191,9 @@ async def test_override_log_says_a_since_that_is_not_a_date(
         screen = await until(pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen)
         since = screen.query_one("#filter-since", Input)
         since.focus()
+        await pilot.press("q")  # a letter in a field, not Quit
+        assert app.is_running and since.value == "q"
+        since.value = ""
         await pilot.press(*"yesterday", "enter")
         status = screen.query_one(AuditStatusRow)
         await until(pilot, lambda: "not a date" in str(status.query_one(Static).render()))
@@ -332,9 +341,10 @@ async def test_an_escalated_row_says_why(live_backend: Backend, tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.connection is ConnectionState.LIVE)
         chat_id = await escalate(live_backend, "Rowena Reason")
-        await until(pilot, lambda: app.queue.get(chat_id) is not None)
-        row = app.queue.get(chat_id)
-        assert row is not None and row.escalation_reason is not None
+        row = await until(
+            pilot,
+            lambda: (row := app.queue.get(chat_id)) is not None and row.escalation_reason and row,
+        )
         queue_list = app.queue_screen.query_one(QueueList)
 
         def line_of(name: str) -> str:
@@ -346,3 +356,21 @@ async def test_an_escalated_row_says_why(live_backend: Backend, tmp_path: Path) 
 
         line = await until(pilot, lambda: line_of("Rowena Reason"))
         assert f"⚑ {spoken(row.escalation_reason)}" in line
+
+
+async def test_an_empty_send_says_there_is_nothing_to_send(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(app, pilot)
+        screen = await open_chat(app, pilot, chat.id)
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TakeoverDialog))
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: screen.held_by_me)
+        await pilot.press("enter")  # nothing written yet
+        await until(
+            pilot, lambda: any("Nothing to send" in str(n.message) for n in app._notifications)
+        )

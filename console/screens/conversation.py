@@ -209,13 +209,7 @@ class ConversationScreen(Screen[None]):
         self.busy = ""
         self._deciding_draft = None
         notice = refused_notice(attempt, error)
-        self.notify(
-            notice.text,
-            title=notice.title,
-            severity=notice.severity,
-            timeout=notice.timeout,
-            markup=False,
-        )
+        notice.show(self)
         if isinstance(error, ConnectionLostError):
             self._catch_up()
             return
@@ -380,12 +374,14 @@ class ConversationScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog(close_question(detail), yes="Close"), answered)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the composer sends the message."""
+        """Enter in the composer sends the message (an empty one says there is nothing)."""
         event.stop()
-        text = event.value
-        if not text.strip() or self.busy:
-            return
-        self._start(*decisions.send_message(self.hitl.client, self.conversation_id, text))
+        if not event.value.strip():
+            self.notify("Nothing to send: write your message first.", markup=False)
+        elif not self.busy:
+            self._start(
+                *decisions.send_message(self.hitl.client, self.conversation_id, event.value)
+            )
 
     def action_next_draft(self) -> None:
         """Open the draft that has waited longest, other than this one."""

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from textual.widget import Widget
+
 from backend_client import (
     BackendError,
     ConflictError,
@@ -29,6 +31,12 @@ class Notice:
     title: str = ""
     severity: Literal["information", "warning", "error"] = "information"
     timeout: float | None = None
+
+    def show(self, where: Widget) -> None:
+        """Show it as a toast (the words may be the server's: never read as markup)."""
+        where.notify(
+            self.text, title=self.title, severity=self.severity, timeout=self.timeout, markup=False
+        )
 
 
 def made_notice(attempt: Attempt, detail: ConversationDetail) -> str:
