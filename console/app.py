@@ -18,6 +18,7 @@ from backend_client import (
     ConnectionLostError,
     ConnectionState,
     EventType,
+    UnauthorizedError,
 )
 from console.config import ConsoleConfig
 from console.failures import failure_notice
@@ -26,7 +27,7 @@ from console.live.alerts import SlaWatch
 from console.live.directory import OperatorDirectory
 from console.live.feed import QueueFeed
 from console.live.link import LiveLink
-from console.live.queue_state import QueueFilter, QueueState
+from console.live.queue_state import QueueState
 from console.messages import (
     AIStateLoaded,
     ConnectionChanged,
@@ -96,6 +97,9 @@ class HitlApp(ConsoleShell):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        if isinstance(error, UnauthorizedError):
+            self.show_refused(str(error))
+            return
         if event.worker.group == "events" or isinstance(error, ConnectionLostError):
             self.show_connection(ConnectionState.OFFLINE)  # it gave up: say so
         snapshot_running = any(w.group == "snapshot" and not w.is_finished for w in self.workers)
@@ -123,6 +127,7 @@ class HitlApp(ConsoleShell):
         """Show who is signed in; the Mine filter now knows whose rows are mine."""
         self.me = message.operator
         self.queue_screen.show_operator(message.operator)
+        self.refresh_bindings()  # the footer now offers only what this role may do
 
     @on(AIStateLoaded)
     def show_loaded_ai_state(self, message: AIStateLoaded) -> None:
@@ -168,23 +173,13 @@ class HitlApp(ConsoleShell):
         if message.state is ConnectionState.LIVE:
             if previous is not None:
                 self.notify("Connection to the backend is back.")
+            # Who we are may not have been learned (the backend was down at
+            # start) or may have changed: ask again on every (re)connection.
+            self.link.load_operator()
             self.load_snapshot()  # events between the last snapshot and now were not seen
         elif previous is ConnectionState.LIVE:
             lost = "Connection to the backend lost; reconnecting…"
             self.notify(lost, severity="warning", markup=False)
-
-    # -- timers and helpers --------------------------------------------------
-
-    def check_sla(self) -> None:
-        """Warn once per draft that waited past `sla_seconds`; drafts late together share one."""
-        now = self.clock().timestamp()
-        late = self._sla.newly_late(self.queue.view(QueueFilter.REVIEW), now)
-        if late:
-            message = self._sla.message(late)
-            self.notify(message, title="Draft waiting", severity="warning", markup=False)
-
-    def _notify_escalated(self, notice: str) -> None:
-        self.notify(notice, title="Escalated", severity="warning", timeout=10, markup=False)
 
 
 def make_app(

@@ -49,6 +49,9 @@ class ConsoleConfig(BaseSettings):
     theme: str = "textual-dark"
     """The Textual theme to start with."""
 
+    about: str | None = None
+    """Extra lines for `?` (the demo says its backend's URL and database file)."""
+
     config_path: Path | None = None
     """The TOML file to read instead of the default one (tests point it elsewhere)."""
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from backend_client import AsyncBackendClient, AuditEntry
 
 __all__ = [
+    "date_problem",
     "EXPORT_FIELDS",
     "AuditFilters",
     "ExportFormat",
@@ -142,3 +143,15 @@ async def export_audit_view(
     finally:
         partial.unlink(missing_ok=True)
     return count
+
+
+def date_problem(filters: AuditFilters) -> str | None:
+    """Why the since/until filter is not a date, in words (None: both are fine or empty)."""
+    for label, value in (("since", filters.since), ("until", filters.until)):
+        if value is None:
+            continue
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return f"{label}: {value!r} is not a date — type an ISO date such as 2026-11-27"
+    return None

@@ -64,6 +64,10 @@ class ConsoleHost(Protocol):
         """Operator id → name, from the backend's directory."""
 
     @property
+    def backend_url(self) -> str:
+        """The backend this console talks to (said when it cannot be reached)."""
+
+    @property
     def is_supervisor(self) -> bool:
         """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
 

@@ -7,6 +7,7 @@ from textual.binding import Binding, BindingType
 __all__ = ["APP_BINDINGS", "AUDIT_LOG_BINDINGS"]
 
 APP_BINDINGS: list[BindingType] = [
+    Binding("q", "quit", "Quit", tooltip="Quit the console", id="app.quit"),
     Binding("question_mark", "help", "Help", tooltip="Every key of this screen", id="app.help"),
     Binding(
         "n",
@@ -35,6 +36,13 @@ APP_BINDINGS: list[BindingType] = [
         "Metrics",
         tooltip="Supervisor: override rates, review times, fast approvals",
         id="app.metrics",
+    ),
+    Binding(
+        "f9",
+        "open_alerts",
+        "Alerts",
+        tooltip="What the console warned about (escalations, drafts waiting)",
+        id="app.alerts",
     ),
 ]
 """Help, next draft, and the supervision screens."""

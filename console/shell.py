@@ -15,19 +15,28 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.screen import ModalScreen
 from textual.signal import Signal
 
 from backend_client import AIState, ConnectionState, Event, EventType, Operator, Role
-from console.commands import ConsoleCommands
+from console.commands import ConsoleCommands, app_commands
+from console.config import ConsoleConfig
+from console.host import Clock
 from console.keys import APP_BINDINGS
+from console.live.alert_log import Alert, AlertKind, AlertLog, alert_for
+from console.live.alerts import SlaWatch
 from console.live.link import LiveLink
 from console.live.queue_state import QueueFilter, QueueState
+from console.roles import role_may
+from console.screens.alerts import AlertsScreen
 from console.screens.audit_log import AuditLogScreen
 from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
 from console.screens.metrics import MetricsScreen
 from console.screens.queue import QueueScreen
+from console.screens.refused import TokenRefusedScreen
 from console.screens.replay import ReplayScreen
+from console.widgets.alert_line import AlertLine
 
 __all__ = ["AUDIT_LOG", "ConsoleShell"]
 
@@ -61,7 +70,16 @@ class ConsoleShell(App[None]):
     """The live stream's state (None before its first report)."""
     queue: QueueState
     queue_screen: QueueScreen
+    clock: Clock
+    _sla: SlaWatch
+    config: ConsoleConfig
     link: LiveLink
+
+    def __init__(self) -> None:
+        """No alerts yet."""
+        super().__init__()
+        self.alert_log = AlertLog()
+        """What the console warned about this session (f9 lists it)."""
 
     def get_default_screen(self) -> QueueScreen:
         """The queue is home."""
@@ -71,6 +89,16 @@ class ConsoleShell(App[None]):
     def is_supervisor(self) -> bool:
         """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
         return self.me is None or self.me.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The app's keys this role may not use are not offered (footer, `?`, palette).
+
+        `q` quits from every screen but a dialog, where it may be a letter
+        being typed or a slip of the finger with a decision half made.
+        """
+        if action == "quit" and isinstance(self.screen, ModalScreen):
+            return False
+        return role_may(self.me, action)
 
     # -- what screens call ---------------------------------------------------
 
@@ -96,12 +124,84 @@ class ConsoleShell(App[None]):
             self.pop_screen()
         self.queue_screen.show_filter(queue_filter)
 
+    # -- warnings --------------------------------------------------
+
+    def check_sla(self) -> None:
+        """Warn once per draft that waited past `sla_seconds`; drafts late together share one."""
+        now = self.clock().timestamp()
+        late = self._sla.newly_late(self.queue.view(QueueFilter.REVIEW), now)
+        if late:
+            message = self._sla.message(late)
+            self.raise_alert(AlertKind.SLA, "Draft waiting", message, late[0].id)
+
+    def _notify_escalated(self, notice: str) -> None:
+        self.raise_alert(AlertKind.ESCALATED, "Escalated", notice)
+
+    # -- alerts --------------------------------------------------------------
+
+    def raise_alert(
+        self, kind: AlertKind, title: str, text: str, conversation_id: str | None = None
+    ) -> None:
+        """Keep an alert this role can act on, count it, and show it on the alert line.
+
+        Never a pile of toasts: the line shows one (the newest) in its own row,
+        and not at all while a dialog is up (the count in the header still grows).
+        """
+        if not alert_for(self.me, kind):
+            return
+        log = self.alert_log
+        log.add(Alert(self.clock(), kind, title, text, conversation_id))
+        self.queue_screen.show_alerts(log.unseen)
+        if isinstance(self.screen, ModalScreen):
+            return
+        for line in self.screen.query(AlertLine):
+            line.show(title, text, log.unseen)
+
+    def action_open_alerts(self) -> None:
+        """List the alerts; enter on one opens its conversation."""
+        if isinstance(self.screen, AlertsScreen):
+            return
+        alerts = self.alert_log.newest_first()
+        self.alert_log.seen()
+        self.queue_screen.show_alerts(0)
+
+        def chosen(conversation_id: str | None) -> None:
+            if conversation_id is not None:
+                self.open_conversation(conversation_id)
+
+        self.push_screen(AlertsScreen(alerts), chosen)
+
     # -- actions -----------------------------------------------------------
 
     def action_help(self) -> None:
         """Show every key of the current screen."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            palette = [(name, text) for name, text, _ in app_commands(self)]
+            self.push_screen(HelpScreen(self.screen, palette, self.about()))
+
+    def about(self) -> str:
+        """The backend's URL, who is signed in, the demo's words; and where alerts are."""
+        who = f" as {self.me.name} ({self.me.role.value})" if self.me is not None else ""
+        lines = [f"Connected to {self.config.url}{who}."]
+        if self.config.about:
+            lines.append(self.config.about)
+        return "\n".join(lines)
+
+    @property
+    def backend_url(self) -> str:
+        """The backend this console talks to."""
+        return self.config.url
+
+    def show_refused(self, reason: str) -> None:
+        """The token was refused: a whole screen says so; retry starts over."""
+        if any(isinstance(screen, TokenRefusedScreen) for screen in self.screen_stack):
+            return
+
+        def retried(_: bool | None) -> None:
+            self.link.follow_events()
+            self.link.load_operator()
+
+        self.push_screen(TokenRefusedScreen(self.config.url, reason), retried)
 
     def action_next_draft(self) -> None:
         """Open the draft that has waited longest."""

@@ -28,6 +28,9 @@ from hitl.embedded import EmbeddedBackend
 from hitl.simulator import simulate
 
 DEMO_OPERATOR = "demo-supervisor"
+"""The demo's supervisor (the console's default identity)."""
+DEMO_ROLES = ("supervisor", "agent", "trainer")
+"""Whom `hitl demo --as ROLE` can be: one demo operator of each."""
 
 
 def fresh_database(path: Path) -> None:
@@ -70,9 +73,9 @@ class BackgroundSimulator:
 class DemoBackend:
     """The demo's running backend: the console's config for it, and its simulated customers."""
 
-    def __init__(self, url: str, token: str) -> None:
-        self.config = ConsoleConfig(url=url, token=token)
-        """A supervisor's console on this backend."""
+    def __init__(self, url: str, token: str, about: str | None = None) -> None:
+        self.config = ConsoleConfig(url=url, token=token, about=about)
+        """A console on this backend, as the demo operator chosen."""
         self.simulator: BackgroundSimulator | None = None
 
     def start_customers(self, customers: int, rate: float) -> None:
@@ -83,8 +86,11 @@ class DemoBackend:
 
 
 @contextmanager
-def demo_backend(settings: Settings) -> Iterator[DemoBackend]:
-    """The backend on loopback with a demo supervisor; leaving stops customers, then backend."""
+def demo_backend(settings: Settings, role: str = "supervisor") -> Iterator[DemoBackend]:
+    """The backend on loopback with a demo operator of each role; the console is `role`'s.
+
+    Leaving stops the customers, then the backend.
+    """
     backend = EmbeddedBackend(settings, log_level="error")
     print(
         f"hitl demo: starting the backend on {backend.url} (database {settings.db_path})",
@@ -93,8 +99,14 @@ def demo_backend(settings: Settings) -> Iterator[DemoBackend]:
     app = backend.start()
     demo: DemoBackend | None = None
     try:
-        _, token = app.state.store.add_operator(DEMO_OPERATOR, Role.SUPERVISOR)
-        demo = DemoBackend(backend.url, token)
+        tokens = {
+            name: app.state.store.add_operator(f"demo-{name}", Role(name))[1] for name in DEMO_ROLES
+        }
+        about = (
+            f"Demo as demo-{role}: backend {backend.url}, database {settings.db_path}. "
+            f"Another role: hitl demo --as {' | '.join(DEMO_ROLES)}."
+        )
+        demo = DemoBackend(backend.url, tokens[role], about)
         yield demo
     finally:
         if demo is not None and demo.simulator is not None:
@@ -110,6 +122,7 @@ def run_demo(
     rate: float = 0.5,
     review_mode: str = "all",
     config: Path | None = None,
+    role: str = "supervisor",
 ) -> int:
     """Run the demo until the console quits; returns the exit code.
 
@@ -135,7 +148,7 @@ def run_demo(
     except ConfigError as exc:
         print(f"hitl: {exc}", file=sys.stderr)
         return 2
-    with demo_backend(settings) as demo:
+    with demo_backend(settings, role) as demo:
         demo.start_customers(customers, rate)
         make_app(demo.config).run()
     print(

@@ -106,7 +106,14 @@ async def test_supervisor_sees_override_rate_and_reasons(
 async def test_an_agent_sees_the_refusal(live_backend: Backend, tmp_path: Path) -> None:
     app = make_app(config_for(live_backend, "alice", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        # Issue 15: f8 is not offered to an agent and does nothing; opened anyway,
+        # the screen shows the backend's refusal.
+        await until(pilot, lambda: app.me is not None)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert not isinstance(app.screen, MetricsScreen)
+        screen = MetricsScreen()
+        await app.push_screen(screen)
         await until(pilot, lambda: screen.has_class("-refused"))
         refusal = str(screen.query_one("#metrics-refusal", Static).visual)
         assert refusal == "The metrics are for supervisors: the agent role may not read the metrics"

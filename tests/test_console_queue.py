@@ -31,6 +31,7 @@ from console.config import ConsoleConfig
 from console.live.feed import FIRST_PAGE
 from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
+from console.screens.refused import TokenRefusedScreen
 from console.widgets.header import ConsoleHeader
 from console.widgets.queue_list import QueueList
 from tests.helpers import Backend, LiveServer, until
@@ -51,17 +52,28 @@ def config(live_backend: Backend, tmp_path: Path) -> ConsoleConfig:
 
 
 class Recorded:
-    """The notifications an app raised, as (message, title, severity, markup)."""
+    """The notifications and alerts an app raised, as (message, title, severity, markup).
+
+    Issue 15 made escalations and late drafts alerts (the header's count, f9's
+    list, one alert line) rather than toasts; they are recorded here alike.
+    Alerts are drawn as plain text, never markup.
+    """
 
     def __init__(self, app: HitlApp) -> None:
         self.items: list[dict[str, Any]] = []
         original = app.notify
+        original_alert = app.raise_alert
 
         def notify(message: str, **kwargs: Any) -> None:
             self.items.append({"message": message, **kwargs})
             original(message, **kwargs)
 
+        def raise_alert(kind: Any, title: str, text: str, *args: Any) -> None:
+            self.items.append({"message": text, "title": title, "markup": False})
+            original_alert(kind, title, text, *args)
+
         app.notify = notify  # type: ignore[method-assign]
+        app.raise_alert = raise_alert  # type: ignore[method-assign]
 
     def titled(self, title: str) -> list[dict[str, Any]]:
         """Notifications with this title."""
@@ -328,10 +340,12 @@ async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Pat
         url=live_backend.url, token="not-a-token", config_path=tmp_path / "absent.toml"
     )
     app = make_app(config)
-    notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: notes.titled("Not signed in"))
-        assert "token was refused" in notes.titled("Not signed in")[0]["message"]
+        # Issue 15: a whole screen rather than a toast that goes away.
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, TokenRefusedScreen) and app.screen
+        )
+        assert "refused the token" in str(screen.query_one("#refused-title", Static).render())
         assert app.queue_screen.is_attached  # still running, saying why
 
 

@@ -150,3 +150,35 @@ async def test_leaving_replay_pauses_it(live_backend: Backend, tmp_path: Path) -
         assert screen.playing
         await pilot.press("escape")
         assert not screen.playing
+
+
+async def test_takeover_and_hand_back_steps_say_who_did_what_and_why(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("I need to talk about my order", name="Tess Takeover")
+    async with live_backend.client("alice") as alice:
+        detail = await alice.get_conversation(chat.id)
+        detail = await alice.takeover(
+            detail.id, detail.version, ReasonCode.CUSTOMER_REQUEST, "wants a person"
+        )
+        await alice.handback(detail.id, detail.version)
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await replay_as(live_backend, "sam", tmp_path, pilot)
+        await find(pilot, screen, "Tess Takeover")
+        timeline = screen.timeline
+        assert timeline is not None
+        kinds = [
+            item.decision.action.value if item.decision is not None else item.kind
+            for item in timeline.items
+        ]
+        steps = (("takeover", "reason: customer request"), ("handback", "reason: —"))
+        for action, words in steps:
+            await pilot.press("home")
+            step = kinds.index(action) + 1
+            for _ in range(step - 1):
+                await pilot.press("right")
+            await until(pilot, lambda step=step: screen.position == step)
+            panel = text_of(screen, "#replay-step-text")
+            assert "No AI draft yet" not in panel
+            assert f"{action} by alice (agent)" in panel and words in panel

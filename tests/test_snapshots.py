@@ -249,3 +249,81 @@ def test_metrics(fixed_backend: Backend, tmp_path: Path, snap_compare: SnapCompa
         await until(pilot, lambda: getattr(app.screen, "metrics", None) is not None)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=settled(metrics))
+
+
+# -- every screen at 80×24 (designed for first) and at 160×50 (issue 15) ------------------
+
+SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
+"""The smallest terminal the console is designed for, and a roomy one."""
+
+
+async def _show_review(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await open_conversation(app, pilot, ids["review"])
+
+
+async def _show_held(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    screen = await open_conversation(app, pilot, ids["held"])
+    await until(pilot, lambda: screen.held_by_me)
+
+
+async def _show_log(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await pilot.press("f6")
+    await until(pilot, lambda: "Chain verified" in str(app.screen.query_one("#audit-chain").visual))
+
+
+async def _show_replay(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await pilot.press("f7")
+    # By id: a trainer's search matches only what a trainer sees, and names are masked.
+    await pilot.press(*ids["edited"], "enter")
+    await until(pilot, lambda: app.screen.query_one("#replay-results").row_count == 1)
+    await pilot.press("enter")
+    await until(pilot, lambda: getattr(app.screen, "timeline", None) is not None)
+    await pilot.press("end")
+
+
+async def _show_metrics(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await pilot.press("f8")
+    await until(pilot, lambda: getattr(app.screen, "metrics", None) is not None)
+
+
+async def _show_help(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    # The loopback port changes every run: the words stay, the port is fixed.
+    about = app.about().replace(app.config.url, "http://127.0.0.1:8765")
+    app.about = lambda: about  # type: ignore[method-assign]
+    await pilot.press("question_mark")
+    await until(pilot, lambda: app.screen.query("#help-keys").first(None))
+
+
+async def _show_alerts(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await pilot.press("f9")
+    await until(pilot, lambda: app.screen.query("#alerts-list").first(None))
+
+
+SCREENS: dict[str, tuple[str, Any]] = {
+    "queue": ("alice", None),
+    "conversation": ("alice", _show_review),
+    "takeover": ("alice", _show_held),
+    "override_log": ("sam", _show_log),
+    "replay": ("tina", _show_replay),
+    "metrics": ("sam", _show_metrics),
+    "help": ("sam", _show_help),
+    "alerts": ("sam", _show_alerts),
+}
+"""Each screen: who looks at it, and how to get there from the queue."""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen_at_size(
+    screen: str, size: str, fixed_backend: Backend, tmp_path: Path, snap_compare: SnapCompare
+) -> None:
+    """Every screen at 80×24 and 160×50."""
+    ids = seed(fixed_backend)
+    who, show = SCREENS[screen]
+    app = console(fixed_backend, who, tmp_path)
+
+    async def then(app: HitlApp, pilot: Pilot[Any]) -> None:
+        if show is not None:
+            await show(app, pilot, ids)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=settled(then))

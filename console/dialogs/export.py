@@ -32,6 +32,9 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Do not export", id="export.cancel"),
     ]
+    # Not the first focusable widget (the format list): typing a path there
+    # picked formats by their first letter instead of writing the path.
+    AUTO_FOCUS = "#export-path"
 
     def __init__(self, filtered: bool) -> None:
         """`filtered`: whether the view has filters (said in the title)."""

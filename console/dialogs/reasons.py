@@ -81,6 +81,9 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without deciding", id="dialog.cancel"),
+        # Enter on the reason list with nothing picked would do nothing at all
+        # (the list selects only a highlighted option): say what is missing.
+        Binding("enter", "confirm", show=False, priority=True, id="dialog.enter_unpicked"),
     ]
     TITLE_TEXT = "Why?"
     CONFIRM_LABEL = "Confirm"
@@ -140,6 +143,13 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
     def result(self, reason_code: ReasonCode, note: str | None) -> R:
         """The dialog's answer, built once everything checks out."""
         raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is ours only on the reason list with no reason picked yet."""
+        if action == "confirm":
+            focused = self.focused
+            return isinstance(focused, OptionList) and focused.highlighted is None
+        return True
 
     def action_confirm(self) -> None:
         """Dismiss with the result, or say what is missing and go there."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from backend_client import ConversationDetail, DraftStatus
+from backend_client import ConversationDetail, DraftStatus, Operator
 from console.render.labels import (
     DRAFTING_GLYPH,
     DRAFTING_LABEL,
@@ -16,7 +16,13 @@ from console.render.labels import (
 )
 from console.render.sanitize import safe_text
 
-__all__ = ["conversation_header", "decided_elsewhere", "hold_banner"]
+__all__ = [
+    "close_question",
+    "conversation_header",
+    "decided_elsewhere",
+    "hold_banner",
+    "operator_label",
+]
 
 NameOf = Callable[[str | None], str]
 """Turns an operator id into something to show ("you", a name, or the id)."""
@@ -78,3 +84,20 @@ def decided_elsewhere(status: object, who: str) -> str | None:
     if template is None:
         return None
     return template.format(who=who[:1].upper() + who[1:])
+
+
+def close_question(detail: ConversationDetail) -> str:
+    """Asked before closing: whose conversation, and that it cannot be written in after."""
+    name = safe_text(detail.customer.name, single_line=True, max_length=40).plain
+    return f"Close the conversation with {name}? Nobody can write in it afterwards."
+
+
+def operator_label(
+    operator_id: str | None, me: Operator | None, lookup: Callable[[str], str | None]
+) -> str:
+    """What to call an operator: "you", a name we learned (`lookup`), or their id."""
+    if operator_id is None:
+        return "nobody"
+    if me is not None and operator_id == me.id:
+        return "you"
+    return lookup(operator_id) or f"operator {operator_id}"

@@ -45,7 +45,13 @@ class PlaybackSpeed(Enum):
 def step_panel(
     timeline: Timeline, position: int, name_of: NameOf, variables: Mapping[str, str]
 ) -> Text:
-    """The latest draft up to step `position`: what the AI proposed, the decision, what went out."""
+    """Step `position`: a person's decision on no draft (take over, hand back, close) says who
+    did what and why; otherwise the latest draft so far, its decision, and what went out."""
+    current = timeline.items[position - 1] if 0 < position <= len(timeline.items) else None
+    if current is not None and current.decision is not None and not current.decision.draft_id:
+        text = Text("At this step\n", style="bold")
+        text.append_text(_decision_lines(current.decision, name_of))
+        return text
     draft: Draft | None = None
     for item in reversed(timeline.items[:position]):
         if item.draft is not None:
@@ -90,15 +96,7 @@ def _draft_text(
     if decision is None:
         text.append(f"none recorded (draft {draft.status.value.replace('_', ' ')})\n")
     else:
-        text.append(f"{decision.action.value} by ")
-        text.append_text(safe_text(name_of(decision.actor), single_line=True))
-        text.append(f" ({decision.role.value})\n")
-        reason = decision.reason_code.value.replace("_", " ") if decision.reason_code else "—"
-        text.append(f"reason: {reason}\n")
-        if decision.note:
-            text.append("note: ")
-            text.append_text(safe_text(decision.note))
-            text.append("\n")
+        text.append_text(_decision_lines(decision, name_of))
     text.append("\n")
     text.append("What went out\n", style="bold")
     final = draft.final_text
@@ -110,4 +108,19 @@ def _draft_text(
     text.append_text(safe_text(final))
     text.append("\n\nChanges (struck: the AI's words; marked: the person's)\n", style="dim")
     text.append_text(describe_texts(variables, draft.text, final))
+    return text
+
+
+def _decision_lines(decision: AuditEntry, name_of: NameOf) -> Text:
+    """Who did what (and as what), when, and why: the reason and the note."""
+    action = decision.action.value.replace("_", " ")
+    text = Text(f"{action} by ")
+    text.append_text(safe_text(name_of(decision.actor), single_line=True))
+    text.append(f" ({decision.role.value}) at {decision.at:%H:%M:%S}\n")
+    reason = decision.reason_code.value.replace("_", " ") if decision.reason_code else "—"
+    text.append(f"reason: {reason}\n")
+    if decision.note:
+        text.append("note: ")
+        text.append_text(safe_text(decision.note))
+        text.append("\n")
     return text

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -31,19 +30,16 @@ from backend_client import (
     ForbiddenError,
     VerifyResult,
 )
-from console.dialogs.export import ExportChoice, ExportDialog
-from console.export_view import AuditFilters, export_audit_view
-from console.host import ConsoleHost, host
+from console.export_view import AuditFilters, date_problem
 from console.keys import AUDIT_LOG_BINDINGS
 from console.render.audit import chain_summary, describe_failure, entry_detail
 from console.render.sanitize import safe_text
+from console.screens.audit_export import AuditExportScreen
 from console.screens.audit_messages import (
     AuditPageLoaded,
     AuditPageRefilled,
     AuditRefused,
     ChainVerified,
-    ExportFinished,
-    ExportProgressed,
 )
 from console.widgets.audit_filters import AuditFilterBar
 from console.widgets.audit_list import AuditList
@@ -66,17 +62,16 @@ VERIFY_DEBOUNCE_SECONDS = 2.0
 """A burst of new entries is verified once, this long after the last one."""
 
 
-class AuditLogScreen(Screen[None]):
+class AuditLogScreen(AuditExportScreen):
     """The override log: filters, a table paged by cursor, the selected entry, chain state."""
+
+    HELP_TITLE = "Override log"
+    """What `?` calls this screen."""
 
     CSS_PATH = "supervision.tcss"
     BINDINGS: ClassVar[list[BindingType]] = AUDIT_LOG_BINDINGS
 
-    # `var`, not `reactive`: a reactive on a Screen repaints the whole screen
-    # on every change (~40 ms at 160x50); the watchers update what they must.
-    filters: var[AuditFilters] = var(AuditFilters, init=False)
-    """What the table shows; changing it reloads from the first page."""
-
+    # `var`, not `reactive`, as `filters` (see AuditExportScreen).
     chain: var[VerifyResult | None] = var(None, init=False)
     """The chain's state as the server last reported it (None until then, or after a
     verification that could not be made)."""
@@ -105,11 +100,6 @@ class AuditLogScreen(Screen[None]):
         # CSS, composing and laying it out take ~60-100 ms at 1M entries, which
         # the fetch overlaps; its rows then come in the first frame or the next.
         self.reload()
-
-    @property
-    def hitl(self) -> ConsoleHost:
-        """The app, typed."""
-        return host(self.app)
 
     # -- layout --------------------------------------------------------------
 
@@ -204,25 +194,16 @@ class AuditLogScreen(Screen[None]):
 
     @work(exclusive=True, group="audit-verify", exit_on_error=False)
     async def verify_chain(self) -> None:
-        """Ask the server to check the whole chain."""
+        """Ask the server to check the whole chain (the header says it is running)."""
+        label = self.query_one("#audit-chain", Static)
+        label.update(Text("Verifying the chain…"))
+        label.remove_class("-ok", "-broken", "-unverified")
         try:
             result = await self.hitl.client.verify_audit()
         except ForbiddenError as error:
             self.post_message(AuditRefused(str(error)))
             return
         self.post_message(ChainVerified(result))
-
-    @work(exclusive=True, group="audit-export", exit_on_error=False)
-    async def export(self, choice: ExportChoice) -> None:
-        """Page through the filtered log into a file, reporting each page."""
-
-        def progressed(entries: int, pages: int) -> None:
-            self.post_message(ExportProgressed(entries, pages))
-
-        count = await export_audit_view(
-            self.hitl.client, self.filters, choice.path, choice.fmt, on_page=progressed
-        )
-        self.post_message(ExportFinished(choice.path, count))
 
     # -- results -------------------------------------------------------------
 
@@ -253,22 +234,11 @@ class AuditLogScreen(Screen[None]):
         self.set_class(True, "-refused")
 
     def on_chain_verified(self, message: ChainVerified) -> None:
-        """Show the chain's state."""
-        self.chain = message.result
-
-    def on_export_progressed(self, message: ExportProgressed) -> None:
-        """Count what has been written so far."""
-        self.query_one(AuditStatusRow).export_progressed(message.entries, message.pages)
-
-    def on_export_finished(self, message: ExportFinished) -> None:
-        """Say where the file is."""
-        self._export_ended()
-        self.notify(
-            f"Wrote {message.entries} entries to {message.path}",
-            title="Export done",
-            markup=False,
-            timeout=10,
-        )
+        """Show the chain's state (and when it was checked, even if it is the same)."""
+        if message.result == self.chain:
+            self.watch_chain(message.result)
+        else:
+            self.chain = message.result
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed fetch, verification or export: say why, and leave the screen usable.
@@ -308,16 +278,13 @@ class AuditLogScreen(Screen[None]):
             return f"{me.name} (you)"
         return entry.actor_name or entry.actor
 
-    def _export_ended(self) -> None:
-        self.query_one(AuditStatusRow).export_ended()
-        self._show_status()
-
     def watch_chain(self, result: VerifyResult | None) -> None:
         """Header: verified in $success, broken in $error."""
         if result is None:
             return
         label = self.query_one("#audit-chain", Static)
-        label.update(chain_summary(result))
+        checked = self.hitl.clock().strftime("%H:%M:%S")
+        label.update(Text.assemble(chain_summary(result), f" · checked {checked} UTC"))
         label.remove_class("-unverified")
         label.set_class(result.ok, "-ok")
         label.set_class(not result.ok, "-broken")
@@ -347,7 +314,7 @@ class AuditLogScreen(Screen[None]):
     def _row_highlighted(self, event: AuditList.Highlighted) -> None:
         """Show the entry; near the end of what is loaded, ask for the next page."""
         self.selected = event.entry
-        near_end = event.index >= event.audit_list.row_count - PREFETCH_ROWS
+        near_end = event.index >= event.loaded - PREFETCH_ROWS
         if near_end and self._next_cursor is not None and not self.fetching:
             cursor, self._next_cursor = self._next_cursor, None
             self.load_page(self._generation, cursor)
@@ -370,7 +337,12 @@ class AuditLogScreen(Screen[None]):
 
     @on(AuditFilterBar.Changed)
     def apply_filters(self, event: AuditFilterBar.Changed) -> None:
-        """Reload from the first page if the filters changed."""
+        """Reload from the first page if the filters changed (and its dates are dates)."""
+        problem = date_problem(event.filters)
+        if problem is not None:
+            self.query_one(AuditStatusRow).say(problem)
+            self.notify(problem, severity="warning", markup=False)
+            return
         if event.filters != self.filters:
             self.filters = event.filters
 
@@ -393,20 +365,6 @@ class AuditLogScreen(Screen[None]):
     def action_next_filter(self) -> None:
         """Focus the next filter field (wrapping around)."""
         self.query_one(AuditFilterBar).focus_next()
-
-    def action_export(self) -> None:
-        """Ask for a format and a file, then export the filtered log."""
-        status = self.query_one(AuditStatusRow)
-        if status.exporting:
-            self.notify("An export is already running.", markup=False)
-            return
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                status.export_started(choice.path)
-                self.export(choice)
-
-        self.app.push_screen(ExportDialog(self.filters.active), chosen)
 
     def action_refresh(self) -> None:
         """Verify the chain again and reload the first page."""

@@ -26,7 +26,6 @@ from textual.widgets import Footer, Input, Static
 
 from backend_client import (
     BackendError,
-    ConflictError,
     ConnectionLostError,
     ConversationDetail,
     Draft,
@@ -49,9 +48,8 @@ from console.dialogs import (
 )
 from console.host import ConsoleHost, host
 from console.live.detail import knows_already
-from console.render.conversation import conversation_header, decided_elsewhere, hold_banner
-from console.render.labels import spoken
-from console.render.sanitize import safe_text
+from console.render import conversation as view
+from console.roles import role_may
 from console.screens import decisions
 from console.screens.decisions import (
     CONVERSATION_BINDINGS,
@@ -63,7 +61,9 @@ from console.screens.decisions import (
     DetailLoaded,
     key_applies,
 )
+from console.screens.outcomes import elsewhere_notice, made_notice, refused_notice
 from console.screens.oversight_moments import ask_about_fast_approval, tell_calibration
+from console.widgets.alert_line import AlertLine
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
@@ -73,6 +73,9 @@ __all__ = ["ConversationScreen"]
 
 class ConversationScreen(Screen[None]):
     """The transcript, the pending draft, and the keys to decide on them."""
+
+    HELP_TITLE = "Conversation"
+    """What `?` calls this screen."""
 
     CSS_PATH = "conversation.tcss"
     BINDINGS: ClassVar[list[BindingType]] = CONVERSATION_BINDINGS
@@ -117,6 +120,7 @@ class ConversationScreen(Screen[None]):
         yield Transcript(id="transcript")
         yield DraftPanel(clock=self.hitl.clock, id="draft-panel")
         yield Input(placeholder="Write to the customer — enter sends", id="composer")
+        yield AlertLine(id="alert-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -141,17 +145,9 @@ class ConversationScreen(Screen[None]):
             self.load_detail()
 
     def _tell_if_decided_elsewhere(self, event: Event) -> None:
-        draft_id = event.data.get("id")
         shown = self.detail.draft if self.detail is not None else None
-        if shown is None or draft_id != shown.id or draft_id == self._deciding_draft:
-            # Not the draft on screen, or our own decision in flight: its
-            # result (or refusal) will speak for itself.
-            return
-        decided_by = event.data.get("decided_by")
-        if decided_by is not None and self.me is not None and decided_by == self.me.id:
-            return
-        who = self.name_of(decided_by) if decided_by else "Someone"
-        notice = decided_elsewhere(event.data.get("status"), who)
+        me = self.me.id if self.me is not None else None
+        notice = elsewhere_notice(event, shown, self._deciding_draft, me, self.name_of)
         if notice is not None:
             self.notify(notice, markup=False)
 
@@ -207,46 +203,24 @@ class ConversationScreen(Screen[None]):
         if attempt.kind is DecisionKind.TAKEOVER and self.held_by_me:
             # Taking over is for writing: put the cursor where the words go.
             self.query_one("#composer", Input).focus()
-        done = attempt.done
-        if attempt.regenerates and detail.draft is None:
-            # The AI may not get another go (e.g. a second low-confidence
-            # draft escalates): say what happened instead of "new draft".
-            reason = detail.escalation_reason
-            done = (
-                f"No new draft: the conversation escalated ({spoken(reason)})."
-                if reason is not None
-                else "No new draft came back."
-            )
-        self.notify(done, markup=False)
+        self.notify(made_notice(attempt, detail), markup=False)
         tell_calibration(self, attempt, detail)
         self._catch_up()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
         """Say who and why, in the server's words; then show what is true now."""
         attempt, error = message.attempt, message.error
-        wording = attempt.wording
         self.busy = ""
         self._deciding_draft = None
         if ask_about_fast_approval(
             self.app, self.hitl.client, self._draft(), attempt, error, self._start
         ):
             return
+        notice = refused_notice(attempt, error)
+        notice.show(self)
         if isinstance(error, ConnectionLostError):
-            kept = " (your text is kept)" if attempt.kind.keeps_text else ""
-            self.notify(
-                f"Not sent — connection lost; press {wording.retry_key} to retry{kept}.",
-                title=f"Could not {wording.verb}",
-                severity="error",
-                markup=False,
-            )
             self._catch_up()
             return
-        self.notify(
-            f"Could not {wording.verb}: {error}",
-            severity="warning" if isinstance(error, ConflictError) else "error",
-            timeout=10,
-            markup=False,
-        )
         current = error.problem.current if isinstance(error, ProblemError) else None
         if current is not None:
             self.detail = ConversationDetail.model_validate(current)
@@ -259,11 +233,7 @@ class ConversationScreen(Screen[None]):
 
     def name_of(self, operator_id: str | None) -> str:
         """What to call an operator: "you", a name we learned, or their id."""
-        if operator_id is None:
-            return "nobody"
-        if self.me is not None and operator_id == self.me.id:
-            return "you"
-        return self.hitl.operator_name(operator_id) or f"operator {operator_id}"
+        return view.operator_label(operator_id, self.me, self.hitl.operator_name)
 
     def names_changed(self) -> None:
         """The operator directory was loaded again: show the names it has now."""
@@ -281,7 +251,7 @@ class ConversationScreen(Screen[None]):
         if detail is None:
             return
         self.query_one("#conversation-header", Static).update(
-            conversation_header(detail, self.name_of)
+            view.conversation_header(detail, self.name_of)
         )
         self.query_one(Transcript).show_messages(
             detail.messages, self._author_name, detail.customer.name
@@ -290,7 +260,7 @@ class ConversationScreen(Screen[None]):
         held = self.held_by_me
         self.set_class(held, "-held-by-me")
         self.set_class(detail.holder is not None and not held, "-held-by-other")
-        self.query_one("#hold-banner", Static).update(hold_banner(detail, held, self.name_of))
+        self.query_one("#hold-banner", Static).update(view.hold_banner(detail, held, self.name_of))
         self.refresh_bindings()
 
     def _author_name(self, operator_id: str | None) -> str:
@@ -305,7 +275,9 @@ class ConversationScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim the keys that cannot apply now; the backend still decides the rest."""
+        """Hide what this role may not do, dim what cannot apply now; the backend decides."""
+        if not role_may(self.me, action):
+            return False
         return key_applies(action, self.detail, busy=bool(self.busy), held_by_me=self.held_by_me)
 
     # -- keys ------------------------------------------------------------------
@@ -403,20 +375,17 @@ class ConversationScreen(Screen[None]):
             if yes:
                 self._start(*decisions.close(self.hitl.client, detail))
 
-        question = Text.assemble(
-            "Close the conversation with ",
-            safe_text(detail.customer.name, single_line=True, max_length=40),
-            "? Nobody can write in it afterwards.",
-        )
-        self.app.push_screen(ConfirmDialog(question.plain, yes="Close"), answered)
+        self.app.push_screen(ConfirmDialog(view.close_question(detail), yes="Close"), answered)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the composer sends the message."""
+        """Enter in the composer sends the message (an empty one says there is nothing)."""
         event.stop()
-        text = event.value
-        if not text.strip() or self.busy:
-            return
-        self._start(*decisions.send_message(self.hitl.client, self.conversation_id, text))
+        if not event.value.strip():
+            self.notify("Nothing to send: write your message first.", markup=False)
+        elif not self.busy:
+            self._start(
+                *decisions.send_message(self.hitl.client, self.conversation_id, event.value)
+            )
 
     def action_next_draft(self) -> None:
         """Open the draft that has waited longest, other than this one."""

@@ -67,6 +67,9 @@ class MetricsRefused(Message):
 class MetricsScreen(Screen[None]):
     """Override rates, review times, fast approvals, queue sizes, decisions per minute."""
 
+    HELP_TITLE = "Metrics"
+    """What `?` calls this screen."""
+
     CSS_PATH = "supervision.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", tooltip="Fetch the numbers now", id="metrics.refresh"),

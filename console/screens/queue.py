@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Tab, Tabs
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
 from console.live.queue_state import QueueFilter
+from console.widgets.alert_line import AlertLine
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.queue_list import QueueList
@@ -42,8 +43,10 @@ class FilterTabs(Tabs, can_focus=False):
 class QueueScreen(Screen[None]):
     """The queue, longest waiting first, filtered by the selected tab."""
 
+    HELP_TITLE = "Queue"
+    """What `?` calls this screen."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "app.quit", "Quit", tooltip="Quit the console", id="queue.quit"),
         *(
             Binding(
                 str(number),
@@ -89,6 +92,7 @@ class QueueScreen(Screen[None]):
         )
         yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
+        yield AlertLine(id="alert-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -155,6 +159,12 @@ class QueueScreen(Screen[None]):
         if not self.showing:
             return
         self.query_one(ConsoleHeader).connection = state
+        self._show_empty_hint()
+
+    def show_alerts(self, unseen: int) -> None:
+        """How many alerts the person has not looked at yet (in the header)."""
+        if self.showing:
+            self.query_one(ConsoleHeader).alerts = unseen
 
     def show_ai_state(self, state: AIState) -> None:
         """Show whether the AI may send."""
@@ -190,7 +200,18 @@ class QueueScreen(Screen[None]):
         queue_list = self.query_one(QueueList)
         empty = queue_list.state.len_of(queue_list.filter, queue_list.me) == 0
         hint = self.query_one("#queue-empty", Label)
-        hint.update(_EMPTY_HINTS[queue_list.filter] if empty else "")
+        words = _EMPTY_HINTS[queue_list.filter]
+        connection = self.hitl.connection
+        if connection is not ConnectionState.LIVE:
+            # Not an empty healthy queue: say we do not know, and that we keep trying.
+            url = self.hitl.backend_url
+            words = (
+                f"Connecting to the backend at {url}…"
+                if connection is None
+                else f"Cannot reach the backend at {url} — retrying every few seconds. "
+                "Is it running? (hitl serve, or --url / HITL_URL)"
+            )
+        hint.update(words if empty else "")
         hint.display = empty
 
     # -- actions -----------------------------------------------------------

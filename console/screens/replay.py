@@ -74,6 +74,9 @@ class Player(Static, can_focus=True):
 class ReplayScreen(Screen[None]):
     """Search for a conversation, then step or play through its timeline."""
 
+    HELP_TITLE = "Replay"
+    """What `?` calls this screen."""
+
     CSS_PATH = "supervision.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right", "step(1)", "Step", tooltip="One step forward", id="replay.forward"),

@@ -14,19 +14,19 @@ The first line is a fixed header; rows start on the second.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from backend_client import AuditEntry, Operator
 from console.live.audit_rows import SEQ, AuditPages, AuditRow, audit_entry
+from console.widgets import audit_list_messages
 from console.widgets.audit_painter import HEADINGS, AuditCells, audit_cells, audit_line
 from console.widgets.virtual_list import VirtualList
 
@@ -109,47 +109,9 @@ class AuditList(VirtualList):
     me: reactive[Operator | None] = reactive(None, init=False)
     """The person at the console: their own entries say "(you)"."""
 
-    class Highlighted(Message):
-        """The cursor was put on an entry (by a key, a click, or the first page)."""
-
-        def __init__(self, audit_list: AuditList, entry: AuditEntry | None, index: int) -> None:
-            super().__init__()
-            self.audit_list = audit_list
-            self.entry = entry
-            """The entry, or None while its page is fetched again."""
-            self.index = index
-
-        @property
-        def control(self) -> AuditList:
-            """The list the cursor moved in."""
-            return self.audit_list
-
-    class PageWanted(Message):
-        """A dropped page is in view again: fetch it with `cursor`, then `fill` it."""
-
-        def __init__(self, audit_list: AuditList, number: int, cursor: str | None) -> None:
-            super().__init__()
-            self.audit_list = audit_list
-            self.number = number
-            self.cursor = cursor
-
-        @property
-        def control(self) -> AuditList:
-            """The list that wants the page."""
-            return self.audit_list
-
-    class Selected(Message):
-        """Enter (or a double click) on an entry."""
-
-        def __init__(self, audit_list: AuditList, entry: AuditEntry) -> None:
-            super().__init__()
-            self.audit_list = audit_list
-            self.entry = entry
-
-        @property
-        def control(self) -> AuditList:
-            """The list the entry was chosen in."""
-            return self.audit_list
+    Highlighted: TypeAlias = audit_list_messages.Highlighted
+    PageWanted: TypeAlias = audit_list_messages.PageWanted
+    Selected: TypeAlias = audit_list_messages.Selected
 
     def __init__(
         self,
@@ -220,7 +182,7 @@ class AuditList(VirtualList):
         self._resize()
         if was_empty:
             self.cursor = 0
-            self.post_message(self.Highlighted(self, self.highlighted, 0))
+            self.post_message(self.Highlighted(self, self.highlighted, 0, self.row_count))
         return len(added)
 
     def replace(self, entries: Iterable[AuditEntry]) -> int:
@@ -241,7 +203,7 @@ class AuditList(VirtualList):
         self._resize()
         self.refresh()
         if added:
-            self.post_message(self.Highlighted(self, self.highlighted, 0))
+            self.post_message(self.Highlighted(self, self.highlighted, 0, self.row_count))
         return len(self.pages)
 
     def clear(self) -> None:
@@ -262,7 +224,7 @@ class AuditList(VirtualList):
         rows = self.pages.fill(number, entries)
         self.refresh()
         if self.cursor in rows:
-            self.post_message(self.Highlighted(self, self.highlighted, self.cursor))
+            self.post_message(self.Highlighted(self, self.highlighted, self.cursor, self.row_count))
 
     def release(self, number: int) -> None:
         """The fetch of page `number` ended without rows: it may be asked for again."""
@@ -286,7 +248,7 @@ class AuditList(VirtualList):
         self._want(index)
         # Posted even when the cursor stayed put: end on the last row must still
         # reach the owner, which may have a page to (re)load.
-        self.post_message(self.Highlighted(self, self.highlighted, index))
+        self.post_message(self.Highlighted(self, self.highlighted, index, self.row_count))
         # Repainted once the message is on its way up, so the owner's reaction
         # (the detail panel) lands in the same frame as the cursor: a repaint
         # now would draw a frame of its own, and Textual draws the next one up

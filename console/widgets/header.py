@@ -40,6 +40,7 @@ class ConsoleHeader(Horizontal):
         & > #header-title { text-style: bold; color: $text-accent; }
         & > #header-counts { width: 1fr; }
         & > #header-loading { color: $text-warning; }
+        & > #header-alerts { background: $warning-muted; text-style: bold; }
         & > #header-ai.-paused { background: $error; color: $text; text-style: bold; }
         & > #header-ai.-running { color: $text-success; }
         & > #header-connection.-live { color: $text-success; }
@@ -60,6 +61,9 @@ class ConsoleHeader(Horizontal):
     operator: reactive[Operator | None] = reactive(None, init=False)
     """Who is signed in (None: not known yet)."""
 
+    alerts: reactive[int] = reactive(0, init=False)
+    """Alerts not looked at yet (f9 lists them)."""
+
     snapshot_progress: reactive[int | None] = reactive(None, init=False)
     """Conversations of a snapshot received so far (None: no snapshot on its way)."""
 
@@ -68,6 +72,7 @@ class ConsoleHeader(Horizontal):
         yield Static("hitl", id="header-title")
         yield Static(id="header-counts")
         yield Static(id="header-loading")
+        yield Static(id="header-alerts")
         yield Static("AI …", id="header-ai")
         yield Static(_CONNECTION_LABELS[None], id="header-connection")
 
@@ -78,6 +83,13 @@ class ConsoleHeader(Horizontal):
         self.watch_connection()
         self.watch_operator()
         self.watch_snapshot_progress()
+        self.watch_alerts()
+
+    def watch_alerts(self) -> None:
+        """Count the unseen alerts; nothing when there are none."""
+        label = self.query_one("#header-alerts", Static)
+        label.display = self.alerts > 0
+        label.update(f"⚑ {self.alerts} f9")
 
     def watch_counts(self) -> None:
         """Redraw the counts."""

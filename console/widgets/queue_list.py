@@ -9,12 +9,11 @@ the widget repaints once per frame however many ids arrive.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
@@ -28,6 +27,7 @@ from console.live.queue_rows import (
 from console.live.queue_state import QueueFilter, QueueState
 from console.render.labels import format_waiting
 from console.render.sanitize import safe_text
+from console.widgets import queue_list_messages
 from console.widgets.queue_painter import (
     COMPONENT_CLASSES,
     QUEUE_LIST_CSS,
@@ -75,31 +75,8 @@ class QueueList(VirtualList):
     me: reactive[str | None] = reactive(None, init=False)
     """The operator id of the person at the console, for the Mine filter."""
 
-    class Highlighted(Message):
-        """The cursor moved to another conversation (None: the list is empty)."""
-
-        def __init__(self, queue_list: QueueList, conversation_id: str | None) -> None:
-            super().__init__()
-            self.queue_list = queue_list
-            self.conversation_id = conversation_id
-
-        @property
-        def control(self) -> QueueList:
-            """The list the cursor moved in."""
-            return self.queue_list
-
-    class Opened(Message):
-        """The operator asked to open a conversation (enter or double click)."""
-
-        def __init__(self, queue_list: QueueList, conversation_id: str) -> None:
-            super().__init__()
-            self.queue_list = queue_list
-            self.conversation_id = conversation_id
-
-        @property
-        def control(self) -> QueueList:
-            """The list the conversation was opened from."""
-            return self.queue_list
+    Highlighted: TypeAlias = queue_list_messages.Highlighted
+    Opened: TypeAlias = queue_list_messages.Opened
 
     def __init__(
         self,

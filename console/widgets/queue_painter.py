@@ -16,9 +16,30 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widget import Widget
 
-from console.live.queue_rows import DRAFTING, FLAGS, HOLDER, ID, STATUS, TEXT, VERSION, Row
-from console.render.labels import DRAFTING_GLYPH, DRAFTING_LABEL, FLAG_TAGS, STATUS_GLYPHS, fit
+from backend_client import ConversationStatus
+from console.live.queue_rows import (
+    DRAFTING,
+    FLAGS,
+    HOLDER,
+    ID,
+    REASON,
+    STATUS,
+    TEXT,
+    VERSION,
+    Row,
+)
+from console.render.labels import (
+    DRAFTING_GLYPH,
+    DRAFTING_LABEL,
+    FLAG_TAGS,
+    STATUS_GLYPHS,
+    fit,
+    spoken,
+)
 from console.render.sanitize import safe_text
+
+ESCALATED = ConversationStatus.ESCALATED.value
+"""A row's status string when a person is needed."""
 
 __all__ = [
     "COMPONENT_CLASSES",
@@ -245,6 +266,10 @@ class QueuePainter:
         if holder_id is not None:
             holder = self.names.get(holder_id) or safe_text(holder_id, single_line=True).plain
         name, _, preview = row[TEXT].partition("\0")
+        reason = row[REASON]
+        if reason is not None and row[STATUS] == ESCALATED:
+            # Why a person is needed comes first: the row says it without opening.
+            preview = f"⚑ {spoken(reason)} · {preview}"
         preview_width = max(0, width - _FIXED_WIDTH)
         # The name and the preview were sanitised when the row was built;
         # the holder's name comes from the operator directory.

@@ -7,6 +7,8 @@ parses into one function that does the work. Nothing here decides policy.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
 from hitl.cli import (
@@ -86,4 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`| head`): no traceback, and none again when Python
+        # flushes stdout at exit (the documented way: point it at devnull).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # as a shell reports a command killed by SIGPIPE
     return result

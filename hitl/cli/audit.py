@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
     p = actions.add_parser("export", help="stream every entry with its texts")
     db_option(p)
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
-    p.add_argument("--since", help="only entries at or after this ISO time", type=iso_time)
+    p.add_argument("--since", type=iso_time, help="only entries at or after this ISO time")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_audit_export)
 

@@ -29,5 +29,6 @@ def cmd_console(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    make_app(config).run()
-    return 0
+    app = make_app(config)
+    app.run()
+    return app.return_code or 0  # 1 after quitting from "the token was refused"

@@ -27,6 +27,13 @@ def register(sub: Any) -> None:
         default="all",
         help="the review gate",
     )
+    p.add_argument(
+        "--as",
+        dest="role",
+        choices=["supervisor", "agent", "trainer"],
+        default="supervisor",
+        help="whose console to open (default: supervisor)",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -40,4 +47,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
         rate=args.rate,
         review_mode=args.review_mode,
         config=args.config,
+        role=args.role,
     )

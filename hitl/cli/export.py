@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--url", help=URL_HELP)
     p.add_argument("--token", help="operator token (default $HITL_TOKEN)")
-    p.add_argument("--since", help="only decisions at or after this ISO time", type=iso_time)
+    p.add_argument("--since", type=iso_time, help="only decisions at or after this ISO time")
     p.add_argument("--reason", choices=[r.value for r in ReasonCode], help="only this reason")
     p.add_argument("--unmasked", action="store_true", help="personal data unmasked (admin only)")
     p.add_argument("--out", help="write to this file instead of stdout")

@@ -35,8 +35,15 @@ def register(sub: Any) -> None:
 
 def cmd_operator_add(args: argparse.Namespace) -> int:
     """Create an operator; the token is the last line of output, shown once."""
+    from backend.domain.operator_names import operator_name_problem
+
     settings, store = open_store(args.db, must_exist=False)
-    record, token = store.add_operator(args.name, Role(args.role))
+    existing = [op.name for op in store.list_operators()]
+    problem = operator_name_problem(args.name, existing)
+    if problem is not None:
+        print(f"hitl operator add: {problem}", file=sys.stderr)
+        return 2
+    record, token = store.add_operator(" ".join(args.name.split()), Role(args.role))
     print(f"created {record.role.value} {record.name} ({record.id}) in {settings.db_path}")
     print("the token is shown once; the database keeps only its hash:")
     print(token)
