@@ -18,15 +18,18 @@ def test_the_corpus_is_big_enough_in_every_language() -> None:
     assert {e.split for e in CORPUS} == {"dev", "heldout"}
 
 
-def test_the_rules_hold_on_the_half_they_were_written_from() -> None:
+def test_rules_and_classifier_hold_on_the_half_they_were_built_from() -> None:
+    """Dev rows were added that the rules miss (for the classifier to learn from)."""
     dev = score(e for e in CORPUS if e.split == "dev")
-    assert (dev.missed, dev.wrong) == ([], [])
+    assert dev.recall >= 0.97 and dev.wrong == [], (dev.missed, dev.wrong)
 
 
 def test_the_held_out_half_stays_at_what_the_readme_reports() -> None:
-    """A floor at the measured figures (recall 0.887, precision 1.0): no silent regression."""
+    """A floor at the measured figures (recall 0.963, precision 1.0): no silent regression."""
     held = score(e for e in CORPUS if e.split == "heldout")
-    assert held.recall >= 0.88 and held.precision >= 0.98, (held.missed, held.wrong)
+    assert held.recall >= 0.96 and held.precision >= 0.98, (held.missed, held.wrong)
+    rules = score((e for e in CORPUS if e.split == "heldout"), rules_only=True)
+    assert rules.recall >= 0.88 and rules.precision >= 0.98
 
 
 def test_the_issues_tricky_messages_do_not_escalate() -> None:
@@ -41,5 +44,6 @@ def test_the_issues_tricky_messages_do_not_escalate() -> None:
 
 def test_company_phrases_extend_the_rules() -> None:
     [example] = [e for e in CORPUS if e.text == "Ich möchte das mit einem Kundenberater klären"]
-    assert score([example]).fn == 1
-    assert score([example], ("kundenberater",)).tp == 1
+    # The classifier now catches it too; the phrase still extends the rules themselves.
+    assert score([example], rules_only=True).fn == 1
+    assert score([example], ("kundenberater",), rules_only=True).tp == 1

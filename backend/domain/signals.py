@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from backend_client import EscalationReason, Flag
 
 from .asking import asks_for_person
+from .person_model import classifier_asks
 from .pii import find_pii, mask_pii
 
-__all__ = ["escalation_reason", "find_pii", "mask_pii", "text_flags"]
+__all__ = ["escalation_reason", "find_pii", "mask_pii", "rules_ask_for_person", "text_flags"]
 
 
 def _normalise(text: str) -> str:
@@ -162,6 +163,17 @@ def _shouting(text: str) -> bool:
     return len(loud) >= 3 and len(loud) >= 0.6 * len(words)
 
 
+def rules_ask_for_person(text: str, phrases: Sequence[str] = ()) -> bool:
+    """Whether the hand-written rules (or a company phrase) say the customer asks for a person."""
+    plain = _normalise(text)
+    return bool(
+        plain
+        and (
+            _ASKED_FOR_HUMAN.search(plain) or asks_for_person(plain) or _says_phrase(plain, phrases)
+        )
+    )
+
+
 def escalation_reason(text: str, phrases: Sequence[str] = ()) -> EscalationReason | None:
     """Why this customer message needs a person, or None when the bot may carry on.
 
@@ -171,7 +183,8 @@ def escalation_reason(text: str, phrases: Sequence[str] = ()) -> EscalationReaso
     plain = _normalise(text)
     if not plain:
         return None
-    if _ASKED_FOR_HUMAN.search(plain) or asks_for_person(plain) or _says_phrase(plain, phrases):
+    # The rules are the floor; the classifier catches phrasings no rule was written for.
+    if rules_ask_for_person(plain, phrases) or classifier_asks(plain):
         return EscalationReason.ASKED_FOR_HUMAN
     if _DATA_PROTECTION.search(plain):
         return EscalationReason.DATA_PROTECTION
