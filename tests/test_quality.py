@@ -218,18 +218,7 @@ def test_no_import_cycles(package: str) -> None:
     assert not found, "import cycles:\n" + "\n".join(found)
 
 
-BENCHMARKS_UNSPLIT = (
-    "bench_queue.py (1,348 lines) and bench_audit_screen.py (798) are not split yet"
-)
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        *_until_merged(PRODUCT, SIZE_UNTIL_MERGED),
-        pytest.param("benchmarks", marks=pytest.mark.xfail(reason=BENCHMARKS_UNSPLIT, strict=True)),
-    ],
-)
+@pytest.mark.parametrize("package", [*_until_merged(PRODUCT, SIZE_UNTIL_MERGED), "benchmarks"])
 def test_modules_stay_small(package: str) -> None:
     """No module over ~400 lines; console/app.py, the wiring, at most 200."""
     too_long = []
