@@ -105,6 +105,37 @@ async def test_after_a_frame_the_app_runs_the_collection_that_was_due(
         assert gc.get_count()[1] == 0
 
 
+async def test_the_first_full_collection_freezes_its_survivors_until_the_app_stops(
+    collections: list[int],
+) -> None:
+    app = Shown(collections)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() == 0
+        _, threshold1, threshold2 = gc.get_threshold()
+        for _ in range(threshold2 - 1):
+            gc.collect(1)
+        young_collections(threshold1 - 1)
+        app.query_one("#hello", Static).update("a new frame")
+        await pilot.pause()
+        await pilot.pause()
+        assert 2 in collections
+        # The app's widgets, styles and modules survived it: later full
+        # collections no longer walk them.
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        # Once only: a second full collection freezes nothing more (frozen objects
+        # freed by their reference counts still leave).
+        for _ in range(threshold2 - 1):
+            gc.collect(1)
+        young_collections(threshold1 - 1)
+        app.query_one("#hello", Static).update("another frame")
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.get_freeze_count() <= frozen
+    assert gc.get_freeze_count() == 0
+
+
 @pytest.fixture
 def automatic() -> Iterator[list[int]]:
     """Like `collections`, but the collector also runs by itself, as in use."""
