@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from . import ai, audit, channel, conversations, drafts, events, operators, reports
+from . import (
+    ai,
+    audit,
+    channel,
+    channel_events,
+    chat_page,
+    conversations,
+    drafts,
+    events,
+    operators,
+    reports,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     events.router,
@@ -13,6 +24,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     drafts.router,
     audit.router,
     channel.router,
+    channel_events.router,
+    chat_page.router,
 )
 """Every router, in the order the app includes them."""
 
