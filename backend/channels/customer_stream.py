@@ -134,8 +134,8 @@ class CustomerStream:
         if since is None or since > high or (low and since < low - 1):
             # A fresh page, or a position no longer kept: everything again, deduped by id.
             last = high
-            for event in self._snapshot(last):
-                yield event
+            for sse in self._snapshot(last):
+                yield sse
         else:
             last = since
             yield self._ping(last)
@@ -145,15 +145,15 @@ class CustomerStream:
                 low = self.store.event_bounds()[0]
                 if low and last < low - 1:
                     # Trimmed while this client was away: it would skip a gap.
-                    for event in self._snapshot(batch[-1].event.id):
-                        yield event
+                    for sse in self._snapshot(batch[-1].event.id):
+                        yield sse
             for entry in batch:
                 event = entry.event
                 if event.conversation_id != self.cid:
                     continue
-                sse = self._translate(event.id, event.type, event.data)
-                if sse is not None:
-                    yield sse
+                translated = self._translate(event.id, event.type, event.data)
+                if translated is not None:
+                    yield translated
             if batch:
                 last = batch[-1].event.id
                 await asyncio.sleep(0)
