@@ -132,3 +132,19 @@ async def test_the_stream_refuses_a_wrong_or_missing_token(live_backend: Backend
     assert wrong.status_code == 404
     assert bad_position.status_code == 422
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_chat_page_forbids_inline_scripts_and_other_origins(backend: Backend) -> None:
+    async with httpx.AsyncClient(transport=backend.transport, base_url=backend.url) as http:
+        page = await http.get("/chat")
+        embed = await http.get("/chat/embed.js")
+        unknown = await http.get("/chat/../../settings.py")
+        missing = await http.get("/chat/secrets.txt")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp and "*" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    # Every script the page loads is a file from this origin: nothing inline to allow.
+    assert page.text.count("<script") == page.text.count('<script src="/chat/')
+    assert embed.headers["content-type"].startswith("text/javascript")
+    assert unknown.status_code == 404 and missing.status_code == 404
