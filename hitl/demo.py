@@ -72,6 +72,8 @@ class DemoBackend:
     def __init__(self, url: str, token: str) -> None:
         self.config = ConsoleConfig(url=url, token=token)
         """A supervisor's console on this backend."""
+        self.chat_url = f"{url}/chat"
+        """Where a person can chat as a customer in a browser while supervising."""
         self.simulator: BackgroundSimulator | None = None
 
     def start_customers(self, customers: int, rate: float) -> None:
@@ -94,6 +96,7 @@ def demo_backend(settings: Settings) -> Iterator[DemoBackend]:
     try:
         _, token = app.state.store.add_operator(DEMO_OPERATOR, Role.SUPERVISOR)
         demo = DemoBackend(backend.url, token)
+        print(f"hitl demo: chat as a customer at {demo.chat_url}", file=sys.stderr)
         yield demo
     finally:
         if demo is not None and demo.simulator is not None:

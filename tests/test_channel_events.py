@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from httpx_sse import aconnect_sse
 
+from backend.settings import Settings
 from backend_client import ReasonCode
+from hitl.demo import demo_backend
 from tests.helpers import Backend, pending_draft
 
 WAIT = 10.0
@@ -148,3 +152,13 @@ async def test_the_chat_page_forbids_inline_scripts_and_other_origins(backend: B
     assert page.text.count("<script") == page.text.count('<script src="/chat/')
     assert embed.headers["content-type"].startswith("text/javascript")
     assert unknown.status_code == 404 and missing.status_code == 404
+
+
+def test_the_demo_says_where_to_chat_as_a_customer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with demo_backend(Settings(db_path=tmp_path / "demo.db", secret="demo")) as demo:
+        said = capsys.readouterr().err
+        assert f"chat as a customer at {demo.chat_url}" in said
+        page = httpx.get(demo.chat_url, timeout=10)
+    assert page.status_code == 200 and "Start chat" in page.text
