@@ -58,15 +58,32 @@ def marking(message: Message, draft_status: DraftStatus | None) -> str:
     return message.author.value
 
 
+def message_marks(store: StoreProtocol, message: Message) -> dict[str, Any]:
+    """The machine-readable marking of a delivered message (webhooks, Chatwoot, the web chat).
+
+    `ai_generated`, `edited_by_person`, `reviewed_by` (the reviewer's name),
+    and `marking` for the page. Derived here from the message and its draft
+    until the wire models carry these fields themselves.
+    """
+    draft = store.draft(message.draft_id) if message.draft_id else None
+    status = draft.status if draft else None
+    reviewed = message.author is Author.AI and message.operator is not None
+    return {
+        "ai_generated": message.author is Author.AI,
+        "edited_by_person": status is DraftStatus.EDITED,
+        "reviewed_by": store.operator_name(message.operator) if reviewed else None,
+        "marking": marking(message, status),
+    }
+
+
 def customer_message(store: StoreProtocol, message: Message) -> dict[str, Any]:
     """A delivered message as the customer's page gets it: text, author and marking."""
-    draft = store.draft(message.draft_id) if message.draft_id else None
     return {
         "id": message.id,
         "author": message.author.value,
         "text": message.text,
         "created_at": message.created_at.isoformat(),
-        "marking": marking(message, draft.status if draft else None),
+        **message_marks(store, message),
     }
 
 

@@ -8,6 +8,7 @@ from . import (
     channel,
     channel_events,
     chat_page,
+    chatwoot,
     conversations,
     drafts,
     events,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     channel.router,
     channel_events.router,
     chat_page.router,
+    chatwoot.router,
 )
 """Every router, in the order the app includes them."""
 

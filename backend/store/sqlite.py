@@ -10,9 +10,12 @@ from .conversations import ConversationRows
 from .events import EventRows
 from .idempotency import IdempotencyRows
 from .operators import OperatorRows
+from .outbox import OutboxRows
 
 
-class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows):
+class SQLiteStore(
+    ConversationRows, AuditRows, EventRows, OperatorRows, IdempotencyRows, OutboxRows
+):
     """The database: every query the backend makes, on one SQLite connection."""
 
     def publish_conversation(self, cid: str, *, created: bool = False) -> ConversationSummary:
@@ -54,6 +57,8 @@ class SQLiteStore(ConversationRows, AuditRows, EventRows, OperatorRows, Idempote
             )
             self.erase_audit_texts(cid)
             self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
+            # Deliveries carry the texts too; an erased chat's pending ones must not go out.
+            self.db.execute("DELETE FROM outbox WHERE conversation_id = ?", [cid])
             self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
             # Events this transaction queued before the erasure carry the texts too.
             self._pending = [e for e in self._pending if e.conversation_id != cid]
