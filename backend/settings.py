@@ -174,6 +174,55 @@ class RetentionSettings(BaseModel):
     """How often the background job looks for what is due."""
 
 
+WebhookEvent = Literal["message.delivered", "conversation.escalated", "conversation.closed"]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = (
+    "message.delivered",
+    "conversation.escalated",
+    "conversation.closed",
+)
+"""What a signed webhook can announce."""
+
+
+class WebhookSettings(BaseModel):
+    """One `[[webhooks]]` entry: where to POST, the signing secret, which events."""
+
+    url: str = Field(pattern=r"^https?://")
+    """Any URL the company chooses, loopback included."""
+    secret: str = Field(pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$", min_length=24)
+    """Standard Webhooks secret: `whsec_` then base64 of at least 24 random bytes."""
+    events: list[WebhookEvent] = Field(default_factory=lambda: list(WEBHOOK_EVENTS))
+    """The events to send (all three unless listed)."""
+
+
+class ChatwootSettings(BaseModel):
+    """The Chatwoot agent bot: where Chatwoot is, and the two secrets."""
+
+    base_url: str | None = Field(None, pattern=r"^https?://")
+    """Chatwoot's address, e.g. `https://chat.example.com`; unset = the bot is off."""
+    account_id: int = Field(1, ge=1)
+    """The Chatwoot account the inbox belongs to."""
+    api_access_token: str | None = None
+    """The agent bot's access token (sent as `api_access_token`)."""
+    webhook_secret: str | None = None
+    """The secret Chatwoot signs its webhooks with (`X-Chatwoot-Signature`)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the bot is configured."""
+        return bool(self.base_url and self.api_access_token and self.webhook_secret)
+
+
+class OutboxSettings(BaseModel):
+    """How deliveries to the outside are retried."""
+
+    first_retry_seconds: float = Field(1.0, gt=0)
+    """The wait after the first failure; it doubles after each one."""
+    max_retry_seconds: float = Field(300.0, gt=0)
+    """The longest wait between two attempts."""
+    max_attempts: int = Field(30, ge=1)
+    """After this many failures a delivery is given up (and shown as not delivered)."""
+
+
 class Settings(BaseSettings):
     """Everything the backend can be told. Environment variables use `HITL_`,
     nested sections use `__` (e.g. `HITL_REVIEW__MODE=flagged`)."""
@@ -219,6 +268,13 @@ class Settings(BaseSettings):
     """The share of new conversations seeded with a calibration draft (0: off)."""
     calibration_tell_reviewer: bool = True
     """Tell a reviewer, once they decided, that the draft was a calibration draft."""
+
+    chatwoot: ChatwootSettings = Field(default_factory=lambda: ChatwootSettings())
+    """The Chatwoot agent bot (off unless `base_url` is set)."""
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    """Signed webhooks (`[[webhooks]]`): where hitl announces what it did."""
+    outbox: OutboxSettings = Field(default_factory=lambda: OutboxSettings())
+    """How deliveries to the outside are retried."""
 
     _prompt: str = PrivateAttr("")
 

@@ -76,6 +76,8 @@ class DemoBackend:
     def __init__(self, url: str, token: str, about: str | None = None) -> None:
         self.config = ConsoleConfig(url=url, token=token, about=about)
         """A console on this backend, as the demo operator chosen."""
+        self.chat_url = f"{url}/chat"
+        """Where a person can chat as a customer in a browser while supervising."""
         self.simulator: BackgroundSimulator | None = None
 
     def start_customers(self, customers: int, rate: float) -> None:
@@ -104,9 +106,11 @@ def demo_backend(settings: Settings, role: str = "supervisor") -> Iterator[DemoB
         }
         about = (
             f"Demo as demo-{role}: backend {backend.url}, database {settings.db_path}. "
+            f"Chat as a customer in a browser at {backend.url}/chat. "
             f"Another role: hitl demo --as {' | '.join(DEMO_ROLES)}."
         )
         demo = DemoBackend(backend.url, tokens[role], about)
+        print(f"hitl demo: chat as a customer at {demo.chat_url}", file=sys.stderr)
         yield demo
     finally:
         if demo is not None and demo.simulator is not None:

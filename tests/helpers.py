@@ -6,10 +6,13 @@ A test file never imports another; what tests share lives here or in conftest's 
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -171,3 +174,67 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> 
             raise AssertionError(f"condition not met within {timeout}s")
         await pilot.pause(0.01)
     return result
+
+
+@dataclass
+class Received:
+    """One request a `Receiver` took."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+class Receiver:
+    """A real HTTP server on loopback that records what it is sent (an outside service's stub).
+
+    `status` is what it answers (set 503 to play "down"); `reply` may compute a
+    JSON answer per request. Runs in a thread, so it answers while a test awaits.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.status = 200
+        self.reply: Callable[[Received], Any] = lambda _r: {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                got = Received(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
+                status = receiver.status
+                if status < 300:
+                    receiver.requests.append(got)
+                payload = json.dumps(receiver.reply(got)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_POST = do_GET = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from . import ai, audit, channel, conversations, drafts, events, operators, oversight, reports
+from . import (
+    ai,
+    audit,
+    channel,
+    channel_events,
+    chat_page,
+    chatwoot,
+    conversations,
+    drafts,
+    events,
+    operators,
+    oversight,
+    reports,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     events.router,
@@ -14,6 +27,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     channel.router,
     oversight.router,
+    channel_events.router,
+    chat_page.router,
+    chatwoot.router,
 )
 """Every router, in the order the app includes them."""
 

@@ -126,6 +126,8 @@ class Connection:
         migrations.apply(self.db)
         self.clock = clock
         self.listeners: list[EventListener] = []
+        self.event_hooks: list[Callable[[Event], None]] = []
+        """Called inside the transaction for each appended event (the outbox writes its rows)."""
         self._pending: list[Event] = []
         self._depth = 0
         self._lock = threading.RLock()

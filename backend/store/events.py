@@ -35,6 +35,8 @@ class EventRows(Connection):
             data=data,
         )
         self._pending.append(event)
+        for hook in self.event_hooks:
+            hook(event)
         return event
 
     def events_after(self, after: int, limit: int = 1000) -> list[Event]:

@@ -208,3 +208,38 @@ def m005_oversight(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m006_outbox(db: Database) -> None:
+    """Deliveries to the outside (signed webhooks, Chatwoot), written with the change they announce.
+
+    `key` is the delivery's stable id (the Standard Webhooks `webhook-id`), so a
+    receiver can drop a repeat; `channel_status` remembers what each
+    conversation last announced, so an escalation is announced once.
+    """
+    db.executescript(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            target TEXT NOT NULL,
+            conversation_id TEXT,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at TEXT NOT NULL,
+            sent_at TEXT,
+            failed_at TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox (next_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+        CREATE INDEX outbox_conversation ON outbox (conversation_id, id);
+        CREATE TABLE channel_status (
+            conversation_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL
+        );
+        """
+    )

@@ -11,6 +11,7 @@ from .events import EventRows
 from .idempotency import IdempotencyRows
 from .jobs import JobRows
 from .operators import OperatorRows
+from .outbox import OutboxRows
 from .oversight import OversightRows
 from .report_rows import ReportRows
 
@@ -22,6 +23,7 @@ class SQLiteStore(
     OperatorRows,
     IdempotencyRows,
     JobRows,
+    OutboxRows,
     OversightRows,
     ReportRows,
 ):
@@ -72,6 +74,8 @@ class SQLiteStore(
             if not keep_journal_texts:
                 self.erase_audit_texts(cid)
             self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
+            # Deliveries carry the texts too; an erased chat's pending ones must not go out.
+            self.db.execute("DELETE FROM outbox WHERE conversation_id = ?", [cid])
             self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
             # Events this transaction queued before the erasure carry the texts too.
             self._pending = [e for e in self._pending if e.conversation_id != cid]

@@ -1,0 +1,154 @@
+"""The outbox: deliveries written in the decision's transaction, sent by one worker with backoff.
+
+An event hook runs inside every transaction that appends an event and
+writes the deliveries it calls for (webhooks, Chatwoot) into the outbox
+table, so a delivery exists exactly when the change it announces committed.
+The worker sends due deliveries in order, marks each sent once the other
+side said 2xx, and retries a failure later (doubling the wait), so a
+restart resends only what was not confirmed. A receiver may still see a
+repeat if hitl stops between the other side's 2xx and the commit: each
+delivery carries a stable id (`Webhook-Id`) for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from backend_client import Event
+
+from ..settings import Settings
+from ..store import Store
+from ..store.outbox import Delivery
+from .webhooks import announcements, enqueue_webhooks, webhook_request
+
+log = logging.getLogger("hitl.outbox")
+
+POLL_SECONDS = 0.1
+"""How often the worker looks for due deliveries when it was not woken."""
+SEND_TIMEOUT = 10.0
+"""The longest one delivery attempt may take."""
+
+
+class DeliveryFailed(Exception):
+    """The other side did not take a delivery; `str()` says why (shown as "not delivered")."""
+
+
+Sender = Callable[[httpx.AsyncClient, Delivery], Awaitable[None]]
+Enqueuer = Callable[[Store, Settings, Event, list[tuple[str, dict[str, Any]]]], None]
+
+
+def backoff(attempts: int, settings: Settings) -> float:
+    """Seconds to wait after the `attempts`-th failure: doubling, capped."""
+    first = settings.outbox.first_retry_seconds
+    return float(min(first * 2 ** max(attempts - 1, 0), settings.outbox.max_retry_seconds))
+
+
+class Outbox:
+    """The hook that fills the outbox and the worker that empties it."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.enqueuers: list[Enqueuer] = []
+        self.senders: dict[str, Sender] = {}
+        self._wakeup = asyncio.Event()
+        if settings.webhooks:
+            self.enqueuers.append(enqueue_webhooks)
+            self.senders["webhook"] = self._send_webhook
+
+    def hook(self, event: Event) -> None:
+        """Inside the event's transaction: write the deliveries it calls for."""
+        if not self.enqueuers:
+            return
+        said = announcements(self.store, event)
+        if said:
+            for enqueue in self.enqueuers:
+                enqueue(self.store, self.settings, event, said)
+
+    def install(self) -> None:
+        """Start writing deliveries for every event from now on."""
+        if self.enqueuers:
+            self.store.event_hooks.append(self.hook)
+            self.store.listeners.append(lambda _events: self._wakeup.set())
+
+    async def _send_webhook(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        try:
+            url, body, headers = webhook_request(
+                self.settings, delivery.target, delivery.key, delivery.body, int(time.time())
+            )
+        except KeyError:
+            raise DeliveryFailed("this webhook is no longer configured") from None
+        await post(client, url, content=body, headers=headers)
+
+    async def send_due(self, client: httpx.AsyncClient) -> int:
+        """Try every due delivery once; returns how many went out."""
+        sent = 0
+        blocked: set[tuple[str | None, str]] = set()
+        for delivery in self.store.due_deliveries():
+            lane = (delivery.conversation_id, delivery.target)
+            if delivery.conversation_id is not None and lane in blocked:
+                continue
+            sender = self.senders.get(delivery.channel)
+            try:
+                if sender is None:
+                    raise DeliveryFailed(f"no {delivery.channel} channel is configured")
+                await sender(client, delivery)
+            except DeliveryFailed as exc:
+                attempts = delivery.attempts + 1
+                give_up = attempts >= self.settings.outbox.max_attempts
+                delay = backoff(attempts, self.settings)
+                self.store.retry_later(delivery.id, str(exc), delay, give_up)
+                log.warning("delivery %s failed (attempt %d): %s", delivery.key, attempts, exc)
+                # Later deliveries of this conversation to this target wait: order matters.
+                blocked.add(lane)
+                continue
+            self.store.delivered(delivery.id)
+            sent += 1
+        return sent
+
+    async def run(self) -> None:
+        """The worker: send what is due, then sleep until woken or the next poll."""
+        async with httpx.AsyncClient(timeout=SEND_TIMEOUT) as client:
+            while True:
+                try:
+                    await self.send_due(client)
+                except Exception:  # keep delivering: one bad row must not stop the rest
+                    log.exception("the outbox worker failed a round")
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
+
+
+async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:
+    """POST and turn anything but a 2xx into `DeliveryFailed` with a short reason."""
+    try:
+        response = await client.post(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: cannot reach {url}") from None
+    if not response.is_success:
+        raise DeliveryFailed(f"HTTP {response.status_code} from {url}")
+    return response
+
+
+@contextlib.asynccontextmanager
+async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the outbox for as long as the app runs (only when a channel is configured)."""
+    outbox = Outbox(app.state.store, app.state.settings)
+    app.state.outbox = outbox
+    outbox.install()
+    worker = asyncio.create_task(outbox.run()) if outbox.senders else None
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
