@@ -208,3 +208,14 @@ def m005_oversight(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m006_disclosure_language(db: Database) -> None:
+    """Issue 16 (transparency): the customer's language and the disclosure version shown."""
+    db.executescript(
+        """
+        ALTER TABLE conversations ADD COLUMN customer_language TEXT;
+        ALTER TABLE conversations ADD COLUMN disclosure_version TEXT;
+        """
+    )
