@@ -60,6 +60,11 @@ async def test_a_german_customer_is_told_in_german_and_the_version_is_recorded(
         other = await ada.get_conversation(italian.id)
         verified = await ada.verify_audit()
     assert detail.customer.language == "de-AT"
+    async with backend.client("ada") as ada:
+        export = await ada.dsr_export("anna@example.at")  # art. 15: what Anna was shown
+    mine = export.conversations[0]
+    assert (mine.disclosure_shown, mine.disclosure_version) == (GERMAN, _version(GERMAN))
+    assert mine.language == "de-AT"
     assert detail.disclosure_version == _version(GERMAN)
     default = backend.app.state.hitl.settings.disclosure_text
     assert other.messages[0].text == default  # no Italian configured: the default
