@@ -23,7 +23,7 @@ from pydantic_settings import (
 
 from backend_client import ReviewMode
 
-from .domain.disclosure import disclosure_problems
+from .domain.disclosure import choose_disclosure, disclosure_problems, language_key
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples" / "larkspur"
 """The example company profile: config.toml, prompt.md and kb/ (package data)."""
@@ -106,6 +106,9 @@ class AssistantSettings(Section):
     """What the assistant calls itself."""
     disclosure: str | None = None
     """The first message of every chat: must say it is an AI and how to reach a person."""
+    disclosures: dict[str, str] = Field(default_factory=dict)
+    """The disclosure per customer language (`[assistant.disclosures]`, `de = "…"`); each
+    is checked like the default, which customers of any other language are shown."""
     system_prompt: str | None = None
     """The model's instructions; default: a short prompt naming company and assistant."""
     system_prompt_file: Path | None = None
@@ -294,12 +297,27 @@ class Settings(BaseSettings):
     def _resolve_profile(self) -> Settings:
         """Fill in the disclosure and prompt, and refuse a disclosure that hides the AI."""
         names = {"assistant": self.assistant.name, "company": self.company.name}
-        key = "disclosure" if self.disclosure else "assistant.disclosure"
-        text = self.disclosure or self.assistant.disclosure or DISCLOSURE_TEMPLATE.format(**names)
-        problems = disclosure_problems(text)
-        if problems:
-            raise ValueError(f"{key} is refused: {'; '.join(problems)}")
+        # An empty value is a value (refused below), never "use the default": there is no
+        # setting that opens a chat without a disclosure while AI sending is on.
+        if self.disclosure is not None:
+            key, text = "disclosure", self.disclosure
+        elif self.assistant.disclosure is not None:
+            key, text = "assistant.disclosure", self.assistant.disclosure
+        else:
+            key, text = "assistant.disclosure", DISCLOSURE_TEMPLATE.format(**names)
+        _refuse(key, text)
         self.disclosure = self.assistant.disclosure = text
+        by_language: dict[str, str] = {}
+        for tag, translated in self.assistant.disclosures.items():
+            lang = language_key(tag)
+            if lang is None:
+                raise ValueError(
+                    f"assistant.disclosures.{tag} is refused: the key must be a language tag "
+                    "like de or de-AT"
+                )
+            _refuse(f"assistant.disclosures.{tag}", translated)
+            by_language[lang] = translated
+        self.assistant.disclosures = by_language
         prompt = self.assistant.system_prompt
         if prompt is None and self.assistant.system_prompt_file is not None:
             try:
@@ -314,10 +332,23 @@ class Settings(BaseSettings):
         """The disclosure in use (always set once the settings are built)."""
         return self.disclosure or ""
 
+    def disclosure_for(self, language: str | None) -> tuple[str | None, str]:
+        """The disclosure a customer of this language is shown: (language key or None, text)."""
+        return choose_disclosure(language, self.assistant.disclosures, self.disclosure_text)
+
     @property
     def system_prompt(self) -> str:
         """The model's instructions in use, with `{company}` and `{assistant}` filled in."""
         return self._prompt
+
+
+def _refuse(key: str, text: str) -> None:
+    """Refuse a disclosure that hides the AI or the way to a person, naming its key."""
+    if not text.strip():
+        raise ValueError(f"{key} is refused: it is empty, and every chat opens with a disclosure")
+    problems = disclosure_problems(text)
+    if problems:
+        raise ValueError(f"{key} is refused: {'; '.join(problems)}")
 
 
 class _Names(dict[str, str]):

@@ -36,6 +36,7 @@ from ._exceptions import (
     problem_from,
 )
 from ._models import (
+    LANGUAGE_TAG_PATTERN,
     AIState,
     AuditEntry,
     BotIdentity,
@@ -152,6 +153,7 @@ __all__ = [
     "ConversationStatus",
     "ConversationSummary",
     "Customer",
+    "LANGUAGE_TAG_PATTERN",
     "Draft",
     "DraftStatus",
     "EditRequest",

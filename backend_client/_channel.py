@@ -24,9 +24,14 @@ _RECEIPT = TypeAdapter(ComplaintReceipt)
 class ChannelClient(_BaseClient):
     """The customer side of a chat, as a website widget would speak it."""
 
-    async def start_chat(self, name: str, email: str | None = None) -> ChatStarted:
-        """Start a chat; keep the returned `customer_token` for the calls after."""
-        body = StartChatRequest(customer=Customer(name=name, email=email))
+    async def start_chat(
+        self, name: str, email: str | None = None, *, language: str | None = None
+    ) -> ChatStarted:
+        """Start a chat; keep the returned `customer_token` for the calls after.
+
+        `language` (a BCP 47 tag such as `de-AT`) picks the disclosure the chat opens with.
+        """
+        body = StartChatRequest(customer=Customer(name=name, email=email, language=language))
         response = await self._send("POST", "/v1/channel/conversations", json=body)
         return _parse(_CHAT, response)
 

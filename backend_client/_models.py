@@ -27,6 +27,8 @@ from ._enums import (
 
 T = TypeVar("T")
 
+LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,7}$"
+"""A BCP 47 language tag as a channel sends it (`de`, `de-AT`, `zh-Hant-TW`)."""
 NAME_MAX = 200
 """The longest customer name accepted, in characters."""
 EMAIL_MAX = 254
@@ -56,6 +58,9 @@ class Customer(WireModel):
 
     name: str = Field(max_length=NAME_MAX)
     email: str | None = Field(None, max_length=EMAIL_MAX)
+    language: str | None = Field(None, max_length=35, pattern=LANGUAGE_TAG_PATTERN)
+    """The customer's language as a BCP 47 tag, when the channel knows it: it picks
+    the disclosure (`de-AT` falls back to `de`, then to the default)."""
 
 
 class Operator(WireModel):
@@ -165,6 +170,9 @@ class ConversationDetail(ConversationSummary):
 
     messages: list[Message] = Field(default_factory=list)
     draft: Draft | None = None
+    disclosure_version: str | None = None
+    """Which disclosure opened the chat: the first 16 hex digits of its text's SHA-256
+    (None for chats from before versions were recorded)."""
 
 
 class AIState(WireModel):

@@ -77,6 +77,10 @@ class DsrConversation(WireModel):
     email: str | None
     disclosure_shown: str | None
     """The AI disclosure that opened the conversation, word for word."""
+    disclosure_version: str | None = None
+    """Its version (the first 16 hex digits of the text's SHA-256), as recorded at the start."""
+    language: str | None = None
+    """The customer's language as their channel gave it (a BCP 47 tag), if it did."""
     escalation_reason: str | None = None
     messages: list[DsrMessage]
     drafts: list[DsrDraft]

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 
-__all__ = ["disclosure_problems"]
+__all__ = [
+    "choose_disclosure",
+    "disclosure_problems",
+    "disclosure_version",
+    "language_key",
+]
+
+from backend_client import LANGUAGE_TAG_PATTERN
+
+_LANGUAGE = re.compile(LANGUAGE_TAG_PATTERN)
 
 _SAYS_AI = re.compile(
     r"\b(?:AI|A\.I\.|KI|IA|bot|chatbot|artificial intelligence|automated assistant|"
@@ -41,3 +52,34 @@ def disclosure_problems(text: str) -> list[str]:
     if not _HOW_TO_REACH.search(text):
         problems.append('it does not say how to reach a person (e.g. write "human")')
     return problems
+
+
+def language_key(tag: str) -> str | None:
+    """A language tag in the one spelling keys and lookups share (lower case), or None."""
+    tag = tag.strip()
+    return tag.lower() if _LANGUAGE.match(tag) else None
+
+
+def disclosure_version(text: str) -> str:
+    """The version of a disclosure: the first 16 hex digits of its text's SHA-256.
+
+    The same text is the same version on every backend, so the journal and a
+    person's access export can say which words a customer was shown.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def choose_disclosure(
+    language: str | None, by_language: Mapping[str, str], default: str
+) -> tuple[str | None, str]:
+    """The disclosure for a customer's language: `(key used or None, text)`.
+
+    `de-AT` uses `de-at` if configured, then `de`, then the default (key None).
+    `by_language` has its keys in `language_key` spelling.
+    """
+    tag = language_key(language) if language else None
+    while tag:
+        if tag in by_language:
+            return tag, by_language[tag]
+        tag = tag.rpartition("-")[0]
+    return None, default

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from backend_client import CountRow, EscalationRow, ReviewerMetrics, TrendPoint
+from backend_client import CountRow, EscalationRow, RateRow, ReviewerMetrics, TrendPoint
 
 OVERRIDES = frozenset({"edit", "reject", "regenerate"})
 
@@ -30,6 +30,8 @@ class ReviewRow:
     draft_words: int
     flags: tuple[str, ...]
     calibration: bool
+    language: str | None = None
+    """The customer's language tag as the channel gave it (None: not given)."""
 
 
 def seconds_taken(row: ReviewRow) -> float:
@@ -163,3 +165,30 @@ def escalation_rows(
 def reason_counts(rows: Iterable[ReviewRow]) -> Counter[str]:
     """Why the AI was overridden, over real (not calibration) decisions."""
     return Counter(r.reason_code or "none" for r in rows if r.action in OVERRIDES)
+
+
+NOT_RECORDED = "not recorded"
+"""The language row of decisions on chats whose channel did not give the customer's language."""
+
+
+def language_of(row: ReviewRow) -> str:
+    """The report's language of a decision: the tag's primary subtag (`de` for `de-AT`)."""
+    if not row.language:
+        return NOT_RECORDED
+    return row.language.split("-", 1)[0].lower()
+
+
+def rate_rows(
+    rows: Sequence[ReviewRow], key: Callable[[ReviewRow], Iterable[str]]
+) -> list[RateRow]:
+    """Decisions and overrides per key (a row may count under several), most decisions first."""
+    total: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    for row in rows:
+        for k in key(row):
+            total[k] += 1
+            hits[k] += row.action in OVERRIDES
+    return [
+        RateRow(key=k, decisions=n, overrides=hits[k], rate=round(hits[k] / n, 4))
+        for k, n in total.most_common()
+    ]

@@ -102,7 +102,7 @@ class Calibration(CustomerTurns):
             self.store.update_conversation(
                 cid, calibration_id=item["id"], customer_token_hash=NO_CHANNEL
             )
-            self._say(cid, Author.SYSTEM, self.settings.disclosure_text)
+            self._disclose(cid, None)
             said = self._say(cid, Author.CUSTOMER, item["customer_message"])
             self._move(cid, Act.CUSTOMER_WRITES, waiting_since=said.created_at.isoformat())
             draft = self.store.add_draft(

@@ -7,6 +7,7 @@ import secrets
 from backend_client import Author, ChatStarted, ConversationStatus, Customer, Message, Page
 
 from ..domain import policy, signals, transitions
+from ..domain.disclosure import disclosure_version
 from ..domain.transitions import Act
 from ..errors import Conflict, Invalid
 from .drafting import DraftWorkers
@@ -23,9 +24,16 @@ class CustomerTurns(DraftWorkers):
         token = secrets.token_urlsafe(24)
         with self.store.transaction():
             cid = self.store.create_conversation(customer, token)
-            self._say(cid, Author.SYSTEM, self.settings.disclosure_text)
+            self._disclose(cid, customer.language)
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
+
+    def _disclose(self, cid: str, language: str | None) -> None:
+        """Open the chat with the disclosure in the customer's language and record its version."""
+        _, text = self.settings.disclosure_for(language)
+        version = disclosure_version(text)
+        self.store.update_conversation(cid, disclosure_version=version)
+        self._say(cid, Author.SYSTEM, text)
 
     async def customer_says(self, cid: str, text: str) -> Message:
         """A customer message: supersedes a pending draft, may escalate, else the AI drafts.

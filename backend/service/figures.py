@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 
 from backend_client import (
     JournalEvent,
     OversightReport,
-    RateRow,
     ReviewerReport,
 )
 
@@ -23,8 +21,8 @@ from .reading import Reading
 
 DEFAULT_DAYS = 30
 """The report's period when no start is given: the last 30 days."""
-NOT_RECORDED = "not recorded"
-"""The customer's language, until channels record it."""
+NOT_RECORDED = figures.NOT_RECORDED
+"""The language row of chats whose channel did not give the customer's language."""
 
 
 class OversightFigures(Reading):
@@ -84,12 +82,6 @@ class OversightFigures(Reading):
         real = [r for r in data.reviews if not r.calibration]
         overrides = sum(r.action in figures.OVERRIDES for r in real)
         approvals = [r for r in real if r.action == "approve"]
-        flag_total: Counter[str] = Counter()
-        flag_hits: Counter[str] = Counter()
-        for row in real:
-            for flag in row.flags or ("unflagged",):
-                flag_total[flag] += 1
-                flag_hits[flag] += row.action in figures.OVERRIDES
         calibration = [r for r in data.reviews if r.calibration]
         journal = [JournalEvent.model_validate(e) for e in data.journal]
         return OversightReport(
@@ -104,23 +96,8 @@ class OversightFigures(Reading):
             override_rate=round(overrides / len(real), 4) if real else 0.0,
             override_reasons=figures.counts(figures.reason_counts(real)),
             override_trend=figures.trend(real, pace, fast),
-            by_flag=[
-                RateRow(
-                    key=k,
-                    decisions=n,
-                    overrides=flag_hits[k],
-                    rate=round(flag_hits[k] / n, 4),
-                )
-                for k, n in flag_total.most_common()
-            ],
-            by_language=[
-                RateRow(
-                    key=NOT_RECORDED,
-                    decisions=len(real),
-                    overrides=overrides,
-                    rate=round(overrides / len(real), 4) if real else 0.0,
-                )
-            ],
+            by_flag=figures.rate_rows(real, lambda r: r.flags or ("unflagged",)),
+            by_language=figures.rate_rows(real, lambda r: (figures.language_of(r),)),
             review_seconds_p50=_quantile([figures.seconds_taken(r) for r in real], 0.5),
             review_seconds_p90=_quantile([figures.seconds_taken(r) for r in real], 0.9),
             approvals=len(approvals),

@@ -108,6 +108,8 @@ class Rights(AIDrafting):
             name=detail.customer.name,
             email=detail.customer.email,
             disclosure_shown=disclosure,
+            disclosure_version=detail.disclosure_version,
+            language=detail.customer.language,
             escalation_reason=detail.escalation_reason,
             messages=[
                 DsrMessage(

@@ -29,12 +29,14 @@ class ConversationRows(MessageRows, DraftRows):
         now = self.now()
         self.db.execute(
             "INSERT INTO conversations (id, status, customer_name, customer_email, "
-            "customer_token_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "customer_language, customer_token_hash, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 cid,
                 ConversationStatus.BOT.value,
                 customer.name,
                 customer.email,
+                customer.language,
                 hash_token(customer_token),
                 now,
                 now,
@@ -85,7 +87,11 @@ class ConversationRows(MessageRows, DraftRows):
             version=row["version"],
             priority=row["priority"],
             holder=row["holder"],
-            customer=Customer(name=row["customer_name"], email=row["customer_email"]),
+            customer=Customer(
+                name=row["customer_name"],
+                email=row["customer_email"],
+                language=row["customer_language"],
+            ),
             escalation_reason=row["escalation_reason"],
             waiting_since=row["waiting_since"],
             created_at=row["created_at"],
@@ -109,7 +115,12 @@ class ConversationRows(MessageRows, DraftRows):
             return None
         summary = self._summary_from_row(rows[0])
         draft = self.pending_draft(cid)
-        return ConversationDetail(**summary.model_dump(), messages=self.messages(cid), draft=draft)
+        return ConversationDetail(
+            **summary.model_dump(),
+            messages=self.messages(cid),
+            draft=draft,
+            disclosure_version=rows[0]["disclosure_version"],
+        )
 
     def list_conversations(
         self, query: QueueQuery | None = None, /, **fields: Any

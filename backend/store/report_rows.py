@@ -38,8 +38,8 @@ class ReportRows(Connection):
         """Human decisions on drafts in [since, until), oldest first."""
         rows = self.db.execute(
             "SELECT a.at, a.actor, a.action, a.reason_code, d.created_at, d.text, d.flags, "
-            "c.calibration_id IS NOT NULL FROM audit a JOIN drafts d ON d.id = a.draft_id "
-            "JOIN conversations c ON c.id = d.conversation_id "
+            "c.calibration_id IS NOT NULL, c.customer_language FROM audit a "
+            "JOIN drafts d ON d.id = a.draft_id JOIN conversations c ON c.id = d.conversation_id "
             "WHERE a.action IN ('approve', 'edit', 'reject', 'regenerate') "
             "AND a.at >= ? AND a.at < ? ORDER BY a.seq",
             [since, until],
@@ -54,8 +54,9 @@ class ReportRows(Connection):
                 draft_words=len(text.split()),
                 flags=tuple(json.loads(flags)),
                 calibration=bool(calibration),
+                language=language,
             )
-            for at, actor, action, reason, created, text, flags, calibration in rows
+            for at, actor, action, reason, created, text, flags, calibration, language in rows
         ]
 
     def report_data(self, since: str, until: str) -> ReportData:

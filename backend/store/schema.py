@@ -243,3 +243,14 @@ def m006_outbox(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m007_disclosure_language(db: Database) -> None:
+    """Issue 16 (transparency): the customer's language and the disclosure version shown."""
+    db.executescript(
+        """
+        ALTER TABLE conversations ADD COLUMN customer_language TEXT;
+        ALTER TABLE conversations ADD COLUMN disclosure_version TEXT;
+        """
+    )
