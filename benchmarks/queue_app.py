@@ -102,6 +102,7 @@ class BenchApp(IdleCollectingApp[None]):
     def on_page_arrived(self, message: PageArrived) -> None:
         """Hand the page to the widget (the app's `on_queue_page_loaded`)."""
         self.target.add_page(message.items, last=message.last)
+        self.freeze_when_idle()  # as the console's opt-in app does after each page
         self.snapshot_in = message.last
         if message.drawn is not None:
             self.call_after_refresh(message.drawn.set)

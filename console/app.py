@@ -127,7 +127,8 @@ class HitlApp(ConsoleShell):
         """Show who is signed in; the Mine filter now knows whose rows are mine."""
         self.me = message.operator
         self.queue_screen.show_operator(message.operator)
-        self.refresh_bindings()  # the footer now offers only what this role may do
+        if self.screen_stack:  # a late answer while the app shuts down has no footer left
+            self.refresh_bindings()  # the footer now offers only what this role may do
 
     @on(AIStateLoaded)
     def show_loaded_ai_state(self, message: AIStateLoaded) -> None:

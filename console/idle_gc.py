@@ -15,13 +15,14 @@ waits for a result they asked for (`collections_held`), frames do not
 collect either, for at most `hold_limit` seconds. Automatic collection is
 back on when the app stops.
 
-The first full collection it runs also freezes what survived it (`gc.freeze`):
-by then the app, its screens, stylesheets and modules exist, and they live as
-long as the app, so later full collections need not walk them again (without
-this a full collection walked all of Textual and pydantic: 60-130 ms, and
-events due meanwhile waited). It is done once, not after every collection,
-so objects made later (screens opened and closed) stay collectable; the app
-unfreezes when it stops.
+After a snapshot page is folded into the queue, the next idle moment freezes
+what exists (`gc.freeze`): the app, its screens, stylesheets, modules and the
+queue live as long as the app, so later full collections need not walk them
+(without this a full collection walked all of Textual and pydantic, 60-130 ms,
+and events due meanwhile waited). Freezing only stops the cyclic collector
+from visiting those objects: one whose references all go is still freed, so
+only cyclic garbage made before a page waits, until the app stops and
+unfreezes.
 
 It relies on CPython's generational collector (`gc.get_count`,
 `gc.get_threshold` with three generations), as in CPython 3.11 to 3.13.
@@ -41,6 +42,7 @@ from textual.app import App
 from backend_client import AsyncBackendClient
 from console.app import HitlApp
 from console.config import ConsoleConfig
+from console.messages import QueuePageLoaded
 
 __all__ = [
     "IdleCollectingApp",
@@ -85,6 +87,7 @@ class IdleCollectingApp(App[ReturnType]):
     _held_since: float | None = None
     _was_enabled = True
     _frozen = False
+    _freeze_due = False
 
     def on_mount(self) -> None:
         """From now on, collections run between frames."""
@@ -144,13 +147,24 @@ class IdleCollectingApp(App[ReturnType]):
         # What the young generation's threshold would have started meanwhile.
         if gc.get_count()[0] > gc.get_threshold()[0]:
             gc.collect(0)
-        if collect_if_due() == 2 and not self._frozen:
-            gc.freeze()  # the survivors of the first full collection live as long as the app
+        collect_if_due()
+        if self._freeze_due:
+            self._freeze_due = False
+            gc.freeze()
             self._frozen = True
+
+    def freeze_when_idle(self) -> None:
+        """What exists now lives as long as the app: freeze it at the next idle moment."""
+        self._freeze_due = True
+        self._schedule_collection()
 
 
 class IdleCollectingHitlApp(IdleCollectingApp[None], HitlApp):
-    """The console, collecting garbage between frames."""
+    """The console, collecting garbage between frames; frozen after each snapshot page."""
+
+    def on_queue_page_loaded(self, message: QueuePageLoaded) -> None:
+        """After `HitlApp`'s own handler (Textual calls both) folded the page in."""
+        self.freeze_when_idle()
 
 
 def make_idle_collecting_app(

@@ -152,8 +152,8 @@ class ConsoleShell(App[None]):
         log = self.alert_log
         log.add(Alert(self.clock(), kind, title, text, conversation_id))
         self.queue_screen.show_alerts(log.unseen)
-        if isinstance(self.screen, ModalScreen):
-            return
+        if not self.screen_stack or isinstance(self.screen, ModalScreen):
+            return  # shutting down (no screen), or a dialog is up
         for line in self.screen.query(AlertLine):
             line.show(title, text, log.unseen)
 

@@ -13,6 +13,7 @@ from textual.widgets import Static
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.idle_gc import IdleCollectingApp, collect_if_due, make_idle_collecting_app
+from tests.helpers import Backend, until
 
 
 @pytest.fixture
@@ -105,34 +106,32 @@ async def test_after_a_frame_the_app_runs_the_collection_that_was_due(
         assert gc.get_count()[1] == 0
 
 
-async def test_the_first_full_collection_freezes_its_survivors_until_the_app_stops(
+async def test_what_exists_when_asked_is_frozen_at_the_next_idle_moment_until_the_app_stops(
     collections: list[int],
 ) -> None:
     app = Shown(collections)
     async with app.run_test() as pilot:
         await pilot.pause()
         assert gc.get_freeze_count() == 0
-        _, threshold1, threshold2 = gc.get_threshold()
-        for _ in range(threshold2 - 1):
-            gc.collect(1)
-        young_collections(threshold1 - 1)
-        app.query_one("#hello", Static).update("a new frame")
+        app.freeze_when_idle()  # as the console asks after each snapshot page
         await pilot.pause()
         await pilot.pause()
-        assert 2 in collections
-        # The app's widgets, styles and modules survived it: later full
-        # collections no longer walk them.
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
-        # Once only: a second full collection freezes nothing more (frozen objects
-        # freed by their reference counts still leave).
-        for _ in range(threshold2 - 1):
-            gc.collect(1)
-        young_collections(threshold1 - 1)
-        app.query_one("#hello", Static).update("another frame")
-        await pilot.pause()
-        await pilot.pause()
-        assert gc.get_freeze_count() <= frozen
+        # The app's widgets, styles and modules: later full collections skip them.
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_console_freezes_after_a_snapshot_page(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    await live_backend.chat("Hello")
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=tmp_path / "x.toml"
+    )
+    app = make_idle_collecting_app(config)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: len(app.queue) > 0)
+        await until(pilot, lambda: gc.get_freeze_count() > 0)
     assert gc.get_freeze_count() == 0
 
 
