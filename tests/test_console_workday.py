@@ -59,6 +59,16 @@ async def signed_in(app: HitlApp, pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def open_override_log(app: HitlApp, pilot: Pilot[Any]) -> AuditLogScreen:
+    """Sign in, press f6 and wait for the override log."""
+    await signed_in(app, pilot)
+    await pilot.press("f6")
+    screen: AuditLogScreen = await until(
+        pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen
+    )
+    return screen
+
+
 async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> ConversationScreen:
     """Open a conversation and wait for it to load."""
     app.call_later(app.open_conversation, chat_id)
@@ -103,9 +113,7 @@ async def test_q_quits_from_a_conversation_quickly(live_backend: Backend, tmp_pa
 async def test_q_quits_from_the_override_log(live_backend: Backend, tmp_path: Path) -> None:
     app = console_for(live_backend, tmp_path, "sam")
     async with app.run_test(size=SIZE) as pilot:
-        await signed_in(app, pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await open_override_log(app, pilot)
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running
@@ -137,9 +145,7 @@ async def test_help_names_the_screen_lists_palette_commands_and_where_we_are(
     about = "Demo: database /tmp/demo.db"
     app = console_for(live_backend, tmp_path, "sam", about=about)
     async with app.run_test(size=SIZE) as pilot:
-        await signed_in(app, pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await open_override_log(app, pilot)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         assert str(app.screen.query_one("#help-title", Static).render()) == "Keys — Override log"
@@ -186,9 +192,7 @@ async def test_override_log_says_a_since_that_is_not_a_date(
 ) -> None:
     app = console_for(live_backend, tmp_path, "sam")
     async with app.run_test(size=SIZE) as pilot:
-        await signed_in(app, pilot)
-        await pilot.press("f6")
-        screen = await until(pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen)
+        screen = await open_override_log(app, pilot)
         since = screen.query_one("#filter-since", Input)
         since.focus()
         await pilot.press("q")  # a letter in a field, not Quit
@@ -204,9 +208,7 @@ async def test_ctrl_r_shows_the_verification_running_then_when_it_finished(
 ) -> None:
     app = console_for(live_backend, tmp_path, "sam")
     async with app.run_test(size=SIZE) as pilot:
-        await signed_in(app, pilot)
-        await pilot.press("f6")
-        screen = await until(pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen)
+        screen = await open_override_log(app, pilot)
         label = screen.query_one("#audit-chain", Static)
         await until(pilot, lambda: "checked" in str(label.render()))
         label.update("stale")
@@ -220,9 +222,7 @@ async def test_the_export_dialog_types_the_path_into_the_path(
 ) -> None:
     app = console_for(live_backend, tmp_path, "sam")
     async with app.run_test(size=SIZE) as pilot:
-        await signed_in(app, pilot)
-        await pilot.press("f6")
-        await until(pilot, lambda: isinstance(app.screen, AuditLogScreen))
+        await open_override_log(app, pilot)
         await pilot.press("x")
         dialog = await until(pilot, lambda: isinstance(app.screen, ExportDialog) and app.screen)
         await pilot.pause()
