@@ -35,6 +35,7 @@ from ._exceptions import (
     error_from,
     problem_from,
 )
+from ._journal import AUDIT_EXPORT_FIELDS, AUDIT_HASHED_FIELDS
 from ._models import (
     LANGUAGE_TAG_PATTERN,
     AIState,
@@ -98,6 +99,8 @@ from ._report import (
 )
 
 __all__ = [
+    "AUDIT_EXPORT_FIELDS",
+    "AUDIT_HASHED_FIELDS",
     "CALIBRATION_NOTICE",
     "CountRow",
     "EscalationRow",

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from backend_client import AsyncBackendClient, AuditEntry
+from backend_client import AUDIT_EXPORT_FIELDS, AsyncBackendClient, AuditEntry
 
 __all__ = [
     "date_problem",
@@ -30,30 +30,8 @@ __all__ = [
 
 ExportFormat = Literal["csv", "jsonl"]
 
-EXPORT_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "action",
-    "reason_code",
-    "note",
-    "conversation_id",
-    "draft_id",
-    "bot_name",
-    "bot_model",
-    "ai_text_hmac",
-    "final_text_hmac",
-    "prev_hash",
-    "hash",
-    "ai_text",
-    "final_text",
-)
-"""The columns of `hitl audit export`: the journal's hashed fields, the hash, the texts.
-
-Spelled out here because the console does not import the backend; a test
-holds it equal to the backend's `HASHED_FIELDS` plus the last three.
-"""
+EXPORT_FIELDS = AUDIT_EXPORT_FIELDS
+"""The columns of the export: `hitl audit export`'s (one definition, in the protocol)."""
 
 EXPORT_PAGE_SIZE = 500
 """Entries asked for per request while exporting (the API allows up to 1,000)."""

@@ -14,9 +14,7 @@ import pytest
 
 from backend.settings import Settings
 from backend_client import AsyncBackendClient, ReasonCode, Role
-from console import export_view
 from hitl.cli import main
-from hitl.cli.audit import EXPORT_FIELDS
 from hitl.demo import demo_backend
 from tests.helpers import Backend, eventually
 
@@ -86,11 +84,6 @@ def test_audit_commands_on_a_missing_database_say_so(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no database"):
         main(["audit", "verify", "--db", str(tmp_path / "none.db")])
     assert not (tmp_path / "none.db").exists(), "verifying must not create an empty database"
-
-
-def test_the_console_exports_the_same_columns_as_hitl_audit_export() -> None:
-    """A file from the override log's export and one from the CLI read with the same tools."""
-    assert list(export_view.EXPORT_FIELDS) == list(EXPORT_FIELDS)
 
 
 async def _decide_some(backend: Backend) -> tuple[str, str]:

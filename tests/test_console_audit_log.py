@@ -17,7 +17,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from backend.domain.journal import HASHED_FIELDS
 from backend.store import Store
 from backend_client import (
     Action,
@@ -469,11 +468,6 @@ async def test_a_failed_next_page_is_fetched_again_from_the_end(
         await until(pilot, lambda: table(screen).row_count == 150)
         seqs = [int(seq) for seq in column(screen, "seq")]
         assert seqs == list(range(250, 100, -1))
-
-
-def test_the_console_exports_the_columns_of_hitl_audit_export() -> None:
-    """The console spells the columns out (it imports no backend); they must stay the CLI's."""
-    assert export_view.EXPORT_FIELDS == (*HASHED_FIELDS, "hash", "ai_text", "final_text")
 
 
 def test_a_loaded_entry_costs_the_collector_nothing_and_comes_back_whole() -> None:

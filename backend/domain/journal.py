@@ -16,28 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backend_client import VerifyResult
+from backend_client import AUDIT_EXPORT_FIELDS, AUDIT_HASHED_FIELDS, VerifyResult
 
 GENESIS = "0" * 64
 """The `prev_hash` of the first entry."""
-
-HASHED_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "action",
-    "reason_code",
-    "note",
-    "conversation_id",
-    "draft_id",
-    "bot_name",
-    "bot_model",
-    "ai_text_hmac",
-    "final_text_hmac",
-    "prev_hash",
-)
-"""The columns of the `audit` table an entry's hash commits to, in this order."""
 
 
 def text_hmac(secret: str, text: str | None) -> str | None:
@@ -49,7 +31,7 @@ def text_hmac(secret: str, text: str | None) -> str | None:
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
     """The exact bytes an entry's hash is taken over: its hashed fields as sorted, compact JSON."""
-    fields = {name: entry.get(name) for name in HASHED_FIELDS}
+    fields = {name: entry.get(name) for name in AUDIT_HASHED_FIELDS}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -177,7 +159,7 @@ def retention_cutoff(row: Mapping[str, Any]) -> str | None:
 
 def _malformed(row: Mapping[str, Any]) -> str | None:
     """Why a row cannot be an entry (a BLOB or a number where text belongs), or None."""
-    for name in (*HASHED_FIELDS, "hash", "ai_text", "final_text"):
+    for name in AUDIT_EXPORT_FIELDS:
         value = row.get(name)
         if name == "seq":
             continue

@@ -19,10 +19,11 @@ from backend.checkpoints import (
     sign,
     verify_signature,
 )
-from backend.domain.journal import HASHED_FIELDS, Checkpoint, verify_chain
+from backend.domain.journal import Checkpoint, verify_chain
+from backend_client import AUDIT_EXPORT_FIELDS
 from hitl.cli._common import db_option, iso_time, open_store
 
-EXPORT_FIELDS = (*HASHED_FIELDS, "hash", "ai_text", "final_text")
+EXPORT_FIELDS = AUDIT_EXPORT_FIELDS
 """Every column of a journal entry and its texts, as `hitl audit export` writes them."""
 
 
