@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from backend_client import Draft, Flag
 from console.host import Clock, utc_now
+from console.render.labels import FLAG_LABELS
 from console.render.sanitize import safe_text
 
 __all__ = ["DraftPanel", "confidence_bar"]
@@ -24,14 +25,6 @@ __all__ = ["DraftPanel", "confidence_bar"]
 # Flags that mean "this could hurt someone if wrong" get the error colour;
 # the rest are worth a look and get the warning colour.
 _SEVERE_FLAGS = frozenset({Flag.LEGAL, Flag.PII, Flag.PROMPT_INJECTION})
-_FLAG_LABELS: dict[Flag, str] = {
-    Flag.REFUND: "refund",
-    Flag.PII: "personal data",
-    Flag.LEGAL: "legal",
-    Flag.LOW_CONFIDENCE: "low confidence",
-    Flag.PROMPT_INJECTION: "prompt injection",
-    Flag.UNGROUNDED: "ungrounded: cites no passage it was given",
-}
 _BAR_WIDTH = 20
 
 
@@ -166,7 +159,7 @@ class DraftPanel(Vertical):
         for flag in flags:
             kind = "error" if flag in _SEVERE_FLAGS else "warning"
             style = self.get_component_rich_style(f"draft-panel--flag-{kind}")
-            tags.append(f" {_FLAG_LABELS.get(flag, flag.value)} ", style=style)
+            tags.append(f" {FLAG_LABELS.get(flag, flag.value)} ", style=style)
             tags.append(" ")
         return tags
 
