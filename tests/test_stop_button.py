@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from backend.app import create_app
 from backend.bots import make_bot
 from backend.bots.base import BotReply, Turn
-from backend.settings import ReviewSettings, Settings
+from backend.settings import OutboxSettings, ReviewSettings, Settings, WebhookSettings
 from backend_client import (
     Action,
     Author,
@@ -21,7 +24,17 @@ from backend_client import (
     ReasonCode,
     ReviewMode,
 )
-from tests.helpers import BASE, Backend, ManualClock, pending_draft, seed_operators
+from tests.helpers import (
+    BASE,
+    Backend,
+    ManualClock,
+    Receiver,
+    eventually,
+    pending_draft,
+    seed_operators,
+)
+
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
@@ -193,3 +206,53 @@ async def test_messages_carry_their_marking_on_both_sides(backend: Backend) -> N
         ]
         others = [m for m in messages if m.author is not Author.AI]
         assert all(not m.ai_generated and not m.edited_by_person for m in others)
+
+
+async def test_a_pause_holds_an_ai_reply_queued_for_a_channel_until_resumed(
+    tmp_path: Path,
+) -> None:
+    """The outbox's deliveries are the last moment: an AI reply already queued for a webhook
+    waits out the pause (and what comes after it in that chat waits behind it)."""
+    with Receiver() as receiver:
+        settings = Settings(
+            db_path=tmp_path / "h.db",
+            secret="s",
+            webhooks=[WebhookSettings(url=f"{receiver.url}/hook", secret=WEBHOOK_SECRET)],
+            outbox=OutboxSettings(first_retry_seconds=0.05, max_retry_seconds=0.1),
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            backend = seed_operators(Backend(app, BASE, httpx.ASGITransport(app=app)))
+            receiver.status = 503  # the company's endpoint is down: deliveries queue up
+            chat = await backend.chat(CONFIDENT)
+            draft = await pending_draft(backend, chat)
+            async with backend.client("alice") as alice:
+                await alice.approve(draft.id, draft.version)
+            queued = [d for d in backend.store.deliveries(chat.id) if d["ai_written"]]
+            assert [json.loads(d["body"])["data"]["text"] for d in queued] == [draft.text]
+            async with backend.client("sam") as sam:
+                await sam.pause_ai("the model quotes old prices")
+
+            receiver.status = 200
+            await eventually(lambda: delivered_texts(receiver))  # the disclosure got through
+            async with httpx.AsyncClient() as http:
+                await app.state.outbox.send_due(http)  # a round with the reply due: held
+            assert draft.text not in delivered_texts(receiver)
+            assert not any(d["sent_at"] for d in backend.store.deliveries(chat.id)[1:])
+
+            async with backend.client("sam") as sam:
+                await sam.resume_ai()
+            await eventually(lambda: draft.text in delivered_texts(receiver))
+            await eventually(lambda: all(d["sent_at"] for d in backend.store.deliveries(chat.id)))
+            keys = [r.headers["webhook-id"] for r in receiver.requests]
+            assert keys == [d["key"] for d in backend.store.deliveries(chat.id)]  # in order
+        app.state.store.close()
+
+
+def delivered_texts(receiver: Receiver) -> list[str]:
+    """The texts of the `message.delivered` webhooks a receiver got."""
+    return [
+        r.json()["data"]["text"]
+        for r in receiver.requests
+        if r.json()["type"] == "message.delivered"
+    ]

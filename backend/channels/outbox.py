@@ -8,6 +8,11 @@ side said 2xx, and retries a failure later (doubling the wait), so a
 restart resends only what was not confirmed. A receiver may still see a
 repeat if hitl stops between the other side's 2xx and the commit: each
 delivery carries a stable id (`Webhook-Id`) for that.
+
+The stop button reaches the outbox too: a delivery written for a message
+the AI wrote is marked (whichever channel's enqueuer writes it), and while
+the AI is paused the worker leaves it, and the later deliveries of its chat
+to the same target, waiting. They go out, in order, after the resume.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from backend_client import Event
+from backend_client import Event, EventType
 
+from ..domain import policy
 from ..settings import Settings
 from ..store import Store
-from ..store.outbox import Delivery
+from ..store.outbox import AI_WRITTEN, Delivery
 from .webhooks import announcements, enqueue_webhooks, webhook_request
 
 log = logging.getLogger("hitl.outbox")
@@ -43,6 +49,11 @@ class DeliveryFailed(Exception):
 
 Sender = Callable[[httpx.AsyncClient, Delivery], Awaitable[None]]
 Enqueuer = Callable[[Store, Settings, Event, list[tuple[str, dict[str, Any]]]], None]
+
+
+def carries_ai_text(event: Event) -> bool:
+    """Whether what an event announces is text the AI wrote (held while the AI is paused)."""
+    return event.type is EventType.MESSAGE_CREATED and bool(event.data.get("ai_generated"))
 
 
 def backoff(attempts: int, settings: Settings) -> float:
@@ -69,9 +80,19 @@ class Outbox:
         if not self.enqueuers:
             return
         said = announcements(self.store, event)
-        if said:
+        if not said:
+            return
+        marked = AI_WRITTEN.set(carries_ai_text(event))
+        try:
             for enqueue in self.enqueuers:
                 enqueue(self.store, self.settings, event, said)
+        finally:
+            AI_WRITTEN.reset(marked)
+
+    def paused(self) -> bool:
+        """Whether the stop button holds now (the service's gate reads the same values)."""
+        meta = self.store.get_meta
+        return policy.pause_in_force(meta("ai_paused"), meta("ai_paused_until"), self.store.clock())
 
     def install(self) -> None:
         """Start writing deliveries for every event from now on."""
@@ -92,9 +113,13 @@ class Outbox:
         """Try every due delivery once; returns how many went out."""
         sent = 0
         blocked: set[tuple[str | None, str]] = set()
-        for delivery in self.store.due_deliveries():
+        for delivery in self.store.due_deliveries(hold_ai_written=self.paused()):
             lane = (delivery.conversation_id, delivery.target)
             if delivery.conversation_id is not None and lane in blocked:
+                continue
+            if delivery.ai_written and self.paused():
+                # Paused during this round: it waits, and so does the rest of its lane.
+                blocked.add(lane)
                 continue
             sender = self.senders.get(delivery.channel)
             try:

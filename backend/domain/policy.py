@@ -117,3 +117,14 @@ def review_gate(
         if not list(flags) and confidence >= review.confidence_threshold:
             return GateDecision(send_at=now + timedelta(seconds=review.hold_seconds))
     return GateDecision()
+
+
+def pause_in_force(flag: str | None, until: str | None, now: datetime) -> bool:
+    """Whether the stop button holds now: set (`flag` "1") and its end, if any, not yet passed.
+
+    The service's gate and the outbox worker both ask this, from the same
+    stored values, so a channel delivery stops exactly when drafting does.
+    """
+    if flag != "1":
+        return False
+    return not until or now < datetime.fromisoformat(until)

@@ -31,7 +31,7 @@ from backend_client import (
 
 from ..bots.base import Bot
 from ..checkpoints import configured_secret
-from ..domain import transitions
+from ..domain import policy, transitions
 from ..domain.transitions import Act
 from ..errors import NotFound
 from ..settings import Settings
@@ -90,10 +90,8 @@ class ServiceCore:
     @property
     def paused(self) -> bool:
         """Whether all AI sending is stopped (a pause with an end stops at that end)."""
-        if self.store.get_meta("ai_paused") != "1":
-            return False
-        until = self.store.get_meta("ai_paused_until")
-        return not until or self._now() < datetime.fromisoformat(until)
+        meta = self.store.get_meta
+        return policy.pause_in_force(meta("ai_paused"), meta("ai_paused_until"), self._now())
 
     # -- status changes: every one goes through the table ------------------------------------
 

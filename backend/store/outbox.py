@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,10 @@ from .common import Connection, _iso
 
 EventHook = Callable[[Event], None]
 """Called for every event inside the transaction that appends it (so it may write rows)."""
+
+AI_WRITTEN: ContextVar[bool] = ContextVar("hitl_outbox_ai_written", default=False)
+"""Set while the outbox hook enqueues for an event that carries AI-written text: every
+delivery written then, whichever channel's enqueuer writes it, waits out a pause."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Delivery:
     kind: str
     body: dict[str, Any]
     attempts: int
+    ai_written: bool = False
+    """It carries AI-written text: it waits while the AI is paused (the stop button)."""
 
 
 class OutboxRows(Connection):
@@ -45,21 +52,38 @@ class OutboxRows(Connection):
         """Add a delivery in the current transaction (a repeated key is ignored)."""
         now = self.now()
         self.db.execute(
-            "INSERT OR IGNORE INTO outbox (key, channel, target, conversation_id, kind, body, "
-            "created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [key, channel, target, conversation_id, kind, json.dumps(body), now, now],
+            "INSERT INTO outbox (key, channel, target, conversation_id, kind, body, "
+            "created_at, next_at, ai_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            [
+                key,
+                channel,
+                target,
+                conversation_id,
+                kind,
+                json.dumps(body),
+                now,
+                now,
+                int(AI_WRITTEN.get()),
+            ],
         )
 
-    def due_deliveries(self, limit: int = 50) -> list[Delivery]:
-        """Deliveries whose time has come, oldest first."""
+    def due_deliveries(self, limit: int = 50, *, hold_ai_written: bool = False) -> list[Delivery]:
+        """Deliveries whose time has come, oldest first.
+
+        `hold_ai_written` (the AI is paused) leaves out deliveries that carry
+        AI-written text; as they stay unsent, the later ones of their chat to
+        the same target wait behind them too, so nothing overtakes.
+        """
         rows = self.db.execute(
             # A chat's deliveries to one target go in order: none overtakes one still retrying.
-            "SELECT id, key, channel, target, conversation_id, kind, body, attempts FROM outbox "
-            "WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ? AND NOT EXISTS "
+            "SELECT id, key, channel, target, conversation_id, kind, body, attempts, ai_written "
+            "FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ? "
+            "AND ai_written <= ? AND NOT EXISTS "
             "(SELECT 1 FROM outbox o WHERE o.conversation_id = outbox.conversation_id "
             "AND o.target = outbox.target AND o.id < outbox.id AND o.sent_at IS NULL "
             "AND o.failed_at IS NULL) ORDER BY id LIMIT ?",
-            [self.now(), limit],
+            [self.now(), 0 if hold_ai_written else 1, limit],
         ).fetchall()
         return [
             Delivery(
@@ -71,6 +95,7 @@ class OutboxRows(Connection):
                 kind=r[5],
                 body=json.loads(r[6]),
                 attempts=r[7],
+                ai_written=bool(r[8]),
             )
             for r in rows
         ]

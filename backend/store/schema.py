@@ -254,3 +254,13 @@ def m007_disclosure_language(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN disclosure_version TEXT;
         """
     )
+
+
+@migrations()
+def m010_oversight_more(db: Database) -> None:
+    """Issue 16: an outbox delivery that carries AI-written text waits while the AI is paused."""
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN ai_written INTEGER NOT NULL DEFAULT 0;
+        """
+    )
