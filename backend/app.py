@@ -175,6 +175,7 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
             service.send_due_drafts()
+            service.notice_operator_changes()  # a disable by `hitl operator` closes streams
             ticks += 1
             if ticks % 240 == 0:
                 service.store.trim_events(settings.event_retention)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import httpx
@@ -90,6 +91,42 @@ async def test_a_disabled_operators_open_stream_closes_at_once(live_backend: Bac
     assert ConnectionState.LIVE in states
     async with live_backend.client("ada") as admin:
         await admin.disable_operator("bob")
+    with pytest.raises(UnauthorizedError, match="disabled"):
+        await asyncio.wait_for(task, 5)
+
+
+async def test_a_disable_from_the_command_line_closes_the_running_backends_stream(
+    live_backend: Backend, settings: Settings
+) -> None:
+    """`hitl operator disable` writes the database from another process; the backend notices."""
+    states: list[ConnectionState] = []
+    received: list[object] = []
+
+    async def listen() -> None:
+        async with live_backend.client("bob") as bob:
+            async for event in bob.events(on_state=states.append):
+                received.append(event)
+
+    task = asyncio.create_task(listen())
+    for _ in range(200):
+        if ConnectionState.LIVE in states:
+            break
+        await asyncio.sleep(0.02)
+    assert ConnectionState.LIVE in states
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hitl",
+        "operator",
+        "disable",
+        "bob",
+        "--db",
+        str(settings.db_path),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await command.communicate()
+    assert command.returncode == 0 and b"disabled agent bob" in out
+    # Nothing happens in the running backend itself: its sweep sees the table change.
     with pytest.raises(UnauthorizedError, match="disabled"):
         await asyncio.wait_for(task, 5)
 

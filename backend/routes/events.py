@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,9 @@ from ..store import OperatorRecord
 from .deps import current_operator, service_of
 
 router = APIRouter()
+
+RECHECK_SECONDS = 0.5
+"""How often an idle stream looks whether an operator changed (an in-memory read)."""
 
 
 @router.get("/v1/events", tags=["events"])
@@ -55,13 +59,34 @@ async def _while_active(
 ) -> AsyncIterator[ServerSentEvent | bytes]:
     """The stream, ended as soon as its operator is disabled or their token rotated.
 
-    Disabling journals an entry, whose event wakes every stream; each one
-    re-checks its operator only when an operator changed since it last looked.
+    Disabling (here, or by `hitl operator disable` in another process, which
+    the backend's sweep notices) bumps a generation; each stream looks at it
+    between events and every `RECHECK_SECONDS` while idle, and asks the
+    database about its operator only when it moved.
     """
     seen = OperatorAdmin.operator_generation
-    async for item in stream:
-        if OperatorAdmin.operator_generation != seen:
-            seen = OperatorAdmin.operator_generation
-            if not service.still_active(operator.id, token):
+    pending: asyncio.Task[ServerSentEvent | bytes] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(_next(stream))
+            done, _ = await asyncio.wait({pending}, timeout=RECHECK_SECONDS)
+            if OperatorAdmin.operator_generation != seen:
+                seen = OperatorAdmin.operator_generation
+                if not service.still_active(operator.id, token):
+                    return
+            if not done:
+                continue
+            try:
+                item = pending.result()
+            except StopAsyncIteration:
                 return
-        yield item
+            pending = None
+            yield item
+    finally:
+        if pending is not None:
+            pending.cancel()
+
+
+async def _next(stream: AsyncIterator[ServerSentEvent | bytes]) -> ServerSentEvent | bytes:
+    return await anext(stream)

@@ -21,6 +21,8 @@ class OperatorAdmin(ServiceCore):
 
     operator_generation = 0
     """Bumped on every disable and rotation, so open streams re-check their operator."""
+    _operators_seen: tuple[tuple[str, str | None, str | None], ...] | None = None
+    """Each operator's (id, disabled_at, token_issued_at) at the sweep's last look."""
 
     def authenticate(self, token: str) -> OperatorRecord:
         """The operator of a bearer token, if it still works (401 with the reason otherwise)."""
@@ -36,6 +38,22 @@ class OperatorAdmin(ServiceCore):
         return token_refusal(
             state.disabled_at, state.token_issued_at, self._now(), self.settings.token_days
         )
+
+    def notice_operator_changes(self) -> bool:
+        """Look at the operators table for changes made outside this process (`hitl operator
+        disable` writes the database directly): open streams re-check their operator on one.
+
+        One small read for all streams, called by the backend's sweep; returns whether
+        anything changed since the last look.
+        """
+        seen = tuple(
+            (s.record.id, s.disabled_at, s.token_issued_at) for s in self.store.operator_states()
+        )
+        before, self._operators_seen = self._operators_seen, seen
+        if before is None or before == seen:
+            return False
+        OperatorAdmin.operator_generation += 1
+        return True
 
     def still_active(self, operator_id: str, token: str) -> bool:
         """Whether this operator's token still works (an open stream asks after each change)."""
