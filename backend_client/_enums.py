@@ -113,6 +113,8 @@ class Action(StrEnum):
     ROTATE_TOKEN = "rotate"
     RETENTION = "retention"
     FLAG_FAST_RUN = "fast_run"
+    DISCLOSURE = "disclosure"
+    """A disclosure version opened its first chat (a system entry, once per version)."""
 
 
 class EventType(StrEnum):

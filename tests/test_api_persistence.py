@@ -61,7 +61,7 @@ async def test_a_restart_loses_nothing(tmp_path: Path, configured_secret: bool) 
             before_verify = await sam.verify_audit()
         async with first.client("alice") as alice:
             before = {c.id: await alice.get_conversation(c.id) for c in (approved, held, waiting)}
-    assert before_verify.ok and before_verify.entries == 3
+    assert before_verify.ok and before_verify.entries == 4
 
     async with running(settings, tokens=first) as second:
         async with second.client("alice") as alice:
@@ -85,7 +85,12 @@ async def test_a_restart_loses_nothing(tmp_path: Path, configured_secret: bool) 
     assert after == before
     assert again.messages == before[approved.id].messages
     assert after_audit == before_audit
-    assert [e.action for e in after_audit] == [Action.PAUSE, Action.TAKEOVER, Action.APPROVE]
+    assert [e.action for e in after_audit] == [
+        Action.PAUSE,
+        Action.TAKEOVER,
+        Action.APPROVE,
+        Action.DISCLOSURE,  # the first chat's disclosure version, journaled once
+    ]
     assert after_verify == before_verify
     assert after[held.id].status is ConversationStatus.HUMAN
     assert after[waiting.id].status is ConversationStatus.AWAITING_REVIEW
@@ -112,7 +117,7 @@ async def test_decisions_after_a_restart_extend_the_same_chain(tmp_path: Path) -
             result = await sam.verify_audit()
             entries = (await sam.list_audit()).items
 
-    assert result.ok and result.entries == 2
+    assert result.ok and result.entries == 3  # with the disclosure version's entry
     assert entries[0].action is Action.CLOSE
     assert entries[0].prev_hash == head
     assert entries[1].final_text == "Two to four days."

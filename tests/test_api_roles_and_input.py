@@ -13,6 +13,7 @@ import pytest
 from backend.app import create_app
 from backend.settings import Settings
 from backend_client import (
+    Action,
     AsyncBackendClient,
     ChatStarted,
     ConversationStatus,
@@ -84,7 +85,8 @@ async def test_trainer_cannot_decide_anything(backend: Backend) -> None:
     after = await pending_draft(backend, chat)
     assert after.id == draft.id and after.version == draft.version
     async with backend.client("sam") as sam:
-        assert (await sam.list_audit()).items == []
+        # Nothing but the first chat's disclosure version, which no decision wrote.
+        assert [e.action for e in (await sam.list_audit()).items] == [Action.DISCLOSURE]
         assert (await sam.ai_state()).paused is False
 
 

@@ -117,17 +117,17 @@ async def test_audit_cli_verifies_checkpoints_exports_and_detects_tampering(
     os.environ.update(env_secret)
     try:
         assert main(["audit", "verify", "--db", db]) == 0
-        assert "ok: 3 entries" in capsys.readouterr().out
+        assert "ok: 4 entries" in capsys.readouterr().out  # with the disclosure version
 
         checkpoint = tmp_path / "head.json"
         assert main(["audit", "checkpoint", "--db", db, "--out", str(checkpoint)]) == 0
-        assert json.loads(checkpoint.read_text())["entries"] == 3
+        assert json.loads(checkpoint.read_text())["entries"] == 4
 
         out = tmp_path / "audit.jsonl"
         assert main(["audit", "export", "--db", db, "--format", "jsonl", "--out", str(out)]) == 0
         rows = [json.loads(line) for line in out.read_text().splitlines()]
-        assert [r["action"] for r in rows] == ["edit", "reject", "takeover"]
-        assert rows[0]["final_text"].startswith("It left our warehouse today")
+        assert [r["action"] for r in rows] == ["disclosure", "edit", "reject", "takeover"]
+        assert rows[1]["final_text"].startswith("It left our warehouse today")
 
         csv_out = tmp_path / "audit.csv"
         assert main(["audit", "export", "--db", db, "--format", "csv", "--out", str(csv_out)]) == 0
@@ -135,11 +135,11 @@ async def test_audit_cli_verifies_checkpoints_exports_and_detects_tampering(
 
         # Drop the newest entry behind the backend's back: only the checkpoint can tell.
         with sqlite3.connect(db) as conn:
-            conn.execute("DELETE FROM audit WHERE seq = 3")
+            conn.execute("DELETE FROM audit WHERE seq = 4")
         capsys.readouterr()
         assert main(["audit", "verify", "--db", db]) == 0
         assert main(["audit", "verify", "--db", db, "--checkpoint", str(checkpoint)]) == 1
-        assert "FAILED at entry 3" in capsys.readouterr().err
+        assert "FAILED at entry 4" in capsys.readouterr().err
 
         with sqlite3.connect(db) as conn:
             conn.execute("UPDATE audit SET note = 'nothing to see' WHERE seq = 1")

@@ -74,7 +74,10 @@ async def decide(
 
 
 async def three_decisions(backend: Backend) -> None:
-    """An approval, then an edit (tone, noted), then a rejection (policy, noted)."""
+    """An approval, then an edit (tone, noted), then a rejection (policy, noted).
+
+    The journal then holds four entries: the first chat also journaled the
+    disclosure version it showed (a system entry, seq 1)."""
     await decide(backend, Action.APPROVE, name="Ann Approve")
     await decide(
         backend, Action.EDIT, name="Ed Edit", reason=ReasonCode.TONE, note="warmer wording please"
@@ -126,11 +129,11 @@ async def test_supervisor_sees_newest_first_with_chain_and_diff(
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: table(screen).row_count == 3)
-        assert column(screen, "action") == ["reject", "edit", "approve"]
-        assert column(screen, "reason") == ["policy", "tone", ""]
+        await until(pilot, lambda: table(screen).row_count == 4)
+        assert column(screen, "action") == ["reject", "edit", "approve", "disclosure"]
+        assert column(screen, "reason") == ["policy", "tone", "", ""]
         await until(
-            pilot, lambda: "Chain verified: 3 entries, head" in static_text(screen, "#audit-chain")
+            pilot, lambda: "Chain verified: 4 entries, head" in static_text(screen, "#audit-chain")
         )
         assert screen.query_one("#audit-chain").has_class("-ok")
 
@@ -151,7 +154,7 @@ async def test_supervisor_sees_newest_first_with_chain_and_diff(
         screen.verify_debounce = 0.05
         await decide(live_backend, Action.APPROVE, name="Late Comer")
         await until(
-            pilot, lambda: "Chain verified: 4 entries" in static_text(screen, "#audit-chain")
+            pilot, lambda: "Chain verified: 5 entries" in static_text(screen, "#audit-chain")
         )
 
 
@@ -162,7 +165,7 @@ async def test_filters_narrow_and_free_text_finds_a_note(
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
         action = screen.query_one("#filter-action", Choice)
         reason = screen.query_one("#filter-reason", Choice)
 
@@ -186,12 +189,12 @@ async def test_filters_narrow_and_free_text_finds_a_note(
         await until(pilot, lambda: column(screen, "action") == ["approve"])
         # Back to "any action" with a letter, then a click steps forward.
         await pilot.press("a")
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
         assert action.value is None
         await pilot.click("#filter-action", offset=(12, 1))
         await until(pilot, lambda: column(screen, "action") == ["approve"])
         await pilot.click("#filter-action", offset=(1, 1))
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
 
         # The reason: tab to it, jump to policy by its letter.
         await pilot.press("tab")
@@ -205,7 +208,7 @@ async def test_filters_narrow_and_free_text_finds_a_note(
         await pilot.press("left", "left")  # policy, tone
         await until(pilot, lambda: column(screen, "action") == ["edit"])
         reason.choose(None)
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
 
         # Keyboard: / focuses the search, enter applies it, escape goes back to the table.
         await pilot.press("slash")
@@ -224,8 +227,8 @@ async def test_leaving_and_opening_again_keeps_the_filters_and_shows_what_is_new
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: table(screen).row_count == 3)
-        await until(pilot, lambda: "3 entries" in static_text(screen, "#audit-chain"))
+        await until(pilot, lambda: table(screen).row_count == 4)
+        await until(pilot, lambda: "4 entries" in static_text(screen, "#audit-chain"))
         await pilot.press("f", "tab", "right", "right")  # action: edit
         await until(pilot, lambda: column(screen, "action") == ["edit"])
         await pilot.press("escape", "escape")  # to the table, then out
@@ -239,7 +242,7 @@ async def test_leaving_and_opening_again_keeps_the_filters_and_shows_what_is_new
         assert screen.query_one("#filter-action", Choice).value == "edit"
         await until(pilot, lambda: column(screen, "action") == ["edit", "edit"])
         assert column(screen, "reason") == ["incorrect", "tone"]
-        await until(pilot, lambda: "4 entries" in static_text(screen, "#audit-chain"))
+        await until(pilot, lambda: "5 entries" in static_text(screen, "#audit-chain"))
 
 
 async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: Path) -> None:
@@ -247,7 +250,7 @@ async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: 
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
 
         # The operator by name: enter applies it.
         await pilot.press("f")
@@ -255,7 +258,7 @@ async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: 
         await pilot.press(*"bob", "enter")
         await until(pilot, lambda: table(screen).row_count == 0)
         await pilot.press("ctrl+u", *"alice", "enter")
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 3)  # not the system's entry
         await pilot.press("ctrl+u", "enter", "escape")
 
         # A time range that ends before the first decision matches nothing; one after it, all.
@@ -265,7 +268,7 @@ async def test_operator_and_time_range_filters(live_backend: Backend, tmp_path: 
         await pilot.press("enter")
         await until(pilot, lambda: table(screen).row_count == 0)
         await pilot.press("ctrl+u", "enter")
-        await until(pilot, lambda: table(screen).row_count == 3)
+        await until(pilot, lambda: table(screen).row_count == 4)
 
 
 async def test_tampering_shows_the_chain_broken(live_backend: Backend, tmp_path: Path) -> None:
@@ -273,7 +276,7 @@ async def test_tampering_shows_the_chain_broken(live_backend: Backend, tmp_path:
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: "Chain verified: 3" in static_text(screen, "#audit-chain"))
+        await until(pilot, lambda: "Chain verified: 4" in static_text(screen, "#audit-chain"))
 
         db_path = live_backend.app.state.settings.db_path
         with sqlite3.connect(db_path) as db:
@@ -295,7 +298,7 @@ async def test_export_writes_every_filtered_entry_once(
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: table(screen).row_count == 7)
+        await until(pilot, lambda: table(screen).row_count == 8)
         await pilot.press("f", "tab", "right")  # the action filter: approve
         await until(pilot, lambda: table(screen).row_count == 5)
 
@@ -416,7 +419,7 @@ async def test_an_unreachable_backend_says_so_instead_of_verifying_forever(
     app = make_app(config_for(live_backend, "sam", tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(pilot)
-        await until(pilot, lambda: "Chain verified: 3" in static_text(screen, "#audit-chain"))
+        await until(pilot, lambda: "Chain verified: 4" in static_text(screen, "#audit-chain"))
 
         live_server.stop()
         await pilot.press("ctrl+r")
@@ -433,7 +436,7 @@ async def test_an_unreachable_backend_says_so_instead_of_verifying_forever(
         assert not screen.query_one("#audit-chain").has_class("-ok")
         # The reload failed too; the rows already shown stay, and the status says so.
         await until(pilot, lambda: "loading failed" in static_text(screen, "#audit-status"))
-        assert table(screen).row_count == 3
+        assert table(screen).row_count == 4
 
 
 async def test_a_failed_next_page_is_fetched_again_from_the_end(

@@ -13,7 +13,7 @@ import pytest
 from backend.app import create_app
 from backend.config import ConfigError, load_settings
 from backend.settings import AssistantSettings, Settings
-from backend_client import Author, ConversationDetail, ReasonCode
+from backend_client import Action, Author, ConversationDetail, ReasonCode
 from tests.helpers import BASE, Backend, pending_draft, seed_operators
 
 GERMAN = (
@@ -70,6 +70,27 @@ async def test_a_german_customer_is_told_in_german_and_the_version_is_recorded(
     assert other.messages[0].text == default  # no Italian configured: the default
     assert other.disclosure_version == _version(default)
     assert (await _detail(backend, german_again.id)).disclosure_version == _version(GERMAN)
+    assert verified.ok
+
+
+async def test_each_version_is_journaled_once_when_it_first_opens_a_chat(
+    backend: Backend,
+) -> None:
+    async with backend.channel() as channel:
+        await channel.start_chat("Anna", "anna@example.at", language="de-AT")
+        await channel.start_chat("Ben", language="de")  # the same words: no second entry
+        await channel.start_chat("Gio", language="it")  # the default
+    async with backend.client("ada") as ada:
+        await ada.erase_person("anna@example.at")  # the words shown outlive the person
+        entries = (await ada.list_audit(action=Action.DISCLOSURE.value)).items
+        verified = await ada.verify_audit()
+    default = backend.app.state.hitl.settings.disclosure_text
+    # French was never shown, so it has no entry; each entry's words are HMAC'd in the chain.
+    assert [(e.actor, e.note, e.final_text, e.conversation_id) for e in reversed(entries)] == [
+        ("system", f"version {_version(GERMAN)}, language de", GERMAN, None),
+        ("system", f"version {_version(default)}, language default", default, None),
+    ]
+    assert all(e.final_text_hmac for e in entries)
     assert verified.ok
 
 

@@ -16,6 +16,7 @@ import pytest
 from httpx_sse import aconnect_sse
 
 from backend.bots import make_bot
+from backend.domain.visibility import may_see
 from backend.service import Hitl
 from backend.settings import Settings
 from backend.store import Store
@@ -25,6 +26,7 @@ from backend_client import (
     Customer,
     Event,
     EventType,
+    Role,
     UnauthorizedError,
 )
 from tests.helpers import Backend, LiveServer, eventually, seed_operators
@@ -77,9 +79,10 @@ async def watching(client: AsyncBackendClient, since: int | None = None) -> Asyn
         await watcher.stop()
 
 
-def stored_ids(store: Store, after: int) -> list[int]:
-    """The ids the backend committed after `after`, as the stream should deliver them."""
-    return [e.id for e in store.events_after(after, limit=100_000)]
+def stored_ids(store: Store, after: int, role: Role = Role.SUPERVISOR) -> list[int]:
+    """The ids the backend committed after `after`, as the stream should deliver them to a
+    reader of `role` (agents and trainers are not sent the journal's entries)."""
+    return [e.id for e in store.events_after(after, limit=100_000) if may_see(role, e.type)]
 
 
 async def approve_pending(backend: Backend, cid: str) -> None:
@@ -123,7 +126,11 @@ async def test_a_chat_and_its_approval_arrive_live_in_order(live_backend: Backen
         assert EventType.AUDIT_APPENDED in types
         decided = [e for e in watcher.events if e.type is EventType.DRAFT_DECIDED]
         assert decided[-1].data["status"] == "approved"
-        assert all(e.conversation_id == chat.id for e in watcher.events if e.type is not None)
+        # The chat's events, and the journal entry of the disclosure version it first showed.
+        others = [e for e in watcher.events if e.conversation_id != chat.id]
+        assert [(e.type, e.data["action"]) for e in others] == [
+            (EventType.AUDIT_APPENDED, "disclosure")
+        ]
 
 
 async def test_a_restart_mid_stream_loses_and_repeats_nothing(
@@ -133,7 +140,7 @@ async def test_a_restart_mid_stream_loses_and_repeats_nothing(
     async with live_backend.client() as alice, watching(alice) as watcher:
         await eventually(lambda: watcher.states == [ConnectionState.LIVE], timeout=WAIT)
         await live_backend.chat("Hello?")
-        await watcher.until(len(stored_ids(live_backend.store, start)))
+        await watcher.until(len(stored_ids(live_backend.store, start, Role.AGENT)))
 
         await asyncio.to_thread(live_server.stop)
         # Changes made while the console is cut off must reach it after the restart.
@@ -146,7 +153,7 @@ async def test_a_restart_mid_stream_loses_and_repeats_nothing(
         )
         await restarted.chat("Anyone there?")
 
-        expected = stored_ids(restarted.store, start)
+        expected = stored_ids(restarted.store, start, Role.AGENT)
         await watcher.until(len(expected))
         await asyncio.sleep(0.3)  # anything repeated would arrive now
 
@@ -226,7 +233,7 @@ async def test_keep_alives_neither_break_nor_repeat_anything(quick_backend: Back
         await quick_backend.chat("Hello")
         await asyncio.sleep(0.3)  # six keep-alives go by
         await quick_backend.chat("Still there?")
-        expected = stored_ids(quick_backend.store, start)
+        expected = stored_ids(quick_backend.store, start, Role.AGENT)
         await watcher.until(len(expected))
         await asyncio.sleep(0.15)  # three more: none may bring an event again
 
@@ -272,7 +279,7 @@ async def test_a_trainer_sees_masked_personal_data(live_backend: Backend) -> Non
         watching(alice, since=start) as agent,
     ):
         await live_backend.chat("My email is jo.doe@example.com, where is my parcel?")
-        expected = stored_ids(live_backend.store, start)
+        expected = stored_ids(live_backend.store, start, Role.AGENT)
         await trainer.until(len(expected))
         await agent.until(len(expected))
 

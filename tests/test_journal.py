@@ -33,6 +33,11 @@ async def audit(backend: Backend, **filters: str) -> list[AuditEntry]:
         return (await sam.list_audit(limit=1000, **filters)).items
 
 
+async def decisions(backend: Backend) -> list[AuditEntry]:
+    """The journal without the system entry of the disclosure version the first chat showed."""
+    return [e for e in await audit(backend) if e.action is not Action.DISCLOSURE]
+
+
 async def verify(backend: Backend) -> VerifyResult:
     async with backend.client("sam") as sam:
         return await sam.verify_audit()
@@ -58,7 +63,8 @@ async def test_approve_is_journalled(backend: Backend) -> None:
     async with backend.client("alice") as alice:
         await alice.approve(draft.id, draft.version)
 
-    [entry] = await audit(backend)
+    [entry, disclosure] = await audit(backend)
+    assert disclosure.action is Action.DISCLOSURE and disclosure.prev_hash == GENESIS
     assert entry.action is Action.APPROVE
     assert entry.actor == backend.operator_ids["alice"]
     assert entry.role is Role.AGENT
@@ -66,7 +72,7 @@ async def test_approve_is_journalled(backend: Backend) -> None:
     assert entry.conversation_id == chat.id and entry.draft_id == draft.id
     assert entry.ai_text == entry.final_text == draft.text
     assert entry.bot is not None and entry.bot.name == "builtin-faq"
-    assert entry.prev_hash == GENESIS
+    assert entry.prev_hash == disclosure.hash
 
 
 async def test_edit_is_journalled_with_both_texts(backend: Backend) -> None:
@@ -75,7 +81,7 @@ async def test_edit_is_journalled_with_both_texts(backend: Backend) -> None:
     async with backend.client("bob") as bob:
         await bob.edit(draft.id, draft.version, "Two to four days.", ReasonCode.TONE, "too long")
 
-    [entry] = await audit(backend)
+    [entry] = await decisions(backend)
     assert entry.action is Action.EDIT
     assert entry.actor == backend.operator_ids["bob"]
     assert entry.reason_code is ReasonCode.TONE
@@ -93,7 +99,7 @@ async def test_reject_is_journalled(backend: Backend, regenerate: bool) -> None:
             draft.id, draft.version, ReasonCode.OTHER, "wrong country", regenerate=regenerate
         )
 
-    [entry] = await audit(backend)
+    [entry] = await decisions(backend)
     assert entry.action is Action.REJECT
     assert entry.reason_code is ReasonCode.OTHER
     assert entry.note == "wrong country"
@@ -107,7 +113,7 @@ async def test_regenerate_is_journalled_with_the_instruction(backend: Backend) -
     async with backend.client("alice") as alice:
         await alice.regenerate(draft.id, draft.version, "shorter", ReasonCode.TONE, "wordy")
 
-    [entry] = await audit(backend)
+    [entry] = await decisions(backend)
     assert entry.action is Action.REGENERATE
     assert entry.reason_code is ReasonCode.TONE
     assert entry.note is not None
@@ -130,7 +136,7 @@ async def test_conversation_decisions_are_journalled(backend: Backend) -> None:
         await sam.pause_ai()  # already paused: nothing to record
         await sam.resume_ai()
 
-    entries = list(reversed(await audit(backend)))
+    entries = list(reversed(await decisions(backend)))
     alice, sam = backend.operator_ids["alice"], backend.operator_ids["sam"]
     assert [(e.action, e.actor, e.role, e.reason_code, e.note) for e in entries] == [
         (Action.TAKEOVER, alice, Role.AGENT, ReasonCode.CUSTOMER_REQUEST, None),
@@ -142,7 +148,7 @@ async def test_conversation_decisions_are_journalled(backend: Backend) -> None:
         (Action.RESUME, sam, Role.SUPERVISOR, None, None),
     ]
     assert [e.conversation_id for e in entries[:5]] == [chat.id] * 5
-    assert [e.seq for e in entries] == list(range(1, 8))
+    assert [e.seq for e in entries] == list(range(2, 9))  # 1: the disclosure's version
     assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
 
 
@@ -158,7 +164,7 @@ async def test_refused_decisions_leave_no_entry(backend: Backend) -> None:
         with pytest.raises(StaleVersionError):
             await alice.approve(draft.id, draft.version + 5)
 
-    assert await audit(backend) == []
+    assert await decisions(backend) == []
 
 
 # -- tampering ---------------------------------------------------------------------------------
@@ -166,7 +172,8 @@ async def test_refused_decisions_leave_no_entry(backend: Backend) -> None:
 
 @pytest.fixture
 async def journal(backend: Backend) -> Backend:
-    """A backend whose journal holds 6 entries, with texts in entries 1, 2, 4 and 5."""
+    """A backend whose journal holds 7 entries, with texts in entries 1 (the disclosure's
+    version, journaled by the first chat), 2, 3, 5 and 6."""
     for text in ("Soon.", "Next week."):
         chat = await backend.chat(CONFIDENT)
         draft = await pending_draft(backend, chat)
@@ -180,7 +187,7 @@ async def journal(backend: Backend) -> Backend:
             detail = await alice.get_conversation(chat.id)
             await alice.close(chat.id, detail.version)
     result = await verify(backend)
-    assert result.ok and result.entries == 6 and result.first_bad is None
+    assert result.ok and result.entries == 7 and result.first_bad is None
     return backend
 
 
@@ -308,13 +315,13 @@ async def test_a_rewritten_tail_is_caught_with_a_checkpoint(
     checkpoint = Checkpoint(entries=taken.entries, head=taken.head)
     with behind_the_backends_back(settings) as db:
         for table, key in (("audit_fts", "rowid"), ("audit_texts", "seq"), ("audit", "seq")):
-            db.execute(f"DELETE FROM {table} WHERE {key} = 6")
+            db.execute(f"DELETE FROM {table} WHERE {key} = 7")
     async with journal.client("sam") as sam:
-        await sam.pause_ai()  # the backend appends a new entry 6 on top
+        await sam.pause_ai()  # the backend appends a new entry 7 on top
 
     assert (await verify(journal)).ok is True
     result = verify_chain(journal.store.audit_rows(), secret, checkpoint)
-    assert (result.ok, result.first_bad) == (False, 6)
+    assert (result.ok, result.first_bad) == (False, 7)
 
 
 async def test_a_checkpoint_of_the_current_head_passes(journal: Backend) -> None:
@@ -328,7 +335,7 @@ async def test_a_checkpoint_of_the_current_head_passes(journal: Backend) -> None
         journal.store.audit_rows(), secret, Checkpoint(entries=taken.entries, head=taken.head)
     )
 
-    assert result.ok is True and result.entries == 7
+    assert result.ok is True and result.entries == 8
 
 
 async def test_erasing_a_conversations_texts_keeps_the_chain_verifiable(
@@ -345,7 +352,7 @@ async def test_erasing_a_conversations_texts_keeps_the_chain_verifiable(
     others = [e for e in await audit(journal) if e.conversation_id != target]
 
     assert [e.action for e in entries][0] == Action.ERASE
-    assert result.ok is True and result.entries == 7
+    assert result.ok is True and result.entries == 8
     assert [(e.ai_text, e.final_text) for e in entries] == [(None, None)] * 4
     assert all(
         e.ai_text_hmac or e.final_text_hmac for e in entries if e.action not in ("close", "erase")
@@ -370,7 +377,7 @@ async def test_audit_filters(journal: Backend) -> None:
     incomplete = await audit(journal, reason_code="incomplete")
     of_chat = await audit(journal, conversation=chat.id)
 
-    assert len(everything) == 7
+    assert len(everything) == 8  # with the disclosure version's entry
     assert [e.action for e in bob] == [Action.TAKEOVER]
     assert [e.action for e in edits] == [Action.EDIT, Action.EDIT]
     assert incomplete == edits
@@ -399,8 +406,8 @@ async def test_audit_pages_newest_first(journal: Backend, limit: int) -> None:
         assert filtered.next_cursor is not None
         rest = await sam.list_audit(action="close", limit=1, cursor=filtered.next_cursor)
 
-    assert seqs == [6, 5, 4, 3, 2, 1]
-    assert [e.seq for e in filtered.items + rest.items] == [6, 3]
+    assert seqs == [7, 6, 5, 4, 3, 2, 1]
+    assert [e.seq for e in filtered.items + rest.items] == [7, 4]
     assert rest.next_cursor is None
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 
-from backend_client import Author, ChatStarted, ConversationStatus, Customer, Message, Page
+from backend_client import Action, Author, ChatStarted, ConversationStatus, Customer, Message, Page
 
 from ..domain import policy, signals, transitions
 from ..domain.disclosure import disclosure_version
 from ..domain.transitions import Act
 from ..errors import Conflict, Invalid
 from .drafting import DraftWorkers
+from .operator_admin import SYSTEM
 
 CUSTOMER_NAME_LIMIT = 200
 
@@ -29,11 +30,32 @@ class CustomerTurns(DraftWorkers):
         return ChatStarted(id=cid, customer_token=token)
 
     def _disclose(self, cid: str, language: str | None) -> None:
-        """Open the chat with the disclosure in the customer's language and record its version."""
-        _, text = self.settings.disclosure_for(language)
+        """Open the chat with the disclosure in the customer's language and record its version.
+
+        The version goes on the conversation; the first chat a version opens
+        also journals it (`_journal_disclosure`).
+        """
+        key, text = self.settings.disclosure_for(language)
         version = disclosure_version(text)
         self.store.update_conversation(cid, disclosure_version=version)
         self._say(cid, Author.SYSTEM, text)
+        self._journal_disclosure(version, key, text)
+
+    def _journal_disclosure(self, version: str, key: str | None, text: str) -> None:
+        """One system entry per disclosure version, when it first opens a chat (art. 50).
+
+        Its words are the entry's HMAC'd `final_text`; its note names the
+        version and the language key. It has no conversation, so erasing a
+        person never removes the proof of which words a version is; each
+        conversation names the version it was shown (`disclosure_version`).
+        A changed text is a new version, journaled by the first chat it opens.
+        """
+        seen = f"disclosure_journaled:{version}"
+        if self.store.get_meta(seen) is not None:
+            return
+        self.store.set_meta(seen, self.store.now())
+        note = f"version {version}, language {key or 'default'}"
+        self.record_decision(SYSTEM, Action.DISCLOSURE, note=note, final_text=text)
 
     async def customer_says(self, cid: str, text: str) -> Message:
         """A customer message: supersedes a pending draft, may escalate, else the AI drafts.
