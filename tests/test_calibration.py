@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 
 import httpx
 import pytest
 
+from backend.app import create_app
+from backend.settings import Settings, WebhookSettings
 from backend_client import (
     Author,
     CalibrationItem,
@@ -16,7 +19,9 @@ from backend_client import (
     ReasonCode,
 )
 from hitl.cli import main
-from tests.helpers import Backend
+from tests.helpers import BASE, Backend, Receiver, eventually, seed_operators
+
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 ITEMS = [
     CalibrationItem(
@@ -116,3 +121,40 @@ async def test_a_supervisor_loads_a_file_from_the_command_line(
     lines.write_text('[{"customer_message": "x"}]')
     with pytest.raises(SystemExit, match="bad_draft"):
         main(["calibration", "load", str(lines)])
+
+
+async def test_a_seeded_conversation_is_announced_to_no_channel(tmp_path: Path) -> None:
+    """A webhook receiver (a company's channel) hears of real chats only: a seeded draft,
+    approved or not, and the notice about it, never leave hitl."""
+    with Receiver() as receiver:
+        settings = Settings(
+            db_path=tmp_path / "h.db",
+            secret="s",
+            webhooks=[WebhookSettings(url=f"{receiver.url}/hook", secret=WEBHOOK_SECRET)],
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            backend = seed_operators(Backend(app, BASE, httpx.ASGITransport(app=app)))
+            async with backend.client("sam") as sam:
+                await sam.load_calibration(ITEMS)
+                await sam.set_calibration_rate(1.0)
+            real = await backend.chat("Hello")
+            [seeded] = await _seeded(backend)
+            async with backend.client("alice") as alice:
+                draft = (await alice.get_conversation(seeded)).draft
+                assert draft is not None
+                await alice.approve(draft.id, draft.version)  # a miss: it must not go out
+            real_closed = await backend.chat("Bye")
+            async with backend.client("alice") as alice:
+                detail = await alice.get_conversation(real_closed.id)
+                await alice.takeover(real_closed.id, detail.version, ReasonCode.OTHER, "x")
+            await eventually(lambda: announced(receiver, real_closed.id))  # the worker ran
+            assert backend.store.deliveries(seeded) == []
+        app.state.store.close()
+    assert announced(receiver, real.id) and not announced(receiver, seeded)
+    assert not any(ITEMS[0].bad_draft in r.body.decode() for r in receiver.requests)
+
+
+def announced(receiver: Receiver, cid: str) -> bool:
+    """Whether any webhook the receiver got was about conversation `cid`."""
+    return any(r.json()["data"]["conversation_id"] == cid for r in receiver.requests)

@@ -51,6 +51,15 @@ Sender = Callable[[httpx.AsyncClient, Delivery], Awaitable[None]]
 Enqueuer = Callable[[Store, Settings, Event, list[tuple[str, dict[str, Any]]]], None]
 
 
+def reaches_a_customer(row: dict[str, Any] | None) -> bool:
+    """Whether a conversation has a customer on the other side of the channels.
+
+    A calibration conversation has none: its known-bad draft, and the notice
+    that tells the reviewer about it, are announced to no channel at all.
+    """
+    return row is not None and row.get("calibration_id") is None
+
+
 def carries_ai_text(event: Event) -> bool:
     """Whether what an event announces is text the AI wrote (held while the AI is paused)."""
     return event.type is EventType.MESSAGE_CREATED and bool(event.data.get("ai_generated"))
@@ -78,6 +87,9 @@ class Outbox:
     def hook(self, event: Event) -> None:
         """Inside the event's transaction: write the deliveries it calls for."""
         if not self.enqueuers:
+            return
+        cid = event.conversation_id
+        if cid is not None and not reaches_a_customer(self.store.conversation_row(cid)):
             return
         said = announcements(self.store, event)
         if not said:
