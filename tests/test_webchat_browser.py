@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.settings import DEFAULT_DISCLOSURE
+from backend.settings import DEFAULT_DISCLOSURE, AssistantSettings, Settings
 from tests.helpers import Backend, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -229,3 +229,26 @@ def test_embed_script_adds_a_launcher_that_opens_the_chat(
     frame = host.frame_locator("#hitl-chat-frame")
     frame.get_by_label("Your name").wait_for(timeout=WAIT_MS)
     context.close()
+
+
+def test_the_browsers_language_picks_the_disclosure(browser: Any, tmp_path: Path) -> None:
+    german = (
+        "Hallo, ich bin Nova, eine KI. Ein Mensch prüft, was ich schreibe. "
+        'Schreiben Sie jederzeit "Mensch", um mit einer Person zu sprechen.'
+    )
+    settings = Settings(
+        db_path=tmp_path / "de.db",
+        secret="test-secret",
+        assistant=AssistantSettings(disclosures={"de": german}),
+    )
+    with LiveServer(settings) as server:
+        assert server.app is not None
+        context = browser.new_context(base_url=server.url, locale="de-AT")
+        context.set_default_timeout(WAIT_MS)
+        tab = context.new_page()
+        tab.goto("/chat")
+        cid = start_chat_by_keyboard(tab)
+        assert texts(tab)[0] == german
+        row = server.app.state.store.conversation_row(cid)
+        context.close()
+    assert row["customer_language"] == "de-AT"

@@ -102,6 +102,9 @@
     e.preventDefault();
     var customer = { name: $("name").value.trim() };
     if ($("email").value.trim()) customer.email = $("email").value.trim();
+    // The browser's language picks the disclosure; a tag the backend would refuse is left out.
+    var language = navigator.language || "";
+    if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$/.test(language)) customer.language = language;
     $("start-error").textContent = "";
     fetch("/v1/channel/conversations", {
       method: "POST",
