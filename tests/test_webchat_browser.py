@@ -163,6 +163,21 @@ def test_a_chat_starts_with_the_disclosure_and_a_reply_arrives_without_reload(
     assert page.locator("#notice").text_content() == ""
 
 
+def test_a_correction_is_marked_as_one(page: Any, live_backend: Backend) -> None:
+    cid = start_chat_by_keyboard(page)
+    say(page, "Where is my order?")
+    operator = Operator(live_backend)
+    wait_for_text(page, operator.approve_pending(cid))
+    wrong = operator.detail(cid)["messages"][-1]["id"]
+    operator.http.post(
+        f"/v1/conversations/{cid}/messages/{wrong}/correction",
+        json={"text": "It ships tomorrow, not today.", "reason_code": "outdated"},
+    ).raise_for_status()
+    wait_for_text(page, "It ships tomorrow, not today.")
+    mark = page.locator("#messages li").last.locator(".mark").text_content()
+    assert mark == "Written by a person · corrects an earlier reply"
+
+
 def test_escalation_shows_that_a_person_will_reply(page: Any) -> None:
     start_chat_by_keyboard(page)
     say(page, "I want to talk to a human")

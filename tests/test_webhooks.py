@@ -131,3 +131,23 @@ async def test_a_restart_sends_what_was_not_sent_and_nothing_twice(
         assert again2.state.store.due_deliveries() == []
     again2.state.store.close()
     assert len(receiver.requests) == len({r.headers["webhook-id"] for r in receiver.requests})
+
+
+async def test_a_correction_reaches_the_channel_marked_as_one(
+    backend: Backend, receiver: Receiver
+) -> None:
+    chat = await backend.chat("Where is my order?")
+    draft = await pending_draft(backend, chat)
+    async with backend.client("alice") as alice:
+        sent = await alice.approve(draft.id, draft.version)
+        wrong = sent.messages[-1]
+        await alice.correct(chat.id, wrong.id, "It ships tomorrow, not today.", ReasonCode.OUTDATED)
+    await eventually(lambda: types(receiver).count("message.delivered") >= 3)
+    delivered = [
+        r.json()["data"] for r in receiver.requests if r.json()["type"] == "message.delivered"
+    ]
+    reply, correction = delivered[-2], delivered[-1]
+    assert reply["correction_of"] is None
+    assert correction["text"] == "It ships tomorrow, not today."
+    assert (correction["correction_of"], correction["correction_reason"]) == (wrong.id, "outdated")
+    assert correction["ai_generated"] is False

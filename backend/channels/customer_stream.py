@@ -62,7 +62,8 @@ def message_marks(store: StoreProtocol, message: Message) -> dict[str, Any]:
     """The machine-readable marking of a delivered message (webhooks, Chatwoot, the web chat).
 
     `ai_generated`, `edited_by_person`, `reviewed_by` (the reviewer's operator id, as on
-    the wire's `Message`), and `marking` for the page.
+    the wire's `Message`), `correction_of` and `correction_reason` (a correction names the
+    message it corrects, and why: art. 14(4)(d)), and `marking` for the page.
     """
     draft = store.draft(message.draft_id) if message.draft_id else None
     status = draft.status if draft else None
@@ -70,6 +71,8 @@ def message_marks(store: StoreProtocol, message: Message) -> dict[str, Any]:
         "ai_generated": message.ai_generated,
         "edited_by_person": message.edited_by_person,
         "reviewed_by": message.reviewed_by,
+        "correction_of": message.correction_of,
+        "correction_reason": message.correction_reason.value if message.correction_reason else None,
         "marking": marking(message, status),
     }
 

@@ -38,7 +38,7 @@
     if (MARKS[m.marking]) {
       var mark = document.createElement("small");
       mark.className = "mark";
-      mark.textContent = MARKS[m.marking];
+      mark.textContent = MARKS[m.marking] + (m.correction_of ? " · corrects an earlier reply" : "");
       item.appendChild(mark);
     }
     $("messages").appendChild(item);
