@@ -30,7 +30,7 @@ from .openapi import install as install_openapi
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings, check_retention
-from .store import Store, StoreProtocol, utcnow
+from .store import StoreProtocol, connect, utcnow
 
 log = logging.getLogger("hitl.backend")
 
@@ -80,9 +80,9 @@ def create_app(
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
     check_retention(settings)
-    sqlite = Store(settings.db_path, clock=clock)
-    store: StoreProtocol = sqlite
-    knowledge = KnowledgeRows(sqlite)  # SQLite's FTS5; a PostgreSQL store brings its twin
+    sql = connect(settings.db_url or settings.db_path, clock=clock)
+    store: StoreProtocol = sql
+    knowledge = KnowledgeRows(sql)  # FTS5 on SQLite, a tsvector on PostgreSQL
     report = index_folder(knowledge, settings.knowledge.path)
     for name, why in report.unreadable:
         log.warning("knowledge base: cannot read %s: %s", name, why)

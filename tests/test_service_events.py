@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from backend.store import Store
 from backend_client import (
     Author,
@@ -14,6 +16,9 @@ from backend_client import (
     EventType,
 )
 from tests.helpers import Backend, pending_draft
+
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
 
 
 def test_the_store_announces_nothing_it_was_not_handed(tmp_path: Path) -> None:

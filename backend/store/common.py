@@ -124,6 +124,13 @@ class Connection:
         self.db.execute("PRAGMA secure_delete=ON")
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
+        self._init_state(clock)
+
+    dialect = "sqlite"
+    """Which SQL dialect `db` speaks: the few statements that differ ask this."""
+
+    def _init_state(self, clock: Callable[[], datetime]) -> None:
+        """What every store keeps besides its connection: clock, listeners, pending events."""
         self.clock = clock
         self.listeners: list[EventListener] = []
         self.event_hooks: list[Callable[[Event], None]] = []
@@ -159,6 +166,8 @@ class Connection:
             try:
                 with self.db.atomic():
                     yield self
+                    if self._depth == 1:
+                        self._before_commit()
             except BaseException:
                 # What this level queued was rolled back with it: never announce it.
                 del self._pending[queued:]
@@ -174,8 +183,20 @@ class Connection:
                         erasure_listener(cid)
             if self._depth == 0 and self._pending:
                 committed, self._pending = self._pending, []
-                for listener in self.listeners:
-                    listener(committed)
+                self._announce(committed)
+
+    def _before_commit(self) -> None:
+        """Last step inside the outermost transaction (PostgreSQL wakes other processes here)."""
+
+    def _announce(self, committed: list[Event]) -> None:
+        """Hand committed events to the listeners (one process: straight from memory)."""
+        for listener in self.listeners:
+            listener(committed)
+
+    def newest_event_id(self) -> int:
+        """The highest event id given out so far (0 before any)."""
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        return int(row[0]) if row else 0
 
     # -- meta -----------------------------------------------------------------
 

@@ -35,12 +35,12 @@ class JobRows(Connection):
             "WHERE conversation_id = ? AND state IN ('queued', 'running')",
             [now, cid],
         )
-        cursor = self.db.execute(
+        row = self.db.execute(
             "INSERT INTO draft_jobs (conversation_id, message_id, state, created_at, updated_at) "
-            "VALUES (?, ?, 'queued', ?, ?)",
+            "VALUES (?, ?, 'queued', ?, ?) RETURNING id",
             [cid, message_id, now, now],
-        )
-        return int(cursor.lastrowid or 0)
+        ).fetchone()
+        return int(row[0])
 
     def next_draft_job(self, cid: str) -> DraftJob | None:
         """The conversation's open job (the newest; older ones were superseded), if any."""
@@ -83,7 +83,9 @@ class JobRows(Connection):
     def count_flagged_drafts(self, flag: str) -> int:
         """How many drafts ever carried `flag` (the metrics count ungrounded ones)."""
         row = self.db.execute(
-            "SELECT count(*) FROM drafts d, json_each(d.flags) j WHERE j.value = ?", [flag]
+            # Flags are a JSON list of plain words: a quoted match is exact, in either dialect.
+            "SELECT count(*) FROM drafts WHERE flags LIKE ?",
+            [f'%"{flag}"%'],
         ).fetchone()
         return int(row[0])
 

@@ -40,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not app.state.store.list_operators():
         print(
             f"hitl: no operators yet — create one with: hitl operator add NAME --role agent "
-            f"--db {settings.db_path}",
+            f"--db {settings.database}",
             file=sys.stderr,
         )
     if app.state.knowledge.count() == 0:
@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"hitl backend on http://{args.host}:{args.port}  db={settings.db_path}  "
+        f"hitl backend on http://{args.host}:{args.port}  db={settings.database}  "
         f"review={settings.review.mode.value}  bot={settings.bot.kind}  "
         f"company={settings.company.name}  knowledge={app.state.knowledge.count()} articles",
         file=sys.stderr,
