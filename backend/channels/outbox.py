@@ -95,6 +95,7 @@ class Outbox:
         for delivery in self.store.due_deliveries():
             lane = (delivery.conversation_id, delivery.target)
             if delivery.conversation_id is not None and lane in blocked:
+                self.store.release_delivery(delivery.id)
                 continue
             sender = self.senders.get(delivery.channel)
             try:

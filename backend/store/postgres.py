@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -42,7 +41,8 @@ from psycopg_pool import ConnectionPool
 
 from backend_client import Event
 
-from .common import Connection, utcnow
+from .common import utcnow
+from .events import EventRows
 from .schema import migrations
 from .sqlite import SQLiteStore
 
@@ -154,7 +154,7 @@ class PgDatabase:
 
     def execute(self, sql: str, parameters: Any = ()) -> Result:
         with self._connection() as conn:
-            return Result(conn.execute(to_pg(sql), list(parameters)))  # type: ignore[arg-type]
+            return Result(conn.execute(to_pg(sql), list(parameters)))
 
     def executescript(self, sql: str) -> None:
         with self._connection() as conn:
@@ -222,18 +222,17 @@ def migrate(db: PgDatabase) -> list[str]:
     return applied
 
 
-class PgConnection(Connection):
+class PgConnection(EventRows):
     """The store's connection and transactions on PostgreSQL, and the cross-process wake-up."""
 
     dialect = "postgresql"
 
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.path = None
+        self.path = url
         self.url = url
         self.db = PgDatabase(url)  # type: ignore[assignment]
         migrate(self.db)  # type: ignore[arg-type]
         self._init_state(clock)
-        self._me = secrets.token_hex(4)
         self._pump_lock = threading.Lock()
         self._seen = self.newest_event_id()
         self._closing = threading.Event()
@@ -259,7 +258,7 @@ class PgConnection(Connection):
         if self._pending:
             self.db.execute("SELECT pg_notify(?, '')", [EVENTS_CHANNEL])
         for cid in self._erased:
-            self.db.execute("SELECT pg_notify(?, ?)", [ERASED_CHANNEL, f"{self._me}:{cid}"])
+            self.db.execute("SELECT pg_notify(?, ?)", [ERASED_CHANNEL, f"{self.process_id}:{cid}"])
 
     def _announce(self, committed: list[Event]) -> None:
         # The table, not memory: events of other processes interleave by id.
@@ -294,14 +293,17 @@ class PgConnection(Connection):
                             else:
                                 self.pump()
                         self.pump()  # a safety net: the table is the truth
-            except Exception:  # the database went away: try again, the table keeps everything
-                log.exception("listening for events failed; reconnecting")
+            except psycopg.Error as exc:  # the database went away: the table keeps everything
+                if not self._closing.is_set():
+                    log.warning("listening for events failed (%s); reconnecting", exc)
                 self._listening.set()
+                if "does not exist" in str(exc):
+                    return  # dropped for good: nothing will ever come
                 self._closing.wait(1.0)
 
     def _forget_elsewhere(self, payload: str) -> None:
         who, _, cid = payload.partition(":")
-        if who != self._me:
+        if who != self.process_id:
             for listener in self.erasure_listeners:
                 listener(cid)
 

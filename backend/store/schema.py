@@ -287,3 +287,4 @@ def m011_leases(db: Database) -> None:
     A job whose lease ran out belongs to a process that died: another takes it over.
     """
     db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_until TEXT")
+    db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_owner TEXT")
