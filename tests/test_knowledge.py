@@ -103,7 +103,7 @@ def test_kb_index_and_search_commands(tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert main(["kb", "search", "send my bike back", "--config", str(config), "--db", db]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("[1] Returns  (returns, bm25 ")
+    assert out.startswith("[1] Returns  (returns, score ")
     assert "https://fernhill.example/help/returns" in out and "14 days" in out
 
 

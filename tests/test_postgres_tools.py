@@ -170,3 +170,14 @@ def test_serve_with_two_workers_answers_from_both(target: str) -> None:
     finally:
         process.terminate()
         process.wait(20)
+
+
+def test_a_database_that_is_not_there_is_named_with_the_servers_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = pg.url_of("hitl_no_such_database")
+    with pytest.raises(SystemExit) as verify:
+        main(["audit", "verify", "--db", missing])
+    assert 'database "hitl_no_such_database" does not exist' in str(verify.value)
+    assert main(["serve", "--db", missing]) == 2
+    assert "cannot open the database" in capsys.readouterr().err

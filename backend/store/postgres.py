@@ -124,6 +124,9 @@ class PgDatabase:
 
     def __init__(self, url: str, *, size: int = POOL_SIZE) -> None:
         self.url = url
+        # One plain connection first: a wrong URL fails at once with the server's reason,
+        # not after the pool's timeout with its own.
+        psycopg.connect(url, connect_timeout=10).close()
         self.pool = ConnectionPool(
             url,
             min_size=1,

@@ -68,10 +68,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    import psycopg
+
     try:
         app = create_app(settings)
     except ValueError as exc:  # a setting the backend refuses to start with (retention)
         print(f"hitl: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:  # PostgreSQL not there, or not ours to use
+        print(f"hitl: cannot open the database {settings.database}: {exc}", file=sys.stderr)
         return 2
     if not app.state.store.list_operators():
         print(
