@@ -294,3 +294,49 @@ def test_killing_one_process_mid_storm_loses_nothing(
     seqs = _journal_seqs(c.url, tokens["sup"])
     assert seqs == list(range(1, len(seqs) + 1))
     assert httpx.get(f"{c.url}/v1/audit/verify", headers=headers).json()["ok"] is True
+
+
+def test_one_idempotency_key_and_one_takeover_win_across_processes(
+    three: list[Served], tokens: dict[str, str]
+) -> None:
+    a, b, c = three
+    chats = _start_chats(a.url, 2)
+    drafts = asyncio.run(_pending_drafts(a.url, tokens["sup"], len(chats)))
+    (_, did, version), (other_cid, _, _) = sorted(drafts)
+    agent = {"Authorization": f"Bearer {tokens['agent0']}"}
+
+    async def same_key_everywhere() -> list[httpx.Response]:
+        headers = {**agent, "Idempotency-Key": "approve-once", "If-Match": f'"{version}"'}
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await asyncio.gather(
+                *(client.post(f"{s.url}/v1/drafts/{did}/approve", headers=headers) for s in three)
+            )
+
+    answers = asyncio.run(same_key_everywhere())
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert len({r.json()["version"] for r in answers}) == 1  # the first answer, three times
+
+    async def everyone_takes_over() -> list[int]:
+        detail = httpx.get(f"{a.url}/v1/conversations/{other_cid}", headers=agent).json()
+        async with httpx.AsyncClient(timeout=30) as client:
+            tries = [
+                client.post(
+                    f"{three[i % 3].url}/v1/conversations/{other_cid}/takeover",
+                    headers={
+                        "Authorization": f"Bearer {tokens[f'agent{i}']}",
+                        "If-Match": f'"{detail["version"]}"',
+                    },
+                    json={"reason_code": "customer_request"},
+                )
+                for i in range(9)
+            ]
+            return [r.status_code for r in await asyncio.gather(*tries)]
+
+    codes = asyncio.run(everyone_takes_over())
+    assert codes.count(200) == 1, codes  # one holder, whichever process it asked
+
+    sup = {"Authorization": f"Bearer {tokens['sup']}"}
+    approvals = httpx.get(f"{c.url}/v1/audit?action=approve", headers=sup).json()["items"]
+    assert [e["draft_id"] for e in approvals] == [did]  # the key applied once
+    takeovers = httpx.get(f"{b.url}/v1/audit?action=takeover", headers=sup).json()["items"]
+    assert len(takeovers) == 1
