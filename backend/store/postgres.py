@@ -98,10 +98,16 @@ class Result:
     """A statement's rows, fetched before its connection went back to the pool."""
 
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.description = cursor.description
+        self._cursor = cursor
         self.rowcount = cursor.rowcount
-        self._rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+        result = cursor.pgresult
+        self._rows: list[tuple[Any, ...]] = cursor.fetchall() if result and result.nfields else []
         self._next = 0
+
+    @property
+    def description(self) -> Any:
+        """The columns (built on demand: most statements never ask)."""
+        return self._cursor.description
 
     def fetchone(self) -> tuple[Any, ...] | None:
         if self._next >= len(self._rows):
