@@ -79,6 +79,9 @@ class ServiceCore:
         detail = self.store.detail(cid)
         if detail is None:
             raise NotFound(f"no conversation {cid!r}")
+        problem = self.store.delivery_problem(cid)
+        if problem is not None:
+            detail = detail.model_copy(update={"delivery_problem": problem})
         return detail
 
     def _current(self, cid: str) -> dict[str, Any]:
