@@ -194,26 +194,33 @@ async def test_other_events_are_acknowledged_and_left_alone(
 async def test_chatwoot_down_for_a_while_gets_everything_once_in_order(
     backend: Backend, hitl: httpx.AsyncClient, chatwoot: ChatwootStub
 ) -> None:
-    chatwoot.status = 503
     cid = await taken(chatwoot, hitl, "Where is my order?")
     detail = await waiting_draft(backend, cid)
+    disclosure = detail.messages[0].text
+    await eventually(lambda: chatwoot.posted(CW) == [disclosure])
     assert detail.draft is not None
-    async with backend.client("alice") as alice:
-        await alice.approve(detail.draft.id, detail.draft.version)
+    reply = detail.draft.text
 
-    # The operator sees why it has not gone out, in the API and in the console's header.
+    chatwoot.status = 503
+    async with backend.client("alice") as alice:
+        approved = await alice.approve(detail.draft.id, detail.draft.version)
+    # The operator sees why the reply has not gone out, in the API and the console's header;
+    # the first failure is announced (a new version), so an open console fetches it.
     failing = await eventually(lambda: _with_problem(backend, cid))
+    assert failing.version > approved.version
     assert failing.delivery_problem is not None and "HTTP 503" in failing.delivery_problem
     header = conversation_header(failing, lambda who: who or "nobody").plain
-    assert "not delivered: HTTP 503" in header
-    assert chatwoot.requests == []
+    assert "not delivered: HTTP 503 from http://127.0.0.1" in header
+    await eventually(lambda: backend.store.deliveries(cid)[-1]["attempts"] >= 3)
+    assert chatwoot.posted(CW) == [disclosure]
 
     chatwoot.status = 200
-    sent = [detail.messages[0].text, detail.draft.text]
-    await eventually(lambda: chatwoot.posted(CW) == sent)
+    await eventually(lambda: chatwoot.posted(CW) == [disclosure, reply])
     await eventually(lambda: all(d["sent_at"] for d in backend.store.deliveries(cid)))
-    assert len(chatwoot.requests) == 2
-    assert (await detail_of(backend, cid)).delivery_problem is None
+    assert len(chatwoot.requests) == 2  # each once, however often it was tried
+    # The recovery is announced too: the console's fetch finds the problem gone.
+    recovered = await detail_of(backend, cid)
+    assert recovered.delivery_problem is None and recovered.version > failing.version
 
 
 async def _with_problem(backend: Backend, cid: str) -> ConversationDetail | None:

@@ -18,6 +18,8 @@ person let it (or the review mode did).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -29,6 +31,11 @@ from ..store import Store
 from ..store.outbox import Delivery
 from .outbox import DeliveryFailed, Outbox, post
 from .webhooks import DELIVERED_AUTHORS
+
+log = logging.getLogger("hitl.chatwoot")
+
+Changed = Callable[[str], None]
+"""Told the id of a chat whose deliveries started or stopped failing."""
 
 CHANNEL = "chatwoot"
 """The outbox's name for these deliveries."""
@@ -106,20 +113,41 @@ def enqueue_chatwoot(
 class ChatwootSender:
     """Sends one Chatwoot delivery: the REST call, with the bot's access token."""
 
-    def __init__(self, settings: ChatwootSettings) -> None:
+    def __init__(self, settings: ChatwootSettings, changed: Changed | None = None) -> None:
         self.settings = settings
+        self.changed = changed
+        """Told a chat's id when its first failure starts or its recovery ends a problem."""
 
     async def __call__(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         """POST it; `DeliveryFailed` (shown as "not delivered: …") unless Chatwoot took it."""
         base, token = self.settings.base_url, self.settings.api_access_token
-        if not base or not token:
-            raise DeliveryFailed("Chatwoot is no longer configured")
-        url = f"{base.rstrip('/')}/{delivery.target}/{delivery.body['path']}"
-        await post(client, url, json=delivery.body["json"], headers={"api_access_token": token})
+        try:
+            if not base or not token:
+                raise DeliveryFailed("Chatwoot is no longer configured")
+            url = f"{base.rstrip('/')}/{delivery.target}/{delivery.body['path']}"
+            headers = {"api_access_token": token}
+            await post(client, url, json=delivery.body["json"], headers=headers)
+        except DeliveryFailed:
+            if delivery.attempts == 0:
+                self._tell(delivery)
+            raise
+        if delivery.attempts > 0:
+            self._tell(delivery)
+
+    def _tell(self, delivery: Delivery) -> None:
+        # The outbox records the attempt right after this returns, before anything else
+        # runs on the loop, so whoever is told reads the new state.
+        if self.changed is None or delivery.conversation_id is None:
+            return
+        try:
+            self.changed(delivery.conversation_id)
+        except Exception:  # telling is a courtesy: the delivery's own fate must not change
+            log.exception("announcing a delivery problem failed")
 
 
-def plug_in(outbox: Outbox) -> None:
-    """Make the outbox deliver to Chatwoot (when the agent bot is configured)."""
+def plug_in(outbox: Outbox, changed: Changed | None = None) -> None:
+    """Make the outbox deliver to Chatwoot (when the agent bot is configured); `changed` is
+    told when a chat's deliveries start or stop failing (so consoles show it live)."""
     if outbox.settings.chatwoot.enabled:
         outbox.enqueuers.append(enqueue_chatwoot)
-        outbox.senders[CHANNEL] = ChatwootSender(outbox.settings.chatwoot)
+        outbox.senders[CHANNEL] = ChatwootSender(outbox.settings.chatwoot, changed)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+from contextlib import AbstractAsyncContextManager
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from ..channels.chatwoot import check_signature, customer_message, receive
@@ -17,9 +18,15 @@ from ..service import Hitl
 from ..settings import Settings
 from ..store import Store
 
-router = APIRouter(
-    tags=["integrations"], lifespan=functools.partial(outbox_lifespan, plug_ins=(plug_in,))
-)
+
+def _lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+    """The outbox, with the Chatwoot agent bot plugged in (when configured)."""
+    service: Hitl = app.state.hitl
+    chatwoot = functools.partial(plug_in, changed=service.delivery_changed)
+    return outbox_lifespan(app, plug_ins=(chatwoot,))
+
+
+router = APIRouter(tags=["integrations"], lifespan=_lifespan)
 
 
 class BadRequest(DomainError):

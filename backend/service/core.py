@@ -156,6 +156,13 @@ class ServiceCore:
 
     # -- changes with the events that announce them --------------------------------------------
 
+    def delivery_changed(self, cid: str) -> None:
+        """A channel stopped (or started again) taking this chat's deliveries: announce the
+        conversation, so a console showing it fetches "not delivered: …" (or its end)."""
+        with self.store.transaction():
+            if self.store.conversation_row(cid) is not None:
+                self._publish(cid)
+
     def _emit(self, kind: EventType, cid: str | None, payload: BaseModel) -> None:
         self.store.append_event(kind, cid, payload.model_dump(mode="json"))
 
