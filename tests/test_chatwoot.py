@@ -287,3 +287,30 @@ async def test_a_restart_sends_what_was_not_sent_and_nothing_twice(
         again.state.store.close()
     keys = [(r.path, r.body) for r in chatwoot.requests]
     assert len(keys) == len(set(keys)) == 4  # disclosure, hand-off notice, note, status
+
+
+async def test_a_hand_back_returns_the_conversation_to_the_bot(
+    backend: Backend, hitl: httpx.AsyncClient, chatwoot: ChatwootStub
+) -> None:
+    cid = await taken(chatwoot, hitl, "Where is my order?")
+    detail = await waiting_draft(backend, cid)
+    async with backend.client("alice") as alice:
+        held = await alice.takeover(cid, detail.version, ReasonCode.POLICY)
+        await alice.handback(cid, held.version)
+    await eventually(lambda: chatwoot.toggles(CW) == ["open", "pending"])
+    assert "handed back to the AI" in chatwoot.posted(CW, private=True)[-1]
+
+
+async def test_after_hitl_closed_the_chat_the_next_message_starts_a_new_one(
+    backend: Backend, hitl: httpx.AsyncClient, chatwoot: ChatwootStub
+) -> None:
+    first = await taken(chatwoot, hitl, "Where is my order?")
+    detail = await waiting_draft(backend, first)
+    async with backend.client("alice") as alice:
+        await alice.close(first, detail.version)
+    second = await taken(chatwoot, hitl, "Me again: a new question")
+    assert second != first
+    again = await detail_of(backend, second)
+    assert [m.text for m in again.messages][-1] == "Me again: a new question"
+    # The new chat opens with the disclosure too, posted into the same Chatwoot conversation.
+    await eventually(lambda: chatwoot.posted(CW).count(again.messages[0].text) == 2)
