@@ -45,8 +45,8 @@ class OutboxRows(Connection):
         """Add a delivery in the current transaction (a repeated key is ignored)."""
         now = self.now()
         self.db.execute(
-            "INSERT OR IGNORE INTO outbox (key, channel, target, conversation_id, kind, body, "
-            "created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (key, channel, target, conversation_id, kind, body, "
+            "created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
             [key, channel, target, conversation_id, kind, json.dumps(body), now, now],
         )
 
@@ -86,8 +86,8 @@ class OutboxRows(Connection):
         with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, "
-                "failed_at = CASE WHEN ? THEN ? END WHERE id = ?",
-                [error[:500], later, give_up, self.now(), did],
+                "failed_at = CASE WHEN ? = 1 THEN ? END WHERE id = ?",
+                [error[:500], later, int(give_up), self.now(), did],
             )
 
     def delivery_problem(self, cid: str) -> str | None:
