@@ -9,13 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.widgets import Static
 
 from backend.app import create_app
 from backend.service import HANDOFF_TEXT
 from backend.settings import BotSettings, ChatwootSettings, OutboxSettings, Settings
 from backend_client import ConversationDetail, ConversationStatus, ReasonCode
+from console.app import make_app
+from console.config import ConsoleConfig
 from console.render.conversation import conversation_header
-from tests.helpers import Backend, eventually
+from console.screens.conversation import ConversationScreen
+from tests.helpers import Backend, eventually, until
 from tests.stubs import ChatwootStub, ModelStub, Turn
 
 SECRET = "chatwoot-webhook-secret"
@@ -314,3 +318,35 @@ async def test_after_hitl_closed_the_chat_the_next_message_starts_a_new_one(
     assert [m.text for m in again.messages][-1] == "Me again: a new question"
     # The new chat opens with the disclosure too, posted into the same Chatwoot conversation.
     await eventually(lambda: chatwoot.posted(CW).count(again.messages[0].text) == 2)
+
+
+async def test_the_console_shows_not_delivered_live_and_clears_it(
+    live_backend: Backend, chatwoot: ChatwootStub, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=live_backend.url) as hitl:
+        cid = await taken(chatwoot, hitl, "Where is my order?")
+    detail = await waiting_draft(live_backend, cid)
+    assert detail.draft is not None
+    reply = detail.draft.text
+    await eventually(lambda: chatwoot.posted(CW) == [detail.messages[0].text])
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=tmp_path / "x.toml"
+    )
+    app = make_app(config)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await until(pilot, lambda: app.me is not None)
+        app.call_later(app.open_conversation, cid)
+        screen = await until(
+            pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
+        )
+        await until(pilot, lambda: screen.detail is not None and screen.detail.draft is not None)
+
+        def header() -> str:
+            return str(screen.query_one("#conversation-header", Static).render())
+
+        chatwoot.status = 503
+        await pilot.press("a")  # approve: the reply cannot reach Chatwoot
+        await until(pilot, lambda: "not delivered: HTTP 503" in header())
+        chatwoot.status = 200
+        await until(pilot, lambda: "not delivered" not in header())
+    assert chatwoot.posted(CW)[-1] == reply
