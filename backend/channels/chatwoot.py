@@ -126,9 +126,7 @@ def customer_message(payload: Any, account_id: int) -> ChatwootMessage | str:
     )
 
 
-async def receive(
-    service: Hitl, store: Store, message: ChatwootMessage, delivery: str | None
-) -> str:
+def receive(service: Hitl, store: Store, message: ChatwootMessage, delivery: str | None) -> str:
     """Take a customer's message once: into the Chatwoot conversation's hitl chat (a new chat,
     disclosure first, when there is none or it was closed). Returns what was done.
 
@@ -151,7 +149,7 @@ async def receive(
             cid = service.start_chat(message.customer).id
             store.link_chatwoot(cid, message.account_id, message.chatwoot_id)
             enqueue_backlog(store, cid)  # the disclosure: it was said before the link existed
-        # customer_says stores the turn in one synchronous stretch (it awaits nothing before
-        # its transaction ends), so this transaction is never left open across an await.
-        await service.customer_says(cid, message.text)
+        _, drafts = service.customer_turn(cid, message.text)
+    if drafts:  # after the commit: the drafting worker reads the job this stored
+        service.kick_drafting(cid)
     return f"taken into conversation {cid}"

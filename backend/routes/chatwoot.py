@@ -62,4 +62,4 @@ async def chatwoot_webhook(request: Request) -> WebhookReceipt:
         return WebhookReceipt(outcome=message)
     service: Hitl = request.app.state.hitl
     delivery = request.headers.get("x-chatwoot-delivery")
-    return WebhookReceipt(outcome=await receive(service, store, message, delivery))
+    return WebhookReceipt(outcome=receive(service, store, message, delivery))
