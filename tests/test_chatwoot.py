@@ -245,7 +245,7 @@ async def test_a_takeover_while_a_draft_waits_posts_nothing_ai_written(
 
     await eventually(lambda: chatwoot.toggles(CW) == ["open"])
     notes = chatwoot.posted(CW, private=True)
-    assert len(notes) == 1 and "alice took this conversation over" in notes[0]
+    assert notes == ["hitl: alice took this conversation over in hitl (reason: policy)."]
     await eventually(lambda: len(chatwoot.posted(CW)) == 2)
     assert chatwoot.posted(CW) == [
         detail.messages[0].text,

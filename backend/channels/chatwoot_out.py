@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from backend_client import ConversationStatus, Event
+from backend_client import Action, ConversationStatus, Event
 
 from ..settings import ChatwootSettings, Settings
 from ..store import Store
@@ -71,10 +71,14 @@ def enqueue_backlog(store: Store, cid: str) -> None:
 def handoff(
     before: str | None, status: str, reason: str | None, holder: str | None
 ) -> tuple[str | None, str] | None:
-    """(the Chatwoot status to set or None, the private note) a change in hitl calls for."""
+    """(the Chatwoot status to set or None, the private note) a change in hitl calls for.
+
+    `reason` is the escalation's reason, or for a takeover the operator's reason code.
+    """
     now, was = ConversationStatus(status), ConversationStatus(before) if before else None
     if now is ConversationStatus.HUMAN:
-        note = f"hitl: {holder or 'a person'} took this conversation over in hitl."
+        why = f" (reason: {reason.replace('_', ' ')})" if reason else ""
+        note = f"hitl: {holder or 'a person'} took this conversation over in hitl{why}."
         return (None if was in PERSON else "open", note)
     if now is ConversationStatus.ESCALATED and was not in PERSON:
         why = (reason or "a person is needed").replace("_", " ")
@@ -82,6 +86,13 @@ def handoff(
     if now in (ConversationStatus.BOT, ConversationStatus.AWAITING_REVIEW) and was in PERSON:
         return ("pending", "hitl: handed back to the AI assistant; a person reviews its replies.")
     return None
+
+
+def takeover_reason(store: Store, cid: str) -> str | None:
+    """The reason code of the newest takeover of a chat (journalled in the same transaction)."""
+    takeovers = [e for e in store.audit_entries_for(cid) if e.action is Action.TAKEOVER]
+    last = takeovers[-1].reason_code if takeovers else None
+    return None if last is None else last.value
 
 
 def enqueue_chatwoot(
@@ -100,7 +111,10 @@ def enqueue_chatwoot(
         elif kind == "conversation.status":
             row = store.conversation_row(cid) or {}
             holder = store.operator_name(row.get("holder")) if row.get("holder") else None
-            step = handoff(data["before"], data["status"], data["reason"], holder)
+            reason = data["reason"]
+            if data["status"] == ConversationStatus.HUMAN:
+                reason = takeover_reason(store, cid)
+            step = handoff(data["before"], data["status"], reason, holder)
             if step is None:
                 continue
             status, note = step
