@@ -253,6 +253,10 @@ class StoreProtocol(OversightStoreProtocol, Protocol):
         """A conversation with its transcript and pending draft."""
         ...
 
+    def delivery_problem(self, cid: str) -> str | None:
+        """Why the newest failing outbox delivery of a chat has not gone out, if one fails."""
+        ...
+
     def list_conversations(
         self, query: QueueQuery | None = None, /, **fields: Any
     ) -> Page[ConversationSummary]:
