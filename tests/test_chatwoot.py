@@ -22,6 +22,9 @@ from console.screens.conversation import ConversationScreen
 from tests.helpers import Backend, eventually, until
 from tests.stubs import ChatwootStub, ModelStub, Turn
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 SECRET = "chatwoot-webhook-secret"
 TOKEN = "bot-access-token"
 CW = 42
@@ -35,10 +38,10 @@ def chatwoot() -> Iterator[ChatwootStub]:
         yield stub
 
 
-def bot_settings(tmp_path: Path, chatwoot: ChatwootStub, **more: Any) -> Settings:
+def bot_settings(database: dict[str, Any], chatwoot: ChatwootStub, **more: Any) -> Settings:
     """A backend that is Chatwoot's agent bot, retrying deliveries quickly."""
     return Settings(
-        db_path=tmp_path / "hitl.db",
+        **database,
         secret="test-secret",
         chatwoot=ChatwootSettings(
             base_url=chatwoot.url, account_id=1, api_access_token=TOKEN, webhook_secret=SECRET
@@ -49,9 +52,9 @@ def bot_settings(tmp_path: Path, chatwoot: ChatwootStub, **more: Any) -> Setting
 
 
 @pytest.fixture
-def settings(tmp_path: Path, chatwoot: ChatwootStub) -> Settings:
+def settings(database: dict[str, Any], chatwoot: ChatwootStub) -> Settings:
     """The agent bot with the built-in model."""
-    return bot_settings(tmp_path, chatwoot)
+    return bot_settings(database, chatwoot)
 
 
 @pytest.fixture
@@ -105,11 +108,11 @@ async def test_over_http_a_message_is_drafted_and_the_approved_reply_goes_back(
 
 
 async def test_the_webhook_answers_at_once_while_the_model_is_slow(
-    tmp_path: Path, chatwoot: ChatwootStub, model_stub: ModelStub
+    database: dict[str, Any], chatwoot: ChatwootStub, model_stub: ModelStub
 ) -> None:
     model_stub.default = Turn(reply="Your parcel left yesterday [1].", latency=2.0)
     bot = BotSettings(kind="openai", base_url=model_stub.base_url, model="stub")
-    app = create_app(bot_settings(tmp_path, chatwoot, bot=bot))
+    app = create_app(bot_settings(database, chatwoot, bot=bot))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as hitl,
