@@ -250,6 +250,34 @@ def journal(url: str, processes: int, count: int) -> float:
     return processes * count / (time.perf_counter() - started)
 
 
+async def lock_budget(url: str, drafts: int) -> tuple[float, float]:
+    """One process, one operator, in-process: (ms per decision, ms of it under the write lock).
+
+    Writes are serialised across processes (one advisory lock per transaction), so
+    1000 / lock ms is the most decisions per second any number of processes can make.
+    """
+    from backend.app import create_app
+    from backend.settings import Settings
+
+    tokens, pending = seed(url, drafts, 1)
+    app = create_app(Settings(db_url=url, secret="bench"))
+    db = app.state.store.db
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {tokens[0]}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://b", headers=headers
+        ) as c:
+            held, writes = db.lock_held, db.writes
+            started = time.perf_counter()
+            for did, version in pending:
+                await c.post(f"/v1/drafts/{did}/approve", headers={"If-Match": f'"{version}"'})
+            total = time.perf_counter() - started
+    app.state.store.close()
+    per_write = (db.lock_held - held) / max(1, db.writes - writes)
+    return total / len(pending) * 1000, per_write * 1000 * (db.writes - writes) / len(pending)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -280,6 +308,11 @@ def main() -> None:
         print(
             f"\nevent fan-out, commit on B -> frame on A: p50 {p(latencies, 50):.1f} ms, "
             f"p99 {p(latencies, 99):.1f} ms ({len(latencies)} events)"
+        )
+        ms, locked = asyncio.run(lock_budget(url, 200))
+        print(
+            f"one decision in-process: {ms:.1f} ms, {locked:.1f} ms of it under the write "
+            f"lock: at most {1000 / locked:.0f} decisions/s for any number of processes"
         )
         one = journal(url, 1, args.appends)
         four = journal(url, 4, args.appends)

@@ -25,6 +25,7 @@ from backend.store import connect
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Role
 from hitl.embedded import free_port
 from tests import pg
+from tests.helpers import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATORS = 20
@@ -340,3 +341,42 @@ def test_one_idempotency_key_and_one_takeover_win_across_processes(
     assert [e["draft_id"] for e in approvals] == [did]  # the key applied once
     takeovers = httpx.get(f"{b.url}/v1/audit?action=takeover", headers=sup).json()["items"]
     assert len(takeovers) == 1
+
+
+def test_two_processes_deliver_each_webhook_once(
+    database: str, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    with Receiver() as receiver:
+        config = tmp_path / "company.toml"
+        config.write_text(
+            f'[[webhooks]]\nurl = "{receiver.url}/hook"\n'
+            'secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="\n'
+            'events = ["message.delivered"]\n',
+            "utf-8",
+        )
+        servers = [Served(database, "--config", str(config)) for _ in range(2)]
+        try:
+            for server in servers:
+                server.wait_up()
+            chats = _start_chats(servers[0].url, 4)
+            drafts = asyncio.run(_pending_drafts(servers[1].url, tokens["sup"], len(chats)))
+            for i, (_, did, version) in enumerate(drafts):
+                approved = httpx.post(
+                    f"{servers[i % 2].url}/v1/drafts/{did}/approve",
+                    headers={
+                        "Authorization": f"Bearer {tokens['agent0']}",
+                        "If-Match": f'"{version}"',
+                    },
+                )
+                assert approved.status_code == 200
+            # Every delivered message (4 disclosures + 4 replies) announced, by either process.
+            deadline = time.monotonic() + 20
+            while len(receiver.requests) < 2 * len(chats) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.0)  # both workers polled again meanwhile: a repeat would show now
+        finally:
+            for server in servers:
+                server.stop()
+    ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 2 * len(chats)
+    assert len(set(ids)) == len(ids)  # none sent twice, though two processes deliver

@@ -29,6 +29,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -143,6 +144,9 @@ class PgDatabase:
         )
         self.pool.open(wait=True, timeout=10)
         self._local = threading.local()
+        self.lock_held = 0.0
+        """Seconds this process held the write lock, over `writes` transactions."""
+        self.writes = 0
 
     @staticmethod
     def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -187,9 +191,13 @@ class PgDatabase:
             try:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                    locked = time.perf_counter()
                     yield self
             finally:
                 self._local.conn = None
+            # Lock to commit: every process waits this long per write (see bench_processes).
+            self.lock_held += time.perf_counter() - locked
+            self.writes += 1
 
 
 class _MigrationDatabase:
