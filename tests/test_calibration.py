@@ -23,6 +23,9 @@ from tests.helpers import BASE, Backend, Receiver, eventually, seed_operators
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 ITEMS = [
     CalibrationItem(
         customer_message="Can I return shoes I wore outside?",

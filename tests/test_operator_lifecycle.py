@@ -17,6 +17,9 @@ from backend_client import Action, ConnectionState, ForbiddenError, Unauthorized
 from hitl.cli import main
 from tests.helpers import BASE, Backend, ManualClock, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 async def test_a_disabled_operator_is_refused_and_listed_inactive(backend: Backend) -> None:
     async with backend.client("ada") as admin:
@@ -121,7 +124,7 @@ async def test_a_disable_from_the_command_line_closes_the_running_backends_strea
         "disable",
         "bob",
         "--db",
-        str(settings.db_path),
+        str(settings.db_url or settings.db_path),
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await command.communicate()

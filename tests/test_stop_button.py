@@ -36,6 +36,9 @@ from tests.helpers import (
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.settings import DEFAULT_DISCLOSURE, AssistantSettings, Settings
+from backend.settings import DEFAULT_DISCLOSURE
 from tests.helpers import Backend, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -246,24 +246,28 @@ def test_embed_script_adds_a_launcher_that_opens_the_chat(
     context.close()
 
 
-def test_the_browsers_language_picks_the_disclosure(browser: Any, tmp_path: Path) -> None:
-    german = (
-        "Hallo, ich bin Nova, eine KI. Ein Mensch prüft, was ich schreibe. "
-        'Schreiben Sie jederzeit "Mensch", um mit einer Person zu sprechen.'
-    )
-    settings = Settings(
-        db_path=tmp_path / "de.db",
-        secret="test-secret",
-        assistant=AssistantSettings(disclosures={"de": german}),
-    )
-    with LiveServer(settings) as server:
-        assert server.app is not None
-        context = browser.new_context(base_url=server.url, locale="de-AT")
-        context.set_default_timeout(WAIT_MS)
-        tab = context.new_page()
-        tab.goto("/chat")
-        cid = start_chat_by_keyboard(tab)
-        assert texts(tab)[0] == german
-        row = server.app.state.store.conversation_row(cid)
-        context.close()
-    assert row["customer_language"] == "de-AT"
+def test_the_complaint_button_brings_a_person_and_says_so(page: Any, live_backend: Backend) -> None:
+    cid = start_chat_by_keyboard(page)
+    page.focus("#text")
+    page.keyboard.insert_text("The refund you promised never came.")
+    page.focus("#complain")  # keyboard only: the button is reachable and pressed with Enter
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("#notice:has-text('A person will reply')")
+    wait_for_text(page, "The refund you promised never came.")
+    until(lambda: any("person" in t.lower() for t in texts(page)[2:]))
+    assert page.locator("#text").input_value() == ""
+    detail = Operator(live_backend).detail(cid)
+    assert detail["status"] == "escalated" and detail["escalation_reason"] == "complaint"
+
+
+def test_the_chat_tells_the_backend_the_browsers_language(
+    browser: Any, live_backend: Backend
+) -> None:
+    context = browser.new_context(base_url=live_backend.url, locale="de-AT")
+    context.set_default_timeout(WAIT_MS)
+    tab = context.new_page()
+    tab.goto("/chat")
+    cid = start_chat_by_keyboard(tab)
+    assert Operator(live_backend).detail(cid)["customer"]["language"] == "de"
+    context.close()

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -128,9 +128,11 @@ class Outbox:
         for delivery in self.store.due_deliveries(hold_ai_written=self.paused()):
             lane = (delivery.conversation_id, delivery.target)
             if delivery.conversation_id is not None and lane in blocked:
+                self.store.release_delivery(delivery.id)
                 continue
             if delivery.ai_written and self.paused():
                 # Paused during this round: it waits, and so does the rest of its lane.
+                self.store.release_delivery(delivery.id)
                 blocked.add(lane)
                 continue
             sender = self.senders.get(delivery.channel)
@@ -176,9 +178,16 @@ async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Resp
 
 
 @contextlib.asynccontextmanager
-async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the outbox for as long as the app runs (only when a channel is configured)."""
+async def outbox_lifespan(
+    app: FastAPI, plug_ins: Sequence[Callable[[Outbox], None]] = ()
+) -> AsyncIterator[None]:
+    """Run the outbox for as long as the app runs (only when a channel is configured).
+
+    `plug_ins` add channels of their own (enqueuer and sender) before it starts.
+    """
     outbox = Outbox(app.state.store, app.state.settings)
+    for plug_in in plug_ins:
+        plug_in(outbox)
     app.state.outbox = outbox
     outbox.install()
     worker = asyncio.create_task(outbox.run()) if outbox.senders else None

@@ -37,6 +37,11 @@ class Delivery:
     """It carries AI-written text: it waits while the AI is paused (the stop button)."""
 
 
+DELIVERY_LEASE_SECONDS = 60.0
+"""How long a delivery being sent is one process's; then another may try it (at least once:
+receivers drop repeats by the delivery's key)."""
+
+
 class OutboxRows(Connection):
     """What waits to be sent out, what was sent, and what could not be."""
 
@@ -68,13 +73,33 @@ class OutboxRows(Connection):
             ],
         )
 
-    def due_deliveries(self, limit: int = 50, *, hold_ai_written: bool = False) -> list[Delivery]:
-        """Deliveries whose time has come, oldest first.
+    def due_deliveries(
+        self,
+        limit: int = 50,
+        lease: float = DELIVERY_LEASE_SECONDS,
+        *,
+        hold_ai_written: bool = False,
+    ) -> list[Delivery]:
+        """Deliveries whose time has come, oldest first, leased to this process for `lease`
+        seconds: another backend process on the same database does not send them too.
 
         `hold_ai_written` (the AI is paused) leaves out deliveries that carry
         AI-written text; as they stay unsent, the later ones of their chat to
         the same target wait behind them too, so nothing overtakes.
         """
+        with self.transaction():
+            deliveries = self._due(limit, hold_ai_written)
+            later = _iso(datetime.fromisoformat(self.now()) + timedelta(seconds=lease))
+            for delivery in deliveries:
+                self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", [later, delivery.id])
+        return deliveries
+
+    def release_delivery(self, did: int) -> None:
+        """Give a leased delivery back untried (it waits behind one that failed)."""
+        with self.transaction():
+            self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", [self.now(), did])
+
+    def _due(self, limit: int, hold_ai_written: bool = False) -> list[Delivery]:
         rows = self.db.execute(
             # A chat's deliveries to one target go in order: none overtakes one still retrying.
             "SELECT id, key, channel, target, conversation_id, kind, body, attempts, ai_written "
@@ -111,8 +136,8 @@ class OutboxRows(Connection):
         with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, "
-                "failed_at = CASE WHEN ? THEN ? END WHERE id = ?",
-                [error[:500], later, give_up, self.now(), did],
+                "failed_at = CASE WHEN ? = 1 THEN ? END WHERE id = ?",
+                [error[:500], later, int(give_up), self.now(), did],
             )
 
     def delivery_problem(self, cid: str) -> str | None:
