@@ -353,3 +353,29 @@ async def test_the_console_shows_not_delivered_live_and_clears_it(
         chatwoot.status = 200
         await until(pilot, lambda: "not delivered" not in header())
     assert chatwoot.posted(CW)[-1] == reply
+
+
+async def test_a_pause_holds_an_approved_reply_for_chatwoot_until_resumed(
+    backend: Backend, chatwoot: ChatwootStub, hitl: httpx.AsyncClient
+) -> None:
+    """The stop button reaches Chatwoot's deliveries too (issue 16): an AI reply already in the
+    outbox when the AI is paused is posted only after the resume."""
+    chatwoot.status = 503  # Chatwoot is down: the disclosure and the reply queue up
+    cid = await taken(chatwoot, hitl, "Where is my order?")
+    detail = await waiting_draft(backend, cid)
+    assert detail.draft is not None
+    async with backend.client("alice") as alice:
+        await alice.approve(detail.draft.id, detail.draft.version)
+    async with backend.client("sam") as sam:
+        await sam.pause_ai("the model quotes old prices")
+
+    chatwoot.status = 200
+    disclosure = detail.messages[0].text
+    await eventually(lambda: chatwoot.posted(CW) == [disclosure])
+    async with httpx.AsyncClient() as http:
+        await backend.app.state.outbox.send_due(http)  # a round with the reply due: held
+    assert chatwoot.posted(CW) == [disclosure]
+
+    async with backend.client("sam") as sam:
+        await sam.resume_ai()
+    await eventually(lambda: chatwoot.posted(CW) == [disclosure, detail.draft.text])
