@@ -112,9 +112,11 @@ class KnowledgeRows:
         momentary permission error must not empty the bot's knowledge.
         """
         report = IndexReport(unreadable=list(unreadable))
-        known = dict(self._rows("SELECT id, sha FROM kb_articles"))
         keep = {name.removesuffix(".md") for name, _ in unreadable}
         with self.store.transaction():
+            # Read inside the transaction: backend processes starting together on one
+            # PostgreSQL database index one after the other, the later ones finding it done.
+            known = dict(self._rows("SELECT id, sha FROM kb_articles"))
             db = self.store.db
             for article in articles:
                 keep.add(article.id)
