@@ -18,6 +18,7 @@ from backend_client import (
 from .common import decode_cursor, encode_cursor, hash_token, new_id
 from .drafts import DraftRows
 from .messages import MessageRows
+from .queue_find import find_condition
 
 
 class ConversationRows(MessageRows, DraftRows):
@@ -151,6 +152,10 @@ class ConversationRows(MessageRows, DraftRows):
                 "WHERE f.conversation_id = c.id AND j.value = ?)"
             )
             params.append(flag)
+        if query.find:
+            condition, find_params = find_condition(query.find)
+            where.append(condition)
+            params.extend(find_params)
         if reason_code:
             where.append(
                 "EXISTS (SELECT 1 FROM audit r WHERE r.conversation_id = c.id "

@@ -77,6 +77,8 @@ class QueueState:
         # While a snapshot is paged in: the rows held before it that neither
         # a page nor a live event has confirmed yet (None: no reload running).
         self._unconfirmed: set[str] | None = None
+        self.revision = 0
+        """Goes up with every change of the rows (views derived from them know when to redo)."""
         self.needs_reload = False
         """True after a `reset` event: the stream fell too far behind; load a snapshot."""
 
@@ -161,6 +163,7 @@ class QueueState:
         self._by_holder = by_holder
         self._unconfirmed = None
         self.needs_reload = False
+        self.revision += 1
 
     def begin_reload(self) -> None:
         """A snapshot is on its way: its pages come through `add_page`, then `end_reload`.
@@ -262,6 +265,7 @@ class QueueState:
         return {cid}
 
     def _insert(self, row: Row) -> None:
+        self.revision += 1
         self._by_id[row[ID]] = row
         insort(self._all, row)
         insort(self._by_status[row[STATUS]], row)
@@ -270,6 +274,7 @@ class QueueState:
 
     def _insert_many(self, rows: list[Row]) -> None:
         """Insert sorted `rows`, none of them held yet."""
+        self.revision += 1
         self._by_id.update((row[ID], row) for row in rows)
         _merge(self._all, rows)
         by_status: dict[str, list[Row]] = {}
@@ -284,6 +289,7 @@ class QueueState:
             _merge(self._by_holder.setdefault(holder, []), part)
 
     def _remove(self, row: Row) -> None:
+        self.revision += 1
         del self._by_id[row[ID]]
         _discard(self._all, row)
         _discard(self._by_status[row[STATUS]], row)

@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from console.host import Clock, utc_now
+from console.live.queue_find import Narrowing
 from console.live.queue_rows import (
     ID,
     VERSION,
@@ -91,6 +92,7 @@ class QueueList(VirtualList):
         """A list of `state`'s rows; `clock` gives "now" for waiting times (tests fix it)."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._state = state
+        self._narrowing = Narrowing(state)
         self._clock = clock
         self._cursor_id: str | None = None
         self._pending: set[str] = set()
@@ -128,6 +130,11 @@ class QueueList(VirtualList):
         }
         self.clear_caches()
         self.changed(None)
+
+    def narrow(self, ids: frozenset[str] | None) -> None:
+        """Show only the conversations `ids` (what a find matched); None shows all again."""
+        self._narrowing.narrow(ids)
+        self._filter_changed()
 
     def changed(self, ids: Iterable[str] | None = None, *, now: bool = False) -> None:
         """Tell the list these conversations changed in the state (None: all of it).
@@ -185,13 +192,13 @@ class QueueList(VirtualList):
 
     def total_rows(self) -> int:
         """How many conversations the filter shows."""
-        return self._state.len_of(self.filter, self.me)
+        return len(self._narrowing.view(self.filter, self.me))
 
     def _index_of(self, conversation_id: str) -> int | None:
-        return self._state.index_of(conversation_id, self.filter, self.me)
+        return self._narrowing.index_of(conversation_id, self.filter, self.me)
 
     def _row_at(self, index: int) -> Row | None:
-        rows = self._state.view(self.filter, self.me)
+        rows = self._narrowing.view(self.filter, self.me)
         return rows[index] if 0 <= index < len(rows) else None
 
     def _flush(self) -> None:
@@ -344,7 +351,7 @@ class QueueList(VirtualList):
         width, height = region.width, region.height
         if top is None:
             top = self.scroll_offset.y
-        rows = self._state.view(self.filter, self.me)
+        rows = self._narrowing.view(self.filter, self.me)
         now = self._clock().timestamp()
         return Frame.of(width, height, top, rows, now, self.has_focus)
 
