@@ -97,8 +97,30 @@ from ._report import (
     ReviewerReport,
     TrendPoint,
 )
+from ._workday import (
+    REPLY_VARIABLES,
+    AssignRequest,
+    Note,
+    NoteRequest,
+    Presence,
+    SavedReply,
+    SavedReplyRequest,
+    WorkdaySettings,
+    fill_reply,
+    reply_variables,
+)
 
 __all__ = [
+    "REPLY_VARIABLES",
+    "AssignRequest",
+    "Note",
+    "NoteRequest",
+    "Presence",
+    "SavedReply",
+    "SavedReplyRequest",
+    "WorkdaySettings",
+    "fill_reply",
+    "reply_variables",
     "AUDIT_EXPORT_FIELDS",
     "AUDIT_HASHED_FIELDS",
     "CALIBRATION_NOTICE",

@@ -113,6 +113,7 @@ class Action(StrEnum):
     ROTATE_TOKEN = "rotate"
     RETENTION = "retention"
     FLAG_FAST_RUN = "fast_run"
+    ASSIGN = "assign"
 
 
 class EventType(StrEnum):
@@ -126,6 +127,7 @@ class EventType(StrEnum):
     AUDIT_APPENDED = "audit.appended"
     AI_PAUSED = "ai.paused"
     AI_RESUMED = "ai.resumed"
+    NOTE_CREATED = "note.created"
     RESET = "reset"
 
 

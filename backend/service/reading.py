@@ -125,7 +125,11 @@ class Reading(ServiceCore):
             TimelineItem(kind="decision", at=e.at, decision=e)
             for e in self.store.audit_entries_for(cid)
         ]
-        order = {"message": 0, "draft": 1, "decision": 2}
+        # Internal notes, for colleagues and trainers: never the customer's.
+        items += [
+            TimelineItem(kind="note", at=n.created_at, note=n) for n in self.store.notes_of(cid)
+        ]
+        order = {"message": 0, "draft": 1, "decision": 2, "note": 3}
         items.sort(key=lambda item: (item.at, order[item.kind]))
         summary = ConversationSummary(**detail.model_dump(exclude={"messages", "draft"}))
         timeline = Timeline(conversation=summary, items=items)

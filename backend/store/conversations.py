@@ -102,6 +102,7 @@ class ConversationRows(MessageRows, DraftRows):
             draft_id=row["draft_id"],
             drafting=bool(row["drafting"]),
             escalation_detail=row["escalation_detail"] if row["escalation_reason"] else None,
+            assignee=row["assignee"],
         )
 
     def summary(self, cid: str) -> ConversationSummary:

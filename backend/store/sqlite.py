@@ -14,6 +14,7 @@ from .operators import OperatorRows
 from .outbox import OutboxRows
 from .oversight import OversightRows
 from .report_rows import ReportRows
+from .workday import WorkdayRows
 
 
 class SQLiteStore(
@@ -26,6 +27,7 @@ class SQLiteStore(
     OutboxRows,
     OversightRows,
     ReportRows,
+    WorkdayRows,
 ):
     """The database: every query the backend makes, on one SQLite connection."""
 
