@@ -10,12 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from backend_client import ChatStarted, ConnectionState
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
+from console.dialogs.workday import AssignDialog, NoteDialog
+from console.live.queue_state import QueueFilter
+from console.screens.conversation import ConversationScreen
+from console.screens.history import HistoryScreen
+from console.screens.replay import ReplayScreen
+from console.widgets.note_row import NoteRow
 from console.widgets.queue_find import QueueColumns, QueueFind
 from console.widgets.queue_list import QueueList
+from console.widgets.transcript import MessageRow
 from tests.helpers import Backend, until
 
 SIZE = (120, 30)
@@ -80,3 +88,127 @@ async def test_slash_finds_in_the_live_queue(live_backend: Backend, tmp_path: Pa
         assert "matches" in hint and "zebra" in hint
         await pilot.press("escape")
         await until(pilot, lambda: "Ann Lee" in shown(app) and "Bo Park" in shown(app))
+
+
+async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> ConversationScreen:
+    """Open a conversation and wait for it to load."""
+    app.call_later(app.open_conversation, chat_id)
+    screen = await until(
+        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
+    )
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
+
+
+def notes_shown(screen: Any) -> list[str]:
+    """The internal notes the transcript shows, as text."""
+    return [str(row.visual) for row in screen.query(NoteRow)]
+
+
+async def test_an_internal_note_is_seen_by_colleagues_live_and_in_replay(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    alice_app = console_for(live_backend, tmp_path, "alice")
+    bob_app = console_for(live_backend, tmp_path, "bob")
+    async with alice_app.run_test(size=SIZE) as alice, bob_app.run_test(size=SIZE) as bob:
+        await started(alice_app, alice)
+        await started(bob_app, bob)
+        mine = await open_chat(alice_app, alice, chat.id)
+        theirs = await open_chat(bob_app, bob, chat.id)
+        await alice.press("i")
+        dialog = await until(alice, lambda: isinstance(alice_app.screen, NoteDialog))
+        assert dialog
+        await alice.press("ctrl+s")  # empty: refused, with a reason
+        assert "empty" in str(alice_app.screen.query_one("#dialog-error").visual)
+        alice_app.screen.query_one(TextArea).insert("Courier says it left today.")
+        await alice.press("ctrl+s")
+        await until(alice, lambda: any("Courier" in n for n in notes_shown(mine)))
+        (shown,) = notes_shown(mine)
+        assert "internal note" in shown and "alice" in shown and "does not see" in shown
+        # Bob has the same chat open: the note appears there without a key.
+        await until(bob, lambda: any("Courier" in n for n in notes_shown(theirs)))
+        # Never among the messages.
+        assert all("Courier" not in str(r.visual) for r in theirs.query(MessageRow))
+    async with live_backend.channel() as channel:
+        assert all("Courier" not in m.text for m in await channel.messages(chat))
+    # The replay shows it as a step of its own.
+    tina_app = console_for(live_backend, tmp_path, "tina")
+    async with tina_app.run_test(size=SIZE) as pilot:
+        await started(tina_app, pilot)
+        await pilot.press("f7")
+        replay = await until(
+            pilot, lambda: tina_app.screen if isinstance(tina_app.screen, ReplayScreen) else None
+        )
+        await pilot.press(*chat.id, "enter")
+        results = replay.query_one("#replay-results", DataTable)
+        await until(pilot, lambda: results.row_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: replay.timeline is not None)
+        await pilot.press("end")
+        await until(pilot, lambda: any("Courier" in n for n in notes_shown(replay)))
+        panel = str(replay.query_one("#replay-step-text", Static).visual)
+        assert "internal note by alice" in panel and "not shown to the customer" in panel
+
+
+async def test_p_shows_the_customers_earlier_conversations(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    first = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "My kettle broke")
+    second = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    app = console_for(live_backend, tmp_path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_chat(app, pilot, second.id)
+        await pilot.press("p")
+        history = await until(
+            pilot, lambda: app.screen if isinstance(app.screen, HistoryScreen) else None
+        )
+        options = history.query_one(OptionList)
+        assert options.option_count == 1
+        assert "kettle" in str(options.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        screen = await until(
+            pilot,
+            lambda: (
+                app.screen
+                if isinstance(app.screen, ConversationScreen)
+                and app.screen.conversation_id == first.id
+                else None
+            ),
+        )
+        await until(pilot, lambda: screen.detail is not None)
+
+
+async def test_assigning_to_a_colleague_tells_them_and_fills_their_mine_tab(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    sam_app = console_for(live_backend, tmp_path, "sam")
+    alice_app = console_for(live_backend, tmp_path, "alice")
+    async with sam_app.run_test(size=SIZE) as sam, alice_app.run_test(size=SIZE) as alice:
+        await started(sam_app, sam)
+        await started(alice_app, alice)
+        assert alice_app.queue.len_of(QueueFilter.MINE, alice_app.me.id) == 0  # type: ignore[union-attr]
+        screen = await open_chat(sam_app, sam, chat.id)
+        await sam.press("m")
+        dialog = await until(
+            sam, lambda: sam_app.screen if isinstance(sam_app.screen, AssignDialog) else None
+        )
+        options = dialog.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels[0] == "Me (sam)" and not any("tina" in label for label in labels)
+        options.highlighted = next(i for i, label in enumerate(labels) if label.startswith("alice"))
+        await sam.press("enter")
+        await until(sam, lambda: screen.detail is not None and screen.detail.assignee is not None)
+        line = str(screen.query_one("#agent-line").visual)
+        assert "Assigned to alice" in line
+        # Alice hears of it (an alert), and it is in her Mine tab.
+        me = alice_app.me
+        assert me is not None
+        await until(alice, lambda: alice_app.queue.len_of(QueueFilter.MINE, me.id) == 1)
+        await until(
+            alice,
+            lambda: any("assigned" in a.title.lower() for a in alice_app.alert_log.newest_first()),
+        )
+        await until(alice, lambda: "→ alice" in shown(alice_app))

@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from backend_client import ConversationStatus, ConversationSummary, Event, EventType
 from console.live.queue_rows import (
+    ASSIGNEE,
     HOLDER,
     ID,
     STATUS,
@@ -47,7 +48,7 @@ class QueueFilter(StrEnum):
     ESCALATED = "escalated"
     """Needs a human and nobody holds it."""
     MINE = "mine"
-    """Held by the operator looking at the console."""
+    """Held by, or assigned to, the operator looking at the console."""
 
 
 _STATUS_FOR_FILTER = {
@@ -157,8 +158,8 @@ class QueueState:
         by_holder: dict[str, list[Row]] = {}
         for row in self._all:
             by_status[row[STATUS]].append(row)
-            if row[HOLDER] is not None:
-                by_holder.setdefault(row[HOLDER], []).append(row)
+            for person in _people(row):
+                by_holder.setdefault(person, []).append(row)
         self._by_status = by_status
         self._by_holder = by_holder
         self._unconfirmed = None
@@ -269,8 +270,8 @@ class QueueState:
         self._by_id[row[ID]] = row
         insort(self._all, row)
         insort(self._by_status[row[STATUS]], row)
-        if row[HOLDER] is not None:
-            insort(self._by_holder.setdefault(row[HOLDER], []), row)
+        for person in _people(row):
+            insort(self._by_holder.setdefault(person, []), row)
 
     def _insert_many(self, rows: list[Row]) -> None:
         """Insert sorted `rows`, none of them held yet."""
@@ -281,8 +282,8 @@ class QueueState:
         by_holder: dict[str, list[Row]] = {}
         for row in rows:
             by_status.setdefault(row[STATUS], []).append(row)
-            if row[HOLDER] is not None:
-                by_holder.setdefault(row[HOLDER], []).append(row)
+            for person in _people(row):
+                by_holder.setdefault(person, []).append(row)
         for status, part in by_status.items():
             _merge(self._by_status[status], part)
         for holder, part in by_holder.items():
@@ -293,12 +294,19 @@ class QueueState:
         del self._by_id[row[ID]]
         _discard(self._all, row)
         _discard(self._by_status[row[STATUS]], row)
-        holder = row[HOLDER]
-        if holder is not None:
-            held = self._by_holder[holder]
+        for person in _people(row):
+            held = self._by_holder[person]
             _discard(held, row)
             if not held:
-                del self._by_holder[holder]
+                del self._by_holder[person]
+
+
+def _people(row: Row) -> tuple[str, ...]:
+    """Whose Mine tab shows the row: its holder and its assignee (once if the same)."""
+    holder, assignee = row[HOLDER], row[ASSIGNEE]
+    if assignee is None or assignee == holder:
+        return () if holder is None else (holder,)
+    return (assignee,) if holder is None else (holder, assignee)
 
 
 def _as_row(item: ConversationSummary | Row) -> Row:

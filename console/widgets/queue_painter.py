@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from backend_client import ConversationStatus
 from console.live.queue_rows import (
+    ASSIGNEE,
     DRAFTING,
     FLAGS,
     HOLDER,
@@ -265,6 +266,10 @@ class QueuePainter:
         holder = ""
         if holder_id is not None:
             holder = self.names.get(holder_id) or safe_text(holder_id, single_line=True).plain
+        elif (assignee := row[ASSIGNEE]) is not None:  # assigned, nobody holds it yet
+            holder = "→ " + (
+                self.names.get(assignee) or safe_text(assignee, single_line=True).plain
+            )
         name, _, preview = row[TEXT].partition("\0")
         reason = row[REASON]
         if reason is not None and row[STATUS] == ESCALATED:
