@@ -107,6 +107,9 @@ async def test_a_trainer_reads_notes_masked_and_writes_none(backend: Backend) ->
             await tina.add_note(chat.id, "hello")
         with pytest.raises(InvalidRequestError):
             await alice.add_note(chat.id, "   ")
+    async with backend.client("ada") as ada:
+        await ada.erase(chat.id)
+        assert all("ann@shop.test" not in n.text for n in await ada.notes(chat.id))
 
 
 # -- the customer's history --------------------------------------------------------------
