@@ -107,7 +107,9 @@ from ._workday import (
     SavedReplyRequest,
     WorkdaySettings,
     fill_reply,
+    over_sla,
     reply_variables,
+    sla_minutes,
 )
 
 __all__ = [
@@ -120,7 +122,9 @@ __all__ = [
     "SavedReplyRequest",
     "WorkdaySettings",
     "fill_reply",
+    "over_sla",
     "reply_variables",
+    "sla_minutes",
     "AUDIT_EXPORT_FIELDS",
     "AUDIT_HASHED_FIELDS",
     "CALIBRATION_NOTICE",

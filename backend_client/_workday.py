@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from ._enums import EscalationReason
 from ._wire import NAME_MAX, NOTE_MAX, TEXT_MAX, WireModel
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "SavedReplyRequest",
     "WorkdaySettings",
     "fill_reply",
+    "over_sla",
     "reply_variables",
+    "sla_minutes",
 ]
 
 
@@ -109,3 +112,18 @@ def fill_reply(text: str, *, customer_name: str, agent_name: str) -> str:
         "agent.name": agent_name,
     }
     return _VARIABLE.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def sla_minutes(reason: EscalationReason | None, promises: WorkdaySettings) -> int:
+    """How long an escalated customer may wait for a person: a complaint's own promise (what
+    the customer was told), else the team's escalation SLA."""
+    if reason is EscalationReason.COMPLAINT:
+        return promises.complaint_reply_minutes
+    return promises.escalation_sla_minutes
+
+
+def over_sla(
+    reason: EscalationReason | None, waited_seconds: float, promises: WorkdaySettings
+) -> bool:
+    """Whether an escalated customer who has waited `waited_seconds` waited past the promise."""
+    return waited_seconds > sla_minutes(reason, promises) * 60

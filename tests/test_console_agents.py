@@ -6,6 +6,7 @@ driven by keys as a person would, and checked by what the screen shows.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from console.screens.replay import ReplayScreen
 from console.widgets.note_row import NoteRow
 from console.widgets.queue_find import QueueColumns, QueueFind
 from console.widgets.queue_list import QueueList
+from console.widgets.sla_badge import SlaBadge
 from console.widgets.transcript import MessageRow
 from tests.helpers import Backend, until
 
@@ -212,3 +214,47 @@ async def test_assigning_to_a_colleague_tells_them_and_fills_their_mine_tab(
             lambda: any("assigned" in a.title.lower() for a in alice_app.alert_log.newest_first()),
         )
         await until(alice, lambda: "→ alice" in shown(alice_app))
+
+
+class MovableClock:
+    """The console's clock: the real time plus an offset a test moves on."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+async def test_an_escalation_past_its_promise_is_counted_marked_and_alerted(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    asked = await chat_as(
+        live_backend, "Ann Lee", "ann@shop.test", "I want to talk to a real person"
+    )
+    complained = await chat_as(
+        live_backend, "Bo Park", "bo@shop.test", "I want to file a formal complaint"
+    )
+    clock = MovableClock()
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=tmp_path / "x.toml"
+    )
+    app = make_app(config, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        badge = app.queue_screen.query_one(SlaBadge)
+        await until(pilot, lambda: badge.watch_.promises is not None)
+        await until(pilot, lambda: "Ann Lee" in shown(app) and "Bo Park" in shown(app))
+        assert not badge.display
+        clock.offset = timedelta(minutes=16)  # past the team's 15 minutes, not the complaint's 60
+        await until(pilot, lambda: badge.late == 1)
+        assert badge.display and "1 over SLA" in str(badge.visual)
+        line = next(line for line in shown(app).splitlines() if "Ann Lee" in line)
+        assert "!" in line.split("Ann Lee")[0]  # her waiting clock is marked
+        alerts = [a for a in app.alert_log.newest_first() if a.title == "Over SLA"]
+        assert [a.conversation_id for a in alerts] == [asked.id]
+        assert "15 min" in alerts[0].text
+        clock.offset = timedelta(minutes=61)  # the complaint's own promise has passed too
+        await until(pilot, lambda: badge.late == 2)
+        alerts = [a for a in app.alert_log.newest_first() if a.title == "Over SLA"]
+        assert alerts[0].conversation_id == complained.id and "60 min" in alerts[0].text

@@ -1,16 +1,15 @@
 """The rules of an agent's working day, as plain functions the service and the tests call.
 
-Who may be assigned a conversation, whether a saved reply's variables are known,
-who else is viewing a conversation, and whether an escalated customer has
-waited past the promise of a person.
+Who may be assigned a conversation, whether a note or a saved reply's variables are
+acceptable, and who else is viewing a conversation. Whether an escalated customer waited
+past the promise of a person is the protocol's `over_sla`, which the console shares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 
-from backend_client import REPLY_VARIABLES, EscalationReason, Role, reply_variables
+from backend_client import REPLY_VARIABLES, Role, reply_variables
 
 from . import policy
 from .policy import Permission
@@ -19,8 +18,6 @@ __all__ = [
     "PRESENCE_SECONDS",
     "assignment_refusal",
     "note_refusal",
-    "over_sla",
-    "sla_minutes_for",
     "unknown_variables",
     "viewers_now",
 ]
@@ -63,13 +60,3 @@ def viewers_now(seen: Mapping[str, float], now: float, me: str) -> list[str]:
     return sorted(
         operator for operator, at in seen.items() if operator != me and now - at < PRESENCE_SECONDS
     )
-
-
-def sla_minutes_for(reason: EscalationReason | None, escalation: int, complaint: int) -> int:
-    """How long this escalated customer may wait: a complaint's own promise, else the team's."""
-    return complaint if reason is EscalationReason.COMPLAINT else escalation
-
-
-def over_sla(waiting_since: datetime | None, now: datetime, minutes: int) -> bool:
-    """Whether someone waiting since `waiting_since` has waited past `minutes`."""
-    return waiting_since is not None and now - waiting_since > timedelta(minutes=minutes)

@@ -13,12 +13,14 @@ from textual.widgets import Footer, Label, Tab, Tabs
 
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
+from console.live.escalation_sla import EscalationWatch
 from console.live.queue_state import QueueFilter
 from console.widgets.alert_line import AlertLine
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.queue_find import QueueColumns, QueueFind
 from console.widgets.queue_list import QueueList
+from console.widgets.sla_badge import SlaBadge
 
 __all__ = ["QueueScreen"]
 
@@ -115,6 +117,9 @@ class QueueScreen(Screen[None]):
             self.query_one(QueueList).me = self.hitl.me.id
         if self.hitl.operator_names:
             self.query_one(QueueList).show_names(self.hitl.operator_names)
+        watch = EscalationWatch()  # the promise of a person: the header counts, rows are marked
+        header.mount(SlaBadge(watch, id="header-sla"), before=header.query_one("#header-alerts"))
+        self.query_one(QueueList).show_sla(watch.over)
         self.call_after_refresh(self.queue_changed, None)
 
     # -- what the app calls --------------------------------------------------

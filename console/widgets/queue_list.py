@@ -8,7 +8,7 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, TypeAlias
 
 from textual import events
@@ -26,7 +26,6 @@ from console.live.queue_rows import (
     waiting_since,
 )
 from console.live.queue_state import QueueFilter, QueueState
-from console.render.labels import format_waiting
 from console.render.sanitize import safe_text
 from console.widgets import queue_list_messages
 from console.widgets.queue_painter import (
@@ -135,6 +134,10 @@ class QueueList(VirtualList):
         """Show only the conversations `ids` (what a find matched); None shows all again."""
         self._narrowing.narrow(ids)
         self._filter_changed()
+
+    def show_sla(self, over: Callable[[Row, float], bool]) -> None:
+        """How to tell a row waiting past its promise (its clock is marked `!`, in red)."""
+        self._painter.over_sla = over
 
     def changed(self, ids: Iterable[str] | None = None, *, now: bool = False) -> None:
         """Tell the list these conversations changed in the state (None: all of it).
@@ -279,13 +282,9 @@ class QueueList(VirtualList):
         return new_top
 
     def _warm_later(self, top: int) -> None:
-        """Once the next frame is out, draw the window at `top` into the cache.
-
-        The list just scrolled that way, so the next page is the likely
-        next frame: drawn in idle time, paging there costs cache hits, not
-        50 rows drawn while the person waits. (`render_lines` schedules it:
-        `call_after_refresh` can run before the frame, and delay it.)
-        """
+        """Once the next frame is out, draw the window at `top` into the cache: the likely
+        next page, drawn in idle time (`render_lines` schedules it; `call_after_refresh`
+        can run before the frame, and delay it)."""
         self._warm_top = top
 
     def _warm(self) -> None:
@@ -389,7 +388,7 @@ class QueueList(VirtualList):
         # Keyed by the label rather than the raw second: past an hour the
         # label changes once a minute, and so does the cached row.
         since = waiting_since(row)
-        waiting = "" if since is None else format_waiting(frame.now - since)
+        waiting = "" if since is None else self._painter.waiting_label(row, frame.now - since)
         focused = selected and frame.focused
         key = (row[ID], row[VERSION], width, selected, focused, thumb, waiting)
         strip = self.strip_cache.get(key)
