@@ -49,6 +49,7 @@ APP_BINDINGS: list[BindingType] = [
         "saved_replies",
         "Saved reply",
         show=False,
+        priority=True,  # dialogs (the draft editor) see only the app's priority keys
         tooltip="Insert a saved reply where you write (the reply box, the draft editor)",
         id="app.saved_replies",
     ),

@@ -6,6 +6,7 @@ driven by keys as a person would, and checked by what the screen shows.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,19 +14,22 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static, TextArea
 
-from backend_client import ChatStarted, ConnectionState
+from backend_client import ChatStarted, ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
+from console.dialogs import DraftEditor
 from console.dialogs.workday import AssignDialog, NoteDialog
 from console.live.queue_state import QueueFilter
 from console.screens.conversation import ConversationScreen
 from console.screens.history import HistoryScreen
 from console.screens.replay import ReplayScreen
+from console.screens.saved_replies import SavedReplyFinder
 from console.widgets.note_row import NoteRow
 from console.widgets.queue_find import QueueColumns, QueueFind
 from console.widgets.queue_list import QueueList
 from console.widgets.sla_badge import SlaBadge
 from console.widgets.transcript import MessageRow
+from hitl.cli import main
 from tests.helpers import Backend, until
 
 SIZE = (120, 30)
@@ -96,7 +100,12 @@ async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> Conversati
     """Open a conversation and wait for it to load."""
     app.call_later(app.open_conversation, chat_id)
     screen = await until(
-        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
+        pilot,
+        lambda: (
+            app.screen
+            if isinstance(app.screen, ConversationScreen) and app.screen.conversation_id == chat_id
+            else None
+        ),
     )
     await until(pilot, lambda: screen.detail is not None)
     return screen
@@ -258,3 +267,67 @@ async def test_an_escalation_past_its_promise_is_counted_marked_and_alerted(
         await until(pilot, lambda: badge.late == 2)
         alerts = [a for a in app.alert_log.newest_first() if a.title == "Over SLA"]
         assert alerts[0].conversation_id == complained.id and "60 min" in alerts[0].text
+
+
+async def test_f2_inserts_a_saved_reply_filled_in_where_you_write(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    async with live_backend.client("sam") as sam:
+        await sam.add_saved_reply("Greeting", "Hi {customer.first_name}, {agent.name} here.")
+        await sam.add_saved_reply("Refund policy", "Refunds take 5 working days.")
+    held = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    drafted = await chat_as(live_backend, "Bo Park", "bo@shop.test", "Where is my order?")
+    async with live_backend.client("alice") as alice:
+        detail = await alice.get_conversation(held.id)
+        await alice.takeover(held.id, detail.version, ReasonCode.CUSTOMER_REQUEST)
+    app = console_for(live_backend, tmp_path, "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        screen = await open_chat(app, pilot, held.id)
+        composer = screen.query_one("#composer")
+        await until(pilot, lambda: composer.display)
+        composer.focus()
+        await pilot.press("f2")
+        finder = await until(
+            pilot, lambda: app.screen if isinstance(app.screen, SavedReplyFinder) else None
+        )
+        await until(pilot, lambda: finder.query_one(OptionList).option_count == 2)
+        await pilot.press(*"grt")  # fuzzy: "Greeting"
+        await until(pilot, lambda: finder.query_one(OptionList).option_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        # The reply box is an Input or, once it has several lines, a TextArea.
+        written = getattr(composer, "value", None) or getattr(composer, "text", "")
+        assert written == "Hi Ann, alice here."
+        # The text of an edit: f2 inside the draft editor.
+        screen = await open_chat(app, pilot, drafted.id)
+        await until(pilot, lambda: screen.detail is not None and screen.detail.draft is not None)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, DraftEditor))
+        editor = app.screen.query_one(TextArea)
+        editor.text = ""
+        await pilot.press("f2")
+        finder = await until(
+            pilot, lambda: app.screen if isinstance(app.screen, SavedReplyFinder) else None
+        )
+        await until(pilot, lambda: finder.query_one(OptionList).option_count == 2)
+        await pilot.press(*"refund", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DraftEditor))
+        assert editor.text == "Refunds take 5 working days."
+
+
+async def test_a_supervisor_keeps_the_library_from_the_command_line(
+    live_backend: Backend, monkeypatch: Any, capsys: Any
+) -> None:
+    monkeypatch.setenv("HITL_URL", live_backend.url)
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
+    assert await asyncio.to_thread(main, ["replies", "add", "Hello", "Hi {customer.name}"]) == 0
+    reply_id = capsys.readouterr().out.strip()
+    assert await asyncio.to_thread(main, ["replies", "list"]) == 0
+    assert f"{reply_id}\tHello\tHi {{customer.name}}" in capsys.readouterr().out
+    assert await asyncio.to_thread(main, ["replies", "add", "Bad", "{customer.age}"]) == 1
+    assert "unknown variable" in capsys.readouterr().err
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["alice"])
+    assert await asyncio.to_thread(main, ["replies", "remove", reply_id]) == 1  # agents may not
+    monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
+    assert await asyncio.to_thread(main, ["replies", "remove", reply_id]) == 0

@@ -21,6 +21,7 @@ from hitl.cli import (
     kb,
     operator,
     oversight,
+    replies,
     report,
     serve,
     simulate,
@@ -62,6 +63,7 @@ COMMAND_GROUPS = (
     oversight,
     report,
     calibration,
+    replies,
 )
 """In the order `hitl --help` lists them."""
 
