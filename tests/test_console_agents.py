@@ -20,6 +20,7 @@ from console.config import ConsoleConfig
 from console.dialogs import DraftEditor
 from console.dialogs.workday import AssignDialog, NoteDialog
 from console.live.queue_state import QueueFilter
+from console.screens import agent_tools
 from console.screens.conversation import ConversationScreen
 from console.screens.history import HistoryScreen
 from console.screens.replay import ReplayScreen
@@ -331,3 +332,22 @@ async def test_a_supervisor_keeps_the_library_from_the_command_line(
     assert await asyncio.to_thread(main, ["replies", "remove", reply_id]) == 1  # agents may not
     monkeypatch.setenv("HITL_TOKEN", live_backend.tokens["sam"])
     assert await asyncio.to_thread(main, ["replies", "remove", reply_id]) == 0
+
+
+async def test_who_else_has_the_conversation_open_is_shown_live(
+    live_backend: Backend, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(agent_tools, "PRESENCE_EVERY", 0.2)  # heartbeats, sooner than 5 s
+    chat = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    alice_app = console_for(live_backend, tmp_path, "alice")
+    sam_app = console_for(live_backend, tmp_path, "sam")
+    async with alice_app.run_test(size=SIZE) as alice, sam_app.run_test(size=SIZE) as sam:
+        await started(alice_app, alice)
+        await started(sam_app, sam)
+        mine = await open_chat(alice_app, alice, chat.id)
+        line = mine.query_one("#agent-line", Static)
+        assert not line.display  # nobody else here
+        await open_chat(sam_app, sam, chat.id)
+        await until(alice, lambda: "sam is viewing" in str(line.visual) and line.display)
+        await sam.press("escape")  # sam goes back to the queue
+        await until(alice, lambda: not line.display)
