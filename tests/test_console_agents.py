@@ -351,3 +351,53 @@ async def test_who_else_has_the_conversation_open_is_shown_live(
         await until(alice, lambda: "sam is viewing" in str(line.visual) and line.display)
         await sam.press("escape")  # sam goes back to the queue
         await until(alice, lambda: not line.display)
+
+
+async def test_keys_and_theme_come_from_the_config_file(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await chat_as(live_backend, "Ann Lee", "ann@shop.test", "Where is my parcel?")
+    toml = tmp_path / "config.toml"
+    toml.write_text(
+        'theme = "nord"\n'
+        "[keymap]\n"
+        '"queue.find" = "ctrl+f"\n'
+        '"conv.approve" = "A"\n'
+        '"conv.nope" = "z"\n'
+    )
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=toml
+    )
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.theme == "nord"
+        warned = [n.message for n in app._notifications]
+        assert any("'conv.nope'" in message for message in warned)
+        await pilot.press("ctrl+f")
+        assert app.queue_screen.query_one(QueueFind).has_focus
+        await pilot.press("escape")
+        screen = await open_chat(app, pilot, chat.id)
+        keys = {
+            b.binding.description: b.binding.key
+            for b in screen.active_bindings.values()
+            if b.binding.show
+        }
+        assert keys["Approve"] == "A"
+        await pilot.press("A")
+        await until(pilot, lambda: screen.detail is not None and screen.detail.draft is None)
+
+
+async def test_a_theme_that_does_not_exist_is_said_not_fatal(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    toml = tmp_path / "config.toml"
+    toml.write_text('theme = "no-such-theme"\n')
+    config = ConsoleConfig(
+        url=live_backend.url, token=live_backend.tokens["alice"], config_path=toml
+    )
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.theme == "textual-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
