@@ -264,6 +264,12 @@ async def test_an_escalation_past_its_promise_is_counted_marked_and_alerted(
         alerts = [a for a in app.alert_log.newest_first() if a.title == "Over SLA"]
         assert [a.conversation_id for a in alerts] == [asked.id]
         assert "15 min" in alerts[0].text
+        # The conversation itself shows the clock and the promise it broke.
+        screen = await open_chat(app, pilot, asked.id)
+        line = screen.query_one("#agent-line", Static)
+        await until(pilot, lambda: "over the 15 min promise" in str(line.visual))
+        assert "waiting 16m" in str(line.visual)
+        await pilot.press("escape")
         clock.offset = timedelta(minutes=61)  # the complaint's own promise has passed too
         await until(pilot, lambda: badge.late == 2)
         alerts = [a for a in app.alert_log.newest_first() if a.title == "Over SLA"]

@@ -10,6 +10,7 @@ own room. I/O only in workers; what comes back shows in the transcript and the a
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,9 +19,20 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backend_client import BackendError, ConversationDetail, Event, EventType, Note
+from backend_client import (
+    BackendError,
+    ConversationDetail,
+    ConversationStatus,
+    Event,
+    EventType,
+    Note,
+    WorkdaySettings,
+    over_sla,
+    sla_minutes,
+)
 from console.dialogs.workday import NOBODY, AssignDialog, NoteDialog
 from console.host import ConsoleHost, host
+from console.render.labels import format_waiting
 from console.render.sanitize import safe_text
 from console.screens.history import HistoryScreen
 from console.screens.saved_replies import insert_saved_reply
@@ -69,9 +81,10 @@ class AgentLine(Static):
                 display: none; }
     """
 
-    def show(self, assignee: str | None, viewers: list[str]) -> None:
-        """Say who the conversation is assigned to and who else has it open."""
-        parts: list[Text] = []
+    def show(self, assignee: str | None, viewers: list[str], waiting: Text | None = None) -> None:
+        """Say how long the customer has waited for a person, who the conversation is
+        assigned to, and who else has it open."""
+        parts: list[Text] = [waiting] if waiting is not None else []
         if assignee:
             parts.append(Text.assemble("Assigned to ", safe_text(assignee, "bold")))
         if viewers:
@@ -82,6 +95,25 @@ class AgentLine(Static):
             )
         self.update(Text(" · ").join(parts))
         self.display = bool(parts)
+
+
+def waiting_words(
+    detail: ConversationDetail | None, now: datetime, promises: WorkdaySettings | None
+) -> Text | None:
+    """`⏰ waiting 16m02s for a person — over the 15 min promise` for an escalated chat."""
+    if detail is None or detail.status is not ConversationStatus.ESCALATED:
+        return None
+    if detail.waiting_since is None:
+        return None
+    seconds = (now - detail.waiting_since).total_seconds()
+    text = Text(f"⏰ waiting {format_waiting(seconds)} for a person")
+    if promises is not None:
+        minutes = sla_minutes(detail.escalation_reason, promises)
+        if over_sla(detail.escalation_reason, seconds, promises):
+            text.append(f" — over the {minutes} min promise", style="bold")
+        else:
+            text.append(f" (promise: {minutes} min)")
+    return text
 
 
 class AgentTools(Screen[None]):
@@ -102,9 +134,12 @@ class AgentTools(Screen[None]):
         self._notes: list[Note] = []
         self.mount(AgentLine(id="agent-line"), before=self.query_one(Transcript))
         self.watch(self, "detail", self._show_agent_line, init=False)
+        self._promises: WorkdaySettings | None = None
         self._load_notes()
+        self._load_promises()
         self._heartbeat()
         self.set_interval(PRESENCE_EVERY, self._heartbeat)
+        self.set_interval(1.0, lambda: self._show_agent_line(self.detail))
 
     def on_unmount(self) -> None:
         """Say I left, so colleagues stop seeing me as a viewer at once.
@@ -136,6 +171,14 @@ class AgentTools(Screen[None]):
     async def _load_notes(self) -> None:
         self._notes = await self.hitl.client.notes(self.conversation_id)
         self._show_notes()
+
+    @work(exclusive=True, group="promises", exit_on_error=False)
+    async def _load_promises(self) -> None:
+        try:
+            self._promises = await self.hitl.client.workday_settings()
+        except BackendError:
+            return  # the clock still shows; only the promise is not said
+        self._show_agent_line(self.detail)
 
     @work(exclusive=True, group="presence", exit_on_error=False)
     async def _heartbeat(self) -> None:
@@ -198,8 +241,9 @@ class AgentTools(Screen[None]):
     def _show_agent_line(self, detail: ConversationDetail | None) -> None:
         assignee = detail.assignee if detail is not None else None
         viewers = [self._person(v) for v in self._viewers]
+        waiting = waiting_words(detail, self.hitl.clock(), self._promises)
         for line in self.query(AgentLine):
-            line.show(self._person(assignee) if assignee else None, viewers)
+            line.show(self._person(assignee) if assignee else None, viewers, waiting)
 
     # -- keys ----------------------------------------------------------------------------
 
