@@ -108,6 +108,11 @@ async def test_a_trainer_reads_notes_masked_and_writes_none(backend: Backend) ->
         with pytest.raises(InvalidRequestError):
             await alice.add_note(chat.id, "   ")
     async with backend.client("ada") as ada:
+        # What is held about her (art. 15) includes what colleagues noted.
+        (held,) = (await ada.dsr_export("ann@shop.test")).conversations
+        assert [n.text for n in held.internal_notes] == [
+            "She gave ann@shop.test and +44 20 7946 0958"
+        ]
         await ada.erase(chat.id)
         assert all("ann@shop.test" not in n.text for n in await ada.notes(chat.id))
 
