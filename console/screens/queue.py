@@ -35,7 +35,7 @@ _EMPTY_HINTS: dict[QueueFilter, str] = {
     QueueFilter.ALL: "No open conversations.",
     QueueFilter.REVIEW: "No drafts waiting for review.",
     QueueFilter.ESCALATED: "Nobody is waiting for a person.",
-    QueueFilter.MINE: "You hold no conversations.",
+    QueueFilter.MINE: "You hold no conversations, and none is assigned to you.",
 }
 
 
