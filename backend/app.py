@@ -30,13 +30,15 @@ from .openapi import install as install_openapi
 from .routes import ROUTERS
 from .service import Hitl
 from .settings import Settings, check_retention
-from .store import Store, StoreProtocol, utcnow
+from .store import StoreProtocol, connect, utcnow
 
 log = logging.getLogger("hitl.backend")
 
 PROBLEM_JSON = "application/problem+json"
 SWEEP_SECONDS = 0.25
 """How often drafts whose hold window passed are looked for (review mode `flagged`)."""
+ORPHAN_TICKS = 20
+"""Every this many sweeps (5 s), drafting jobs whose process died are taken over."""
 
 
 def _problem_response(problem: Problem) -> JSONResponse:
@@ -80,9 +82,9 @@ def create_app(
     `clock` is the time every rule reads (hold windows, timestamps); tests move it by hand.
     """
     check_retention(settings)
-    sqlite = Store(settings.db_path, clock=clock)
-    store: StoreProtocol = sqlite
-    knowledge = KnowledgeRows(sqlite)  # SQLite's FTS5; a PostgreSQL store brings its twin
+    sql = connect(settings.db_url or settings.db_path, clock=clock)
+    store: StoreProtocol = sql
+    knowledge = KnowledgeRows(sql)  # FTS5 on SQLite, a tsvector on PostgreSQL
     report = index_folder(knowledge, settings.knowledge.path)
     for name, why in report.unreadable:
         log.warning("knowledge base: cannot read %s: %s", name, why)
@@ -176,6 +178,9 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
         try:
             service.send_due_drafts()
             ticks += 1
+            if ticks % ORPHAN_TICKS == 0:
+                # Drafting jobs of a backend process that died (several on PostgreSQL).
+                service.resume_drafting(orphaned_only=True)
             if ticks % 240 == 0:
                 service.store.trim_events(settings.event_retention)
         except Exception:  # keep sweeping: one bad row must not stop every hold window

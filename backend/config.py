@@ -81,6 +81,10 @@ def load_settings(config: Path | str | None = None, **flags: Any) -> Settings:
     path = config if config is not None else os.environ.get("HITL_CONFIG") or None
     data = read_profile(Path(path)) if path is not None else {}
     token = FILE_DATA.set(data)
+    target = flags.get("db_path")
+    if target is not None and str(target).startswith(("postgresql://", "postgres://")):
+        # `--db` names either a SQLite file or a PostgreSQL database.
+        flags = {k: v for k, v in flags.items() if k != "db_path"} | {"db_url": str(target)}
     try:
         return Settings(**_nested(flags))
     except ValidationError as exc:

@@ -9,11 +9,12 @@ so a backend started with no configuration at all still has a company.
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -234,6 +235,24 @@ class Settings(BaseSettings):
 
     db_path: Path = Path("hitl.db")
     """The SQLite file; `:memory:` for a throwaway database."""
+    db_url: str | None = None
+    """A PostgreSQL database (`postgresql://user@host/dbname`, `HITL_DB_URL`): when set, the
+    backend uses it instead of `db_path`, and several processes may share it."""
+
+    @field_validator("db_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (a SQLite file goes in db_path)")
+        return value
+
+    @property
+    def database(self) -> str:
+        """Where the data is, for messages: the URL without its password, or the file."""
+        if self.db_url is None:
+            return str(self.db_path)
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.db_url)
+
     secret: str | None = None
     """The HMAC key of the audit journal; made once and kept in the database if unset."""
     max_text_length: int = Field(4000, ge=1)

@@ -98,6 +98,7 @@ from ._report import (
     ReviewerReport,
     TrendPoint,
 )
+from ._wire import EMAIL_MAX, NAME_MAX
 from ._workday import (
     REPLY_VARIABLES,
     AssignRequest,
@@ -185,6 +186,8 @@ __all__ = [
     "ConversationSummary",
     "Customer",
     "LANGUAGE_TAG_PATTERN",
+    "EMAIL_MAX",
+    "NAME_MAX",
     "Draft",
     "DraftStatus",
     "EditRequest",

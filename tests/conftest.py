@@ -5,28 +5,64 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
-from backend.store import utcnow
+from backend.store import Store, connect, utcnow
+from tests import pg
 from tests.helpers import BASE, Backend, LiveServer, seed_operators
 from tests.stubs import ModelStub
 
+STORES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked `both_stores` run every test on SQLite and on PostgreSQL."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_stores"
+    ):
+        metafunc.parametrize("store_kind", STORES)
+
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a throwaway backend on a file database in a temp dir."""
-    return Settings(db_path=tmp_path / "hitl.db", secret="test-secret")
+def store_kind() -> str:
+    """Which store the backend of a test runs on (SQLite unless the module asks for both)."""
+    return "sqlite"
 
 
 @pytest.fixture
-def flagged_settings(tmp_path: Path) -> Settings:
+def database(store_kind: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Where a test's backend keeps its data, as settings: a temp file, or a fresh database."""
+    if store_kind == "postgresql":
+        with pg.database() as url:
+            yield {"db_url": url}
+    else:
+        yield {"db_path": tmp_path / "hitl.db"}
+
+
+@pytest.fixture
+def store(database: dict[str, Any]) -> Iterator[Store]:
+    """A store of its own on the test's database (no backend around it)."""
+    opened = connect(database.get("db_url") or database["db_path"])
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def settings(database: dict[str, Any]) -> Settings:
+    """Settings for a throwaway backend on a throwaway database."""
+    return Settings(**database, secret="test-secret")
+
+
+@pytest.fixture
+def flagged_settings(database: dict[str, Any]) -> Settings:
     """Settings with review mode `flagged` and a short hold window."""
     return Settings(
-        db_path=tmp_path / "hitl.db",
+        **database,
         secret="test-secret",
         review=ReviewSettings(mode="flagged", hold_seconds=0.3),
     )

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from backend.settings import Settings
 from backend.store import Store
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Draft, Role
 from hitl.embedded import EmbeddedBackend
@@ -238,3 +241,75 @@ class Receiver:
     def __exit__(self, *_exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class _Translating:
+    """A psycopg connection that takes `?` placeholders, as the tests' sqlite3 calls do."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        from backend.store.postgres import to_pg
+
+        return self.conn.execute(to_pg(sql), list(params))
+
+
+@contextmanager
+def behind_the_backends_back(settings: Settings) -> Iterator[Any]:
+    """A plain connection to the backend's database (file or PostgreSQL), as an attacker
+    or an operator at a SQL prompt would open it; what it writes is committed on exit."""
+    if settings.db_url is not None:
+        import psycopg
+
+        with psycopg.connect(settings.db_url, autocommit=True) as conn:
+            yield _Translating(conn)
+        return
+    raw = sqlite3.connect(settings.db_path)
+    try:
+        with raw:
+            yield raw
+    finally:
+        raw.close()
+
+
+def columns_of(db: Any, table: str) -> list[str]:
+    """A table's column names, on either engine."""
+    return [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
+
+def everything_in_the_database(settings: Settings) -> str:
+    """Every row of every table (the full-text indexes' too), as one text."""
+    with behind_the_backends_back(settings) as db:
+        if settings.db_url is not None:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type='table'"
+        tables = [r[0] for r in db.execute(sql).fetchall()]
+        return "\n".join(
+            repr(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"').fetchall()
+        )
+
+
+def fail_inserts(store: Any, table: str) -> None:
+    """Make every insert into `table` fail inside its transaction (a full disk, say)."""
+    if store.dialect == "postgresql":
+        store.db.execute(
+            "CREATE OR REPLACE FUNCTION hitl_test_fail() RETURNS trigger "
+            "AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql"
+        )
+        store.db.execute(
+            f"CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION hitl_test_fail()"
+        )
+    else:
+        store.db.execute(
+            f"CREATE TEMP TRIGGER fail_{table} BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+
+
+def stop_failing(store: Any, table: str) -> None:
+    """Undo `fail_inserts`."""
+    on = f" ON {table}" if store.dialect == "postgresql" else ""
+    store.db.execute(f"DROP TRIGGER fail_{table}{on}")

@@ -20,6 +20,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 
 

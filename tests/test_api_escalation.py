@@ -18,6 +18,9 @@ from backend_client import (
 )
 from tests.helpers import Backend
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 
 TRIGGERS = [

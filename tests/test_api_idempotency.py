@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 
 import httpx
+import psycopg
 import pytest
 
 from backend.app import create_app
@@ -14,13 +15,18 @@ from backend.bots.base import BotReply, Turn
 from backend.bots.builtin import BuiltinBot
 from backend.settings import Settings
 from backend_client import Action, Author, ConversationDetail, StaleVersionError
-from tests.helpers import BASE, Backend, eventually, pending_draft, seed_operators
-
-FAIL_KEY_RECORDS = (
-    "CREATE TEMP TRIGGER fail_key_records BEFORE INSERT ON idempotency "
-    "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+from tests.helpers import (
+    BASE,
+    Backend,
+    eventually,
+    fail_inserts,
+    pending_draft,
+    seed_operators,
+    stop_failing,
 )
-"""Makes the last write of a keyed decision fail, after its effect, inside its transaction."""
+
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
 
 
 def _raw(backend: Backend, name: str = "alice") -> httpx.AsyncClient:
@@ -43,15 +49,16 @@ async def test_a_failure_after_the_effect_rolls_it_back_and_the_retry_applies_on
     chat = await backend.chat("Where is my order?")
     draft = await pending_draft(backend, chat)
     headers = {"Idempotency-Key": "approve-once", "If-Match": f'"{draft.version}"'}
-    backend.store.db.execute(FAIL_KEY_RECORDS)
+    # The last write of a keyed decision fails, after its effect, inside its transaction.
+    fail_inserts(backend.store, "idempotency")
     async with _raw(backend) as raw:
-        with pytest.raises(sqlite3.DatabaseError):
+        with pytest.raises((sqlite3.DatabaseError, psycopg.Error)):
             await raw.post(f"/v1/drafts/{draft.id}/approve", headers=headers)
         # Nothing of the decision stayed: the draft still waits, the customer saw nothing.
         assert (await pending_draft(backend, chat)).id == draft.id
         assert await _journal(backend, Action.APPROVE) == 0
 
-        backend.store.db.execute("DROP TRIGGER fail_key_records")
+        stop_failing(backend.store, "idempotency")
         first = await raw.post(f"/v1/drafts/{draft.id}/approve", headers=headers)
         again = await raw.post(f"/v1/drafts/{draft.id}/approve", headers=headers)
     assert first.status_code == again.status_code == 200

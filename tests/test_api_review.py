@@ -19,6 +19,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, ManualClock, eventually, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
 UNSURE = "How do I return an item?"

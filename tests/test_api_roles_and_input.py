@@ -24,6 +24,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, pending_draft, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 PII_TEXT = "Reach me at jo.private@example.org or +44 7700 900123 about shipping"
 

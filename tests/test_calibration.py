@@ -18,6 +18,9 @@ from backend_client import (
 from hitl.cli import main
 from tests.helpers import Backend
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 ITEMS = [
     CalibrationItem(
         customer_message="Can I return shoes I wore outside?",

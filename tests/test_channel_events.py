@@ -16,6 +16,9 @@ from backend_client import ReasonCode
 from hitl.demo import demo_backend
 from tests.helpers import Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 WAIT = 10.0
 
 

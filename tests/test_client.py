@@ -19,6 +19,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 class FlakyNetwork(httpx.AsyncBaseTransport):
     """The real backend behind a network that loses answers or says 503 on chosen requests."""

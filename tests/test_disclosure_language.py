@@ -16,6 +16,9 @@ from backend.settings import AssistantSettings, Settings
 from backend_client import Author, ConversationDetail, ReasonCode
 from tests.helpers import BASE, Backend, pending_draft, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 GERMAN = (
     "Hallo, ich bin Nova, eine KI. Ein Mensch prüft, was ich schreibe. "
     'Schreiben Sie jederzeit "Mensch", um mit einer Person zu sprechen.'

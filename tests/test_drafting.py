@@ -13,6 +13,9 @@ from backend_client import Author, ConversationStatus, EscalationReason, Flag, R
 from tests.helpers import Backend
 from tests.stubs import ModelStub, Turn
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CITED = "You have 30 days to return an item for a full refund [1]."
 QUESTION = "How long do I have to return something?"
 

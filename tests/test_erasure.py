@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
 from backend_client import Action, Author, ForbiddenError, ReasonCode
-from tests.helpers import Backend, get_paths
+from tests.helpers import Backend, everything_in_the_database, get_paths
+
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
 
 EMAIL = "jo.smith+orders@example.co.uk"
 CARD = "4111 1111 1111 1111"
@@ -32,23 +34,12 @@ async def _conversation(backend: Backend) -> str:
     return chat.id
 
 
-def _everything_in_the_database(path: str) -> str:
-    """Every row of every table (the full-text index's too), as one text."""
-    conn = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = [repr(row) for table in tables for row in conn.execute(f'SELECT * FROM "{table}"')]
-    finally:
-        conn.close()
-    return "\n".join(rows)
-
-
 async def test_an_admin_erases_a_customer_everywhere_and_the_chain_still_verifies(
     backend: Backend,
 ) -> None:
     cid = await _conversation(backend)
-    db = str(backend.app.state.settings.db_path)
-    assert EMAIL in _everything_in_the_database(db)  # the check below can fail
+    db = backend.app.state.settings
+    assert EMAIL in everything_in_the_database(db)  # the check below can fail
 
     async with backend.client("ada") as admin:
         erased = await admin.erase(cid)
@@ -74,7 +65,7 @@ async def test_an_admin_erases_a_customer_everywhere_and_the_chain_still_verifie
                 for secret in (EMAIL, CARD, NAME, REPLY, "7946 0958"):
                     assert secret not in response.text, (path, secret)
 
-    everything = _everything_in_the_database(db)
+    everything = everything_in_the_database(db)
     for secret in (EMAIL, CARD, NAME, REPLY, "7946 0958"):
         assert secret not in everything, secret
 

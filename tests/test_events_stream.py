@@ -29,6 +29,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, LiveServer, eventually, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 WAIT = 10.0
 """No single step of these tests may take longer than this."""
 

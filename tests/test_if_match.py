@@ -7,6 +7,9 @@ import pytest
 from backend_client import ReasonCode, StaleVersionError
 from tests.helpers import Backend
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 async def test_the_holder_taking_over_again_with_a_stale_version_gets_412(
     backend: Backend,

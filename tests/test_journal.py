@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,10 @@ from backend_client import (
     StaleVersionError,
     VerifyResult,
 )
-from tests.helpers import Backend, pending_draft
+from tests.helpers import Backend, behind_the_backends_back, columns_of, pending_draft
+
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
 
 CONFIDENT = "How long does shipping take?"
 
@@ -36,17 +37,6 @@ async def audit(backend: Backend, **filters: str) -> list[AuditEntry]:
 async def verify(backend: Backend) -> VerifyResult:
     async with backend.client("sam") as sam:
         return await sam.verify_audit()
-
-
-@contextmanager
-def behind_the_backends_back(settings: Settings) -> Iterator[sqlite3.Connection]:
-    """A plain connection to the backend's database file, as an attacker would open it."""
-    conn = sqlite3.connect(settings.db_path)
-    try:
-        with conn:
-            yield conn
-    finally:
-        conn.close()
 
 
 # -- one entry per decision ------------------------------------------------------------------
@@ -234,8 +224,9 @@ async def test_an_edited_actor_with_a_recomputed_hash_is_caught(
     from backend.domain.journal import entry_hash
 
     with behind_the_backends_back(settings) as db:
-        db.row_factory = sqlite3.Row
-        row = dict(db.execute("SELECT * FROM audit WHERE seq = 3").fetchone())
+        cursor = db.execute("SELECT * FROM audit WHERE seq = 3")
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone(), strict=True))
         row["actor"] = journal.operator_ids["bob"]
         db.execute(
             "UPDATE audit SET actor = ?, hash = ? WHERE seq = 3", [row["actor"], entry_hash(row)]
@@ -261,7 +252,7 @@ async def test_a_deleted_entry_is_caught(journal: Backend, settings: Settings, s
 
 async def test_swapped_entries_are_caught(journal: Backend, settings: Settings) -> None:
     with behind_the_backends_back(settings) as db:
-        columns = [r[1] for r in db.execute("PRAGMA table_info(audit)") if r[1] != "seq"]
+        columns = [c for c in columns_of(db, "audit") if c != "seq"]
         rows = {
             seq: db.execute(
                 f"SELECT {', '.join(columns)} FROM audit WHERE seq = ?", [seq]

@@ -16,6 +16,9 @@ from backend_client import Action, ConnectionState, ForbiddenError, Unauthorized
 from hitl.cli import main
 from tests.helpers import BASE, Backend, ManualClock, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 async def test_a_disabled_operator_is_refused_and_listed_inactive(backend: Backend) -> None:
     async with backend.client("ada") as admin:

@@ -18,6 +18,9 @@ from backend_client import CalibrationItem, ReasonCode, ReviewerReport
 from hitl.cli import main
 from tests.helpers import Backend, ManualClock, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 
 

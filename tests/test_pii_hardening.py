@@ -9,6 +9,9 @@ from backend.domain.pii import mask_pii
 from backend_client import ReasonCode
 from tests.helpers import Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CARD = "4111111111111111"
 
 

@@ -16,6 +16,9 @@ from backend_client import Action, ReasonCode
 from hitl.cli import main
 from tests.helpers import BASE, Backend, ManualClock, eventually, pending_draft, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 DAY = 86400.0
 
 

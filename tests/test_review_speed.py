@@ -11,6 +11,9 @@ from backend.settings import Settings
 from backend_client import Action, ConfirmationRequiredError
 from tests.helpers import Backend, ManualClock, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 
 

@@ -16,6 +16,9 @@ from backend_client import (
 )
 from tests.helpers import Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 EMAIL = "Jo.Smith@Example.com"
 OTHER = "kim@example.org"
 

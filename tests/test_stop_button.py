@@ -23,6 +23,9 @@ from backend_client import (
 )
 from tests.helpers import BASE, Backend, ManualClock, pending_draft, seed_operators
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 CONFIDENT = "How long does shipping take?"
 """The built-in bot answers this with high confidence and no flags."""
 

@@ -12,6 +12,9 @@ from backend_client import InvalidRequestError, ReasonCode
 from hitl.cli import main
 from tests.helpers import BASE, Backend, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 async def _one_override(backend: Backend) -> None:
     chat = await backend.chat("Where is my parcel?")

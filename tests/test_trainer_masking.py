@@ -13,9 +13,14 @@ import asyncio
 import json
 
 import httpx
+import pytest
 
 from backend_client import ReasonCode
 from tests.helpers import Backend, get_paths
+
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 
 EMAIL = "jo.smith+orders@example.co.uk"
 PHONE = "+44 20 7946 0958"

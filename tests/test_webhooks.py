@@ -15,6 +15,9 @@ from backend.settings import OutboxSettings, Settings, WebhookSettings
 from backend_client import Customer, ReasonCode
 from tests.helpers import Backend, Receiver, eventually, pending_draft
 
+pytestmark = pytest.mark.both_stores
+"""Every test here runs on SQLite and on PostgreSQL."""
+
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 

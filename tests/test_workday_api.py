@@ -22,6 +22,8 @@ from backend_client import (
 )
 from tests.helpers import Backend
 
+pytestmark = pytest.mark.both_stores
+
 
 async def chat_as(backend: Backend, name: str, email: str | None, *turns: str) -> ChatStarted:
     """A customer `name` (`email`) starts a chat and says `turns`, each drafted for."""

@@ -23,6 +23,21 @@ SCHEMA = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS kb_passages USING fts5(title, passage, tags, "
     "article_id UNINDEXED, position UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2')",
 )
+PG_SCHEMA = (
+    'CREATE TABLE IF NOT EXISTS kb_articles (id TEXT COLLATE "C" PRIMARY KEY, sha TEXT NOT NULL, '
+    "title TEXT NOT NULL, url TEXT, tags TEXT NOT NULL, question TEXT, flags TEXT NOT NULL)",
+    # The same five columns as the FTS5 table, so indexing is one statement for both;
+    # title and tags weigh more, as bm25's weights do there.
+    "CREATE TABLE IF NOT EXISTS kb_passages (title TEXT NOT NULL, passage TEXT NOT NULL, "
+    'tags TEXT NOT NULL, article_id TEXT COLLATE "C" NOT NULL, position INTEGER NOT NULL, '
+    "doc tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english', title), 'A') || "
+    "setweight(to_tsvector('english', tags), 'B') || "
+    "setweight(to_tsvector('english', passage), 'C')) STORED)",
+    "CREATE INDEX IF NOT EXISTS kb_passages_doc ON kb_passages USING gin (doc)",
+    "CREATE INDEX IF NOT EXISTS kb_passages_article ON kb_passages (article_id, position)",
+)
+"""PostgreSQL's twin of `SCHEMA`: a stemmed, weighted tsvector instead of FTS5."""
 MAX_QUERY_TERMS = 32
 """A customer's essay is searched by its first words: FTS5 time grows with terms."""
 
@@ -33,6 +48,7 @@ class _Database(Protocol):
 
 class _Store(Protocol):
     db: Any
+    dialect: str
 
     def transaction(self) -> AbstractContextManager[Any]: ...
 
@@ -81,8 +97,9 @@ class KnowledgeRows:
 
     def __init__(self, store: _Store) -> None:
         self.store = store
+        self.postgres = store.dialect == "postgresql"
         with store.transaction():
-            for statement in SCHEMA:
+            for statement in PG_SCHEMA if self.postgres else SCHEMA:
                 store.db.execute(statement)
 
     def _rows(self, sql: str, params: Any = ()) -> Iterator[tuple[Any, ...]]:
@@ -141,13 +158,23 @@ class KnowledgeRows:
         expression = match_expression(query)
         if not expression:
             return []
-        rows = self._rows(
-            "SELECT p.article_id, a.title, a.url, p.passage, "
-            "bm25(kb_passages, 3.0, 1.0, 2.0) AS rank, a.flags "
-            "FROM kb_passages p JOIN kb_articles a ON a.id = p.article_id "
-            "WHERE kb_passages MATCH ? ORDER BY rank LIMIT ?",
-            [expression, limit],
-        )
+        if self.postgres:
+            # The same words OR-ed; ts_rank (higher is better) negated to sort like bm25.
+            rows = self._rows(
+                "SELECT p.article_id, a.title, a.url, p.passage, -ts_rank(p.doc, q) AS rank, "
+                "a.flags FROM kb_passages p JOIN kb_articles a ON a.id = p.article_id, "
+                "to_tsquery('english', ?) q WHERE p.doc @@ q "
+                "ORDER BY rank, p.article_id, p.position LIMIT ?",
+                [expression.replace(" OR ", " | "), limit],
+            )
+        else:
+            rows = self._rows(
+                "SELECT p.article_id, a.title, a.url, p.passage, "
+                "bm25(kb_passages, 3.0, 1.0, 2.0) AS rank, a.flags "
+                "FROM kb_passages p JOIN kb_articles a ON a.id = p.article_id "
+                "WHERE kb_passages MATCH ? ORDER BY rank LIMIT ?",
+                [expression, limit],
+            )
         return [
             Passage(
                 article_id=r[0],

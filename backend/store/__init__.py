@@ -6,6 +6,10 @@ one connection that `SQLiteStore` combines. `Store` is the SQLite store, the
 thing the CLI, the tests and the benchmarks open by path.
 """
 
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
 from .audit import read_audit_rows
 from .common import (
     ERASED,
@@ -21,7 +25,17 @@ from .protocol import StoreProtocol
 from .sqlite import SQLiteStore
 
 Store = SQLiteStore
-"""The store the backend opens today (SQLite); PostgreSQL will be a second `StoreProtocol`."""
+"""The SQLite store, opened by path (the CLI, the tests and the benchmarks use this name)."""
+
+
+def connect(target: str | Path, *, clock: Callable[[], datetime] = utcnow) -> SQLiteStore:
+    """The store at `target`: a `postgresql://` URL, or a SQLite file (`:memory:` too)."""
+    if str(target).startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(str(target), clock=clock)
+    return SQLiteStore(target, clock=clock)
+
 
 __all__ = [
     "ERASED",
@@ -29,6 +43,7 @@ __all__ = [
     "OperatorRecord",
     "SQLiteStore",
     "Store",
+    "connect",
     "StoreProtocol",
     "decode_cursor",
     "encode_cursor",

@@ -171,9 +171,15 @@ class AuditRows(Connection):
             sql = (
                 "SELECT a.*, t.ai_text, t.final_text, o.name AS actor_name FROM audit_fts f "
                 "JOIN audit a ON a.seq = f.rowid LEFT JOIN audit_texts t ON t.seq = a.seq "
-                "LEFT JOIN operators o ON o.id = a.actor WHERE audit_fts MATCH ?"
+                "LEFT JOIN operators o ON o.id = a.actor WHERE "
             )
-            params.insert(0, _fts_query(q))
+            if self.dialect == "postgresql":
+                # Every word, stemmed: what the FTS5 query below asks, in tsquery.
+                sql += "f.doc @@ plainto_tsquery('english', ?)"
+                params.insert(0, " ".join(_words(q)))
+            else:
+                sql += "audit_fts MATCH ?"
+                params.insert(0, _fts_query(q))
             if where:
                 sql += " AND " + " AND ".join(where).replace("a.seq <", "f.rowid <")
             order = " ORDER BY f.rowid DESC LIMIT ?"
@@ -251,19 +257,40 @@ class AuditRows(Connection):
 
 def _fts_query(text: str) -> str:
     """Free text as an FTS5 query: every word must appear (stemmed, so forms of it match)."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
-    return " AND ".join(f'"{w}"' for w in words) or '""'
+    return " AND ".join(f'"{w}"' for w in _words(text)) or '""'
 
 
-def read_audit_rows(path: Path) -> Iterator[dict[str, Any]]:
+def _words(text: str) -> list[str]:
+    """The words of a search, punctuation dropped (so no query syntax gets through)."""
+    return [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+
+
+def read_audit_rows(path: Path | str) -> Iterator[dict[str, Any]]:
     """The journal with its texts, in `seq` order, through a read-only connection of its own.
 
     For work that takes long (verifying a million entries) on a thread other
     than the backend's loop, which keeps serving meanwhile: WAL lets readers
-    and the writer proceed together.
+    and the writer proceed together. `path` may be a PostgreSQL URL: the rows
+    then come through a server-side cursor, a batch at a time.
     """
+    if str(path).startswith(("postgresql://", "postgres://")):
+        yield from _read_pg_audit_rows(str(path))
+        return
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     try:
         yield from Database(conn).query(AuditRows._AUDIT_SQL + " ORDER BY a.seq")
     finally:
         conn.close()
+
+
+def _read_pg_audit_rows(url: str) -> Iterator[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with (
+        psycopg.connect(url, row_factory=dict_row) as conn,
+        conn.transaction(),
+        conn.cursor(name="hitl_verify") as cursor,
+    ):
+        cursor.execute(AuditRows._AUDIT_SQL + " ORDER BY a.seq")
+        yield from cursor

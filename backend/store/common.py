@@ -110,7 +110,8 @@ class Connection:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow) -> None:
         memory = str(path) == ":memory:"
-        self.path: Path | None = None if memory else Path(path)
+        self.path: Path | str | None = None if memory else Path(path)
+        """Where a second connection opens this database: the file (a URL on PostgreSQL)."""
         """The database file, or None for an in-memory database."""
         conn = sqlite3.connect(
             ":memory:" if memory else str(path), check_same_thread=False, isolation_level="DEFERRED"
@@ -124,7 +125,21 @@ class Connection:
         self.db.execute("PRAGMA secure_delete=ON")
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
+        self._init_state(clock)
+        with self.transaction():
+            # One process per SQLite file: a lease left open is a dead process's.
+            self.db.execute(
+                "UPDATE draft_jobs SET lease_until = NULL WHERE lease_until IS NOT NULL"
+            )
+
+    dialect = "sqlite"
+    """Which SQL dialect `db` speaks: the few statements that differ ask this."""
+
+    def _init_state(self, clock: Callable[[], datetime]) -> None:
+        """What every store keeps besides its connection: clock, listeners, pending events."""
         self.clock = clock
+        self.process_id = secrets.token_hex(4)
+        """This backend process among others on one database (leases name it)."""
         self.listeners: list[EventListener] = []
         self.event_hooks: list[Callable[[Event], None]] = []
         """Called inside the transaction for each appended event (the outbox writes its rows)."""
@@ -159,6 +174,8 @@ class Connection:
             try:
                 with self.db.atomic():
                     yield self
+                    if self._depth == 1:
+                        self._before_commit()
             except BaseException:
                 # What this level queued was rolled back with it: never announce it.
                 del self._pending[queued:]
@@ -174,8 +191,20 @@ class Connection:
                         erasure_listener(cid)
             if self._depth == 0 and self._pending:
                 committed, self._pending = self._pending, []
-                for listener in self.listeners:
-                    listener(committed)
+                self._announce(committed)
+
+    def _before_commit(self) -> None:
+        """Last step inside the outermost transaction (PostgreSQL wakes other processes here)."""
+
+    def _announce(self, committed: list[Event]) -> None:
+        """Hand committed events to the listeners (one process: straight from memory)."""
+        for listener in self.listeners:
+            listener(committed)
+
+    def newest_event_id(self) -> int:
+        """The highest event id given out so far (0 before any)."""
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        return int(row[0]) if row else 0
 
     # -- meta -----------------------------------------------------------------
 

@@ -145,14 +145,17 @@ class ConversationRows(MessageRows, DraftRows):
         where: list[str] = []
         params: list[Any] = []
         if q:
-            where.append("(c.id = ? OR c.customer_name LIKE ? OR c.customer_email LIKE ?)")
+            where.append(
+                "(c.id = ? OR lower(c.customer_name) LIKE lower(?) "
+                "OR lower(c.customer_email) LIKE lower(?))"
+            )
             params.extend([q, f"%{q}%", f"%{q}%"])
         if flag:
             where.append(
-                "EXISTS (SELECT 1 FROM drafts f, json_each(f.flags) j "
-                "WHERE f.conversation_id = c.id AND j.value = ?)"
+                # Flags are a JSON list of plain words: a quoted match is exact.
+                "EXISTS (SELECT 1 FROM drafts f WHERE f.conversation_id = c.id AND f.flags LIKE ?)"
             )
-            params.append(flag)
+            params.append(f'%"{flag}"%')
         if query.find:
             condition, find_params = find_condition(query.find)
             where.append(condition)
@@ -175,9 +178,10 @@ class ConversationRows(MessageRows, DraftRows):
             params.append(holder)
         key = "(c.waiting_since IS NULL), COALESCE(c.waiting_since, ''), c.created_at, c.id"
         if cursor is not None:
-            where.append(f"({key}) > (?, ?, ?, ?)")
+            # The first value is `IS NULL`'s: 0/1 in SQLite, a boolean in PostgreSQL.
+            where.append(f"({key}) > ((? = 1), ?, ?, ?)")
             params.extend(decode_cursor(cursor, 4))
-        sql = f"{self._SUMMARY_SQL} WHERE {' AND '.join(where) or '1'} ORDER BY {key} LIMIT ?"
+        sql = f"{self._SUMMARY_SQL} WHERE {' AND '.join(where) or '1 = 1'} ORDER BY {key} LIMIT ?"
         rows = list(self.db.query(sql, [*params, limit + 1]))
         items = [self._summary_from_row(r) for r in rows[:limit]]
         next_cursor = None

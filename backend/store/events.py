@@ -22,13 +22,12 @@ class EventRows(Connection):
     ) -> Event:
         """Append an event in the current transaction."""
         at = self.now()
-        cursor = self.db.execute(
-            "INSERT INTO events (type, at, conversation_id, data) VALUES (?, ?, ?, ?)",
+        row = self.db.execute(
+            "INSERT INTO events (type, at, conversation_id, data) VALUES (?, ?, ?, ?) RETURNING id",
             [type.value, at, conversation_id, json.dumps(data)],
-        )
-        assert cursor.lastrowid is not None
+        ).fetchone()
         event = Event(
-            id=cursor.lastrowid,
+            id=int(row[0]),
             type=type,
             at=datetime.fromisoformat(at),
             conversation_id=conversation_id,
@@ -59,8 +58,7 @@ class EventRows(Connection):
         unreachable, so the bound comes from what retention trimmed, not from
         the oldest row left.
         """
-        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-        high = row[0] if row else 0
+        high = self.newest_event_id()
         if not high:
             return (0, 0)
         return (int(self.get_meta("events_trimmed_through") or 0) + 1, high)

@@ -107,7 +107,6 @@ def m001_initial(db: Database) -> None:
             ai_text TEXT,
             final_text TEXT
         );
-        CREATE VIRTUAL TABLE audit_fts USING fts5(note, ai_text, final_text);
         CREATE TABLE idempotency (
             operator_id TEXT NOT NULL,
             key TEXT NOT NULL,
@@ -118,6 +117,29 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+    if postgres(db):
+        # The journal's search index: a stemmed tsvector beside the same columns FTS5 has, so
+        # the statements that write and blank it are the same in both dialects.
+        db.executescript(
+            """
+            CREATE TABLE audit_fts (
+                rowid INTEGER PRIMARY KEY,
+                note TEXT NOT NULL DEFAULT '',
+                ai_text TEXT NOT NULL DEFAULT '',
+                final_text TEXT NOT NULL DEFAULT '',
+                doc tsvector GENERATED ALWAYS AS (
+                    to_tsvector('english', note || ' ' || ai_text || ' ' || final_text)) STORED
+            );
+            CREATE INDEX audit_fts_doc ON audit_fts USING gin (doc);
+            """
+        )
+    else:
+        db.execute("CREATE VIRTUAL TABLE audit_fts USING fts5(note, ai_text, final_text)")
+
+
+def postgres(db: Database) -> bool:
+    """Whether a migration runs on PostgreSQL (`store.postgres.PgDatabase`), not SQLite."""
+    return getattr(db, "dialect", "sqlite") == "postgresql"
 
 
 @migrations()
@@ -132,8 +154,10 @@ def m003_audit_fts_stemmed(db: Database) -> None:
 
     'refund' then finds 'refunds' and 'refunded' with exact terms, instead of
     prefix queries, whose doclists FTS5 materialises whole (slow at a million
-    entries).
+    entries). PostgreSQL's index was made stemmed in m001.
     """
+    if postgres(db):
+        return
     db.executescript(
         """
         DROP TABLE audit_fts;
@@ -254,6 +278,39 @@ def m007_disclosure_language(db: Database) -> None:
         ALTER TABLE conversations ADD COLUMN disclosure_version TEXT;
         """
     )
+
+
+@migrations()
+def m008_chatwoot(db: Database) -> None:
+    """Issue 12 (the Chatwoot agent bot): which hitl chat a Chatwoot conversation is, and
+    which webhook deliveries were taken already (Chatwoot may repeat one)."""
+    db.executescript(
+        """
+        CREATE TABLE chatwoot_links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL UNIQUE,
+            account_id INTEGER NOT NULL,
+            chatwoot_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX chatwoot_links_remote ON chatwoot_links (account_id, chatwoot_id, id);
+        CREATE TABLE chatwoot_seen (
+            key TEXT PRIMARY KEY,
+            seen_at TEXT NOT NULL
+        );
+        CREATE INDEX chatwoot_seen_age ON chatwoot_seen (seen_at);
+        """
+    )
+
+
+@migrations()
+def m011_leases(db: Database) -> None:
+    """Several backend processes (PostgreSQL): a drafting job is leased to the one running it.
+
+    A job whose lease ran out belongs to a process that died: another takes it over.
+    """
+    db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_until TEXT")
+    db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_owner TEXT")
 
 
 @migrations()

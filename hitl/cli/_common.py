@@ -42,10 +42,21 @@ def iso_time(value: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def db_target(value: str) -> Path | str:
+    """A `--db` value: a PostgreSQL URL as given, `sqlite:///FILE` or a plain path as a file."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    return Path(value.removeprefix("sqlite:///") if value.startswith("sqlite:///") else value)
+
+
 def db_option(parser: argparse.ArgumentParser) -> None:
-    """Add `--db PATH` to a command that opens the database itself."""
+    """Add `--db PATH|URL` to a command that opens the database itself."""
     parser.add_argument(
-        "--db", type=Path, help="the SQLite database file (default: $HITL_DB_PATH or hitl.db)"
+        "--db",
+        type=db_target,
+        metavar="PATH|URL",
+        help="a SQLite file, or postgresql://user@host/dbname "
+        "(default: $HITL_DB_URL, else $HITL_DB_PATH, else hitl.db)",
     )
 
 
@@ -73,7 +84,7 @@ def backend_settings(config: Path | None = None, **overrides: Any) -> Settings:
         raise SystemExit(f"hitl: {exc}") from None
 
 
-def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Settings, Store]:
+def open_store(db: Path | str | None, *, must_exist: bool = True) -> tuple[Settings, Store]:
     """The settings and the store of the database at `db` (or the configured one).
 
     With `must_exist`, a missing file is an error that names the path, rather
@@ -82,9 +93,24 @@ def open_store(db: Path | None, *, must_exist: bool = True) -> tuple[Settings, S
     from backend.store import Store
 
     settings = backend_settings(db_path=db)
+    if settings.db_url is not None:
+        return settings, _connect(settings.db_url)
     if must_exist and str(settings.db_path) != ":memory:" and not Path(settings.db_path).exists():
         raise SystemExit(f"hitl: no database at {settings.db_path} (pass --db PATH)")
     return settings, Store(settings.db_path)
+
+
+def _connect(url: str) -> Store:
+    """A PostgreSQL store, or the command ends saying why it could not connect."""
+    import psycopg
+    import psycopg_pool
+
+    from backend.store import connect
+
+    try:
+        return connect(url)
+    except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+        raise SystemExit(f"hitl: cannot open the database {url}: {exc}") from None
 
 
 def console_config(args: argparse.Namespace) -> ConsoleConfig:

@@ -33,10 +33,10 @@ def register(sub: Any) -> None:
 
 def _open(args: argparse.Namespace) -> Any:
     from backend.knowledge import KnowledgeRows
-    from backend.store import Store
+    from backend.store import connect
 
     settings = backend_settings(args.config, db_path=args.db)
-    return settings, KnowledgeRows(Store(settings.db_path))
+    return settings, KnowledgeRows(connect(settings.db_url or settings.db_path))
 
 
 def _clean(text: str) -> str:
@@ -60,7 +60,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     print(
         f"{settings.knowledge.path}: {len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.deleted)} deleted, {report.unchanged} unchanged, "
-        f"{len(report.unreadable)} unreadable; {rows.count()} articles in {settings.db_path}"
+        f"{len(report.unreadable)} unreadable; {rows.count()} articles in {settings.database}"
     )
     return 1 if report.unreadable else 0
 
@@ -71,7 +71,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings, rows = _open(args)
     if rows.count() == 0:
         print(
-            f"hitl: no articles indexed in {settings.db_path}: run hitl kb index", file=sys.stderr
+            f"hitl: no articles indexed in {settings.database}: run hitl kb index", file=sys.stderr
         )
         return 1
     passages = rows.search(args.query, args.limit or settings.knowledge.passages)
@@ -80,7 +80,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     for n, p in enumerate(passages, start=1):
         where = f"  {p.url}" if p.url else ""
-        print(f"[{n}] {_clean(p.title)}  ({_clean(p.article_id)}, bm25 {p.score:.2f}){where}")
+        print(f"[{n}] {_clean(p.title)}  ({_clean(p.article_id)}, score {p.score:.2f}){where}")
         text = _clean(p.text)
         print("    " + (text[:PREVIEW] + "…" if len(text) > PREVIEW else text).replace("\n", " "))
     return 0

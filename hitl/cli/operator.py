@@ -44,7 +44,7 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
         print(f"hitl operator add: {problem}", file=sys.stderr)
         return 2
     record, token = store.add_operator(" ".join(args.name.split()), Role(args.role))
-    print(f"created {record.role.value} {record.name} ({record.id}) in {settings.db_path}")
+    print(f"created {record.role.value} {record.name} ({record.id}) in {settings.database}")
     print("the token is shown once; the database keeps only its hash:")
     print(token)
     return 0

@@ -108,7 +108,7 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"hitl: {exc}", file=sys.stderr)
         return 2
-    _, store = open_store(settings.db_path)
+    _, store = open_store(settings.db_url or settings.db_path)
     service = database_service(settings, store)
     try:
         run = service.run_retention(dry_run=args.dry_run)
