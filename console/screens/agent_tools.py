@@ -26,6 +26,7 @@ from backend_client import (
     Event,
     EventType,
     Note,
+    Role,
     WorkdaySettings,
     over_sla,
     sla_minutes,
@@ -207,7 +208,7 @@ class AgentTools(Screen[None]):
     @work(exclusive=True, group="assign")
     async def _pick_assignee(self) -> None:
         operators = await self.hitl.client.operators()
-        deciders = [o for o in operators if o.role.value != "trainer"]
+        deciders = [o for o in operators if o.role is not Role.TRAINER]  # the backend checks
         current = self.detail.assignee if self.detail is not None else None
 
         def chosen(choice: str | None) -> None:
