@@ -26,6 +26,7 @@ from backend_client import (
     Event,
     EventType,
     Message,
+    Note,
     Role,
 )
 
@@ -52,6 +53,7 @@ _PAYLOAD_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.AUDIT_APPENDED: AuditEntry,
     EventType.AI_PAUSED: AIState,
     EventType.AI_RESUMED: AIState,
+    EventType.NOTE_CREATED: Note,
 }
 """The wire model each event type carries in `data`, so it can be masked like the API."""
 

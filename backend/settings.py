@@ -286,6 +286,8 @@ class Settings(BaseSettings):
     """This many fast approvals in a row by one reviewer are flagged to supervisors."""
     complaint_reply_minutes: int = Field(60, ge=1)
     """The SLA a complaining customer is told: a person replies within this many minutes."""
+    escalation_sla_minutes: int = Field(15, ge=1)
+    """The promise of a person: an escalated customer waiting longer is shown over its SLA."""
     calibration_rate: float = Field(0.0, ge=0, le=1)
     """The share of new conversations seeded with a calibration draft (0: off)."""
     calibration_tell_reviewer: bool = True

@@ -37,9 +37,7 @@ from ._exceptions import (
 )
 from ._journal import AUDIT_EXPORT_FIELDS, AUDIT_HASHED_FIELDS
 from ._models import (
-    EMAIL_MAX,
     LANGUAGE_TAG_PATTERN,
-    NAME_MAX,
     AIState,
     AuditEntry,
     BotIdentity,
@@ -83,6 +81,7 @@ from ._oversight import (
     DsrDraft,
     DsrExport,
     DsrMessage,
+    DsrNote,
     ErasureResult,
     OperatorChange,
     PauseRequest,
@@ -99,8 +98,35 @@ from ._report import (
     ReviewerReport,
     TrendPoint,
 )
+from ._wire import EMAIL_MAX, NAME_MAX
+from ._workday import (
+    REPLY_VARIABLES,
+    AssignRequest,
+    Note,
+    NoteRequest,
+    Presence,
+    SavedReply,
+    SavedReplyRequest,
+    WorkdaySettings,
+    fill_reply,
+    over_sla,
+    reply_variables,
+    sla_minutes,
+)
 
 __all__ = [
+    "REPLY_VARIABLES",
+    "AssignRequest",
+    "Note",
+    "NoteRequest",
+    "Presence",
+    "SavedReply",
+    "SavedReplyRequest",
+    "WorkdaySettings",
+    "fill_reply",
+    "over_sla",
+    "reply_variables",
+    "sla_minutes",
     "AUDIT_EXPORT_FIELDS",
     "AUDIT_HASHED_FIELDS",
     "CALIBRATION_NOTICE",
@@ -124,6 +150,7 @@ __all__ = [
     "DsrDraft",
     "DsrExport",
     "DsrMessage",
+    "DsrNote",
     "ErasureResult",
     "OperatorChange",
     "PauseRequest",

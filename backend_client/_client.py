@@ -45,6 +45,7 @@ from ._models import (
 from ._oversight_client import OversightCalls
 from ._pages import paginate
 from ._queries import AuditQuery, QueueQuery, TrainingQuery
+from ._workday_client import WorkdayCalls
 
 _DETAIL = TypeAdapter(ConversationDetail)
 _SUMMARY_PAGE = TypeAdapter(Page[ConversationSummary])
@@ -61,7 +62,7 @@ _METRICS = TypeAdapter(Metrics)
 _PAIR_PAGE = TypeAdapter(Page[TrainingPair])
 
 
-class AsyncBackendClient(OversightCalls, _BaseClient):
+class AsyncBackendClient(WorkdayCalls, OversightCalls, _BaseClient):
     """The operator API: the queue, conversations and every decision on them.
 
     Decision calls take the version the caller last saw and send it as

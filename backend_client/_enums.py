@@ -113,6 +113,7 @@ class Action(StrEnum):
     ROTATE_TOKEN = "rotate"
     RETENTION = "retention"
     FLAG_FAST_RUN = "fast_run"
+    ASSIGN = "assign"
     DISCLOSURE = "disclosure"
     """A disclosure version opened its first chat (a system entry, once per version)."""
 
@@ -128,6 +129,7 @@ class EventType(StrEnum):
     AUDIT_APPENDED = "audit.appended"
     AI_PAUSED = "ai.paused"
     AI_RESUMED = "ai.resumed"
+    NOTE_CREATED = "note.created"
     RESET = "reset"
 
 

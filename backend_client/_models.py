@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ._enums import (
     Action,
@@ -24,26 +24,14 @@ from ._enums import (
     ReviewMode,
     Role,
 )
+from ._wire import EMAIL_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX
+from ._wire import WireModel as WireModel  # re-exported: the other wire modules build on it
+from ._workday import Note
 
 T = TypeVar("T")
 
 LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,7}$"
 """A BCP 47 language tag as a channel sends it (`de`, `de-AT`, `zh-Hant-TW`)."""
-NAME_MAX = 200
-"""The longest customer name accepted, in characters."""
-EMAIL_MAX = 254
-"""The longest email address accepted (RFC 5321's path limit), in characters."""
-TEXT_MAX = 20_000
-"""The longest text any request may carry; the backend's `max_text_length` is usually lower."""
-NOTE_MAX = 10_000
-"""The longest note or instruction a request may carry; the backend's rule is tighter
-(so that a client gets the rule's own explanation, not a bare length error)."""
-
-
-class WireModel(BaseModel):
-    """Base of every wire object: unknown fields are kept out, values are frozen."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class Page(WireModel, Generic[T]):
@@ -163,6 +151,8 @@ class ConversationSummary(WireModel):
     """The AI is writing a draft for the customer's last message right now."""
     escalation_detail: str | None = None
     """Why, in words, when the AI gave up (reason `bot_error`: what the model did)."""
+    assignee: str | None = None
+    """The operator (id) this conversation is assigned to, if anyone."""
 
 
 class ConversationDetail(ConversationSummary):
@@ -297,11 +287,12 @@ class TimelineItem(WireModel):
     """One step of a conversation's history: a message, a draft or a decision."""
 
     kind: str
-    """`message`, `draft` or `decision`."""
+    """`message`, `draft`, `decision` or `note` (internal, never shown to the customer)."""
     at: datetime
     message: Message | None = None
     draft: Draft | None = None
     decision: AuditEntry | None = None
+    note: Note | None = None
 
 
 class Timeline(WireModel):

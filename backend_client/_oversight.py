@@ -67,6 +67,13 @@ class DsrDecision(WireModel):
     note: str | None = None
 
 
+class DsrNote(WireModel):
+    """An internal note on one of the person's conversations."""
+
+    at: datetime
+    text: str
+
+
 class DsrConversation(WireModel):
     """One conversation of the person."""
 
@@ -85,6 +92,8 @@ class DsrConversation(WireModel):
     messages: list[DsrMessage]
     drafts: list[DsrDraft]
     decisions: list[DsrDecision]
+    internal_notes: list[DsrNote] = []
+    """What colleagues noted about the conversation (never shown to the customer in chat)."""
 
 
 class DsrExport(WireModel):

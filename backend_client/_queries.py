@@ -83,6 +83,9 @@ class QueueQuery(_Query):
     """Only conversations where some draft carried this flag."""
     reason_code: ReasonCode | None = None
     """Only conversations where some override gave this reason."""
+    find: Term | None = None
+    """Words that must each appear in the id, the customer's name or email, the text of a
+    message, or be a flag of the pending draft (the console's `/`)."""
     include_closed: bool = False
     """Closed conversations too (only when no `status` is asked for)."""
     limit: PageLimit = 100

@@ -23,6 +23,7 @@ from backend_client import (
 from console.config import ConsoleConfig
 from console.failures import failure_notice
 from console.host import Clock, utc_now
+from console.keymap import apply_keymap, apply_theme, config_notice
 from console.live.alerts import SlaWatch
 from console.live.directory import OperatorDirectory
 from console.live.feed import QueueFeed
@@ -57,7 +58,7 @@ class HitlApp(ConsoleShell):
         """Now, for waiting times and the SLA (tests fix it)."""
         self.config = config
         self.client = client
-        self.theme = config.theme
+        self._bad_theme = None if apply_theme(self, config.theme) else config.theme
         self.queue = QueueState()
         """Every open conversation, kept current by the live stream."""
         self.feed = QueueFeed(self.queue)
@@ -81,6 +82,7 @@ class HitlApp(ConsoleShell):
         self.link.follow_events()
         self.link.load_operator()
         self.set_interval(SLA_CHECK_SECONDS, self.check_sla)
+        config_notice(self, self._bad_theme, apply_keymap(self, self.config.keymap))
 
     async def on_unmount(self) -> None:
         """Close the client's connections."""

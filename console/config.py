@@ -47,7 +47,10 @@ class ConsoleConfig(BaseSettings):
     """A draft waiting longer than this raises a warning, once per draft."""
 
     theme: str = "textual-dark"
-    """The Textual theme to start with."""
+    """The Textual theme to start with (any of Textual's: nord, gruvbox, tokyo-night, …)."""
+
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Other keys for bindings, by binding id: `[keymap]` `"conv.approve" = "A"` in the file."""
 
     about: str | None = None
     """Extra lines for `?` (the demo says its backend's URL and database file)."""

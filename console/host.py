@@ -15,6 +15,7 @@ from typing import Protocol, cast
 from textual.app import App
 
 from backend_client import AIState, AsyncBackendClient, ConnectionState, Operator
+from console.live.alert_log import AlertKind
 from console.live.queue_state import QueueFilter, QueueState
 
 __all__ = ["Clock", "ConsoleHost", "host", "utc_now"]
@@ -82,6 +83,11 @@ class ConsoleHost(Protocol):
 
     def show_filter(self, queue_filter: QueueFilter) -> None:
         """Go back to the queue and show `queue_filter`."""
+
+    def raise_alert(
+        self, kind: AlertKind, title: str, text: str, conversation_id: str | None = None
+    ) -> None:
+        """Keep an alert this role can act on, count it in the header, show it on one line."""
 
     def result_awaited(self) -> AbstractContextManager[None]:
         """Meanwhile, someone waits for the result of what they asked (a page, a filter)."""

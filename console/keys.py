@@ -44,6 +44,15 @@ APP_BINDINGS: list[BindingType] = [
         tooltip="What the console warned about (escalations, drafts waiting)",
         id="app.alerts",
     ),
+    Binding(
+        "f2",
+        "saved_replies",
+        "Saved reply",
+        show=False,
+        priority=True,  # dialogs (the draft editor) see only the app's priority keys
+        tooltip="Insert a saved reply where you write (the reply box, the draft editor)",
+        id="app.saved_replies",
+    ),
 ]
 """Help, next draft, and the supervision screens."""
 

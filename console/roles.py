@@ -23,6 +23,9 @@ DECIDING = frozenset(
         "close_conversation",
         "next_draft",
         "send_message",
+        "add_note",
+        "assign",
+        "saved_replies",
     }
 )
 """Actions that decide drafts or hold conversations (agents, supervisors, admins)."""

@@ -25,6 +25,7 @@ from console.host import Clock
 from console.keys import APP_BINDINGS
 from console.live.alert_log import Alert, AlertKind, AlertLog, alert_for
 from console.live.alerts import SlaWatch
+from console.live.assignments import AssignmentWatch
 from console.live.link import LiveLink
 from console.live.queue_state import QueueFilter, QueueState
 from console.roles import role_may
@@ -36,6 +37,7 @@ from console.screens.metrics import MetricsScreen
 from console.screens.queue import QueueScreen
 from console.screens.refused import TokenRefusedScreen
 from console.screens.replay import ReplayScreen
+from console.screens.saved_replies import insert_saved_reply
 from console.widgets.alert_line import AlertLine
 
 __all__ = ["AUDIT_LOG", "ConsoleShell"]
@@ -80,6 +82,8 @@ class ConsoleShell(App[None]):
         super().__init__()
         self.alert_log = AlertLog()
         """What the console warned about this session (f9 lists it)."""
+        self.assignments = AssignmentWatch()
+        """Who conversations are assigned to: a new one for me is an alert."""
 
     def get_default_screen(self) -> QueueScreen:
         """The queue is home."""
@@ -156,6 +160,10 @@ class ConsoleShell(App[None]):
             return  # shutting down (no screen), or a dialog is up
         for line in self.screen.query(AlertLine):
             line.show(title, text, log.unseen)
+
+    def action_saved_replies(self) -> None:
+        """Insert a saved reply where the person is writing (also inside the draft editor)."""
+        insert_saved_reply(self)
 
     def action_open_alerts(self) -> None:
         """List the alerts; enter on one opens its conversation."""
@@ -248,6 +256,8 @@ class ConsoleShell(App[None]):
 
     def forward_to_screens(self, event: Event) -> None:
         """Hand an event to the screens that show what it is about."""
+        if (assigned := self.assignments.newly_mine(event, self.me)) is not None:
+            self.raise_alert(AlertKind.ASSIGNED, "Assigned to you", assigned[1], assigned[0])
         stack = self.screen_stack  # empty while the app shuts down
         if event.type is EventType.AUDIT_APPENDED and stack:
             top = stack[-1]
@@ -259,6 +269,7 @@ class ConsoleShell(App[None]):
             if isinstance(screen, ConversationScreen):
                 if screen.conversation_id == event.conversation_id:
                     screen.backend_event(event)
+                    screen.workday_event(event)
 
     def names_changed(self) -> None:
         """The operator directory was loaded again: open conversations show the new names."""

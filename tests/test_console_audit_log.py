@@ -187,8 +187,8 @@ async def test_filters_narrow_and_free_text_finds_a_note(
         await until(pilot, lambda: column(screen, "action") == ["reject"])
         await pilot.press("left", "left")
         await until(pilot, lambda: column(screen, "action") == ["approve"])
-        # Back to "any action" with a letter, then a click steps forward.
-        await pilot.press("a")
+        # Back to "any action" with a letter (approve → assign → any action), then a click.
+        await pilot.press("a", "a")
         await until(pilot, lambda: table(screen).row_count == 4)
         assert action.value is None
         await pilot.click("#filter-action", offset=(12, 1))

@@ -23,6 +23,7 @@ EVENT_PERMISSION: dict[EventType, Permission] = {
     EventType.AUDIT_APPENDED: Permission.AUDIT,  # GET /v1/audit
     EventType.AI_PAUSED: Permission.READ,  # GET /v1/ai
     EventType.AI_RESUMED: Permission.READ,  # GET /v1/ai
+    EventType.NOTE_CREATED: Permission.READ,  # GET /v1/conversations/{cid}/notes
     EventType.RESET: Permission.READ,  # the stream itself
 }
 """The permission each event type needs: that of the route that serves its content."""

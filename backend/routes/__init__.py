@@ -15,6 +15,7 @@ from . import (
     operators,
     oversight,
     reports,
+    workday,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     channel_events.router,
     chat_page.router,
     chatwoot.router,
+    workday.router,
 )
 """Every router, in the order the app includes them."""
 

@@ -32,11 +32,13 @@ from .retention import Retention
 from .review_speed import ReviewSpeed
 from .rights import Rights
 from .stop import StopButton
+from .workday import Workday
 
 __all__ = ["HANDOFF_TEXT", "Hitl", "fingerprint"]
 
 
 class Hitl(
+    Workday,
     Retention,
     Rights,
     StopButton,

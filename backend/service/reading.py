@@ -37,6 +37,7 @@ from ..domain.pii import mask_data, mask_model
 from ..domain.policy import Permission
 from ..errors import Invalid
 from ..store import OperatorRecord, decode_cursor, encode_cursor
+from ..store.queue_find import find_visible
 from ..verify_worker import VerifyWorkers
 from .core import ServiceCore
 
@@ -108,6 +109,8 @@ class Reading(ServiceCore):
             # A search must not tell a masked reader whose email or name it matched:
             # keep only what the query finds in what this reader may see.
             items = [s for s in items if visible_match(query.q, s)]
+        if query.find and not policy.may(op.role, Permission.UNMASKED):
+            items = [s for s in items if find_visible(query.find, s)]
         return Page[ConversationSummary](items=items, next_cursor=page.next_cursor)
 
     def timeline(self, op: OperatorRecord, cid: str) -> Timeline:
@@ -122,7 +125,11 @@ class Reading(ServiceCore):
             TimelineItem(kind="decision", at=e.at, decision=e)
             for e in self.store.audit_entries_for(cid)
         ]
-        order = {"message": 0, "draft": 1, "decision": 2}
+        # Internal notes, for colleagues and trainers: never the customer's.
+        items += [
+            TimelineItem(kind="note", at=n.created_at, note=n) for n in self.store.notes_of(cid)
+        ]
+        order = {"message": 0, "draft": 1, "decision": 2, "note": 3}
         items.sort(key=lambda item: (item.at, order[item.kind]))
         summary = ConversationSummary(**detail.model_dump(exclude={"messages", "draft"}))
         timeline = Timeline(conversation=summary, items=items)

@@ -19,6 +19,7 @@ from backend_client import (
     DsrDraft,
     DsrExport,
     DsrMessage,
+    DsrNote,
     ErasureResult,
     EscalationReason,
     ReasonCode,
@@ -142,6 +143,9 @@ class Rights(AIDrafting):
                     note=e.note,
                 )
                 for e in self.store.audit_entries_for(cid)
+            ],
+            internal_notes=[
+                DsrNote(at=n.created_at, text=n.text) for n in self.store.notes_of(cid)
             ],
         )
 

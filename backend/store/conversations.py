@@ -18,6 +18,7 @@ from backend_client import (
 from .common import decode_cursor, encode_cursor, hash_token, new_id
 from .drafts import DraftRows
 from .messages import MessageRows
+from .queue_find import find_condition
 
 
 class ConversationRows(MessageRows, DraftRows):
@@ -101,6 +102,7 @@ class ConversationRows(MessageRows, DraftRows):
             draft_id=row["draft_id"],
             drafting=bool(row["drafting"]),
             escalation_detail=row["escalation_detail"] if row["escalation_reason"] else None,
+            assignee=row["assignee"],
         )
 
     def summary(self, cid: str) -> ConversationSummary:
@@ -154,6 +156,10 @@ class ConversationRows(MessageRows, DraftRows):
                 "EXISTS (SELECT 1 FROM drafts f WHERE f.conversation_id = c.id AND f.flags LIKE ?)"
             )
             params.append(f'%"{flag}"%')
+        if query.find:
+            condition, find_params = find_condition(query.find)
+            where.append(condition)
+            params.extend(find_params)
         if reason_code:
             where.append(
                 "EXISTS (SELECT 1 FROM audit r WHERE r.conversation_id = c.id "

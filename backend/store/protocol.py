@@ -38,9 +38,10 @@ from ..domain.metrics import DecisionRow
 from .common import EventListener, OperatorRecord
 from .jobs import DraftJob
 from .oversight_protocol import OversightStoreProtocol
+from .workday_protocol import WorkdayStoreProtocol
 
 
-class StoreProtocol(OversightStoreProtocol, Protocol):
+class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
     """Every read and write the backend makes, whatever database is behind it."""
 
     path: Path | str | None

@@ -321,3 +321,30 @@ def m010_oversight_more(db: Database) -> None:
         ALTER TABLE outbox ADD COLUMN ai_written INTEGER NOT NULL DEFAULT 0;
         """
     )
+
+
+@migrations()
+def m009_workday(db: Database) -> None:
+    """Issue 15, what agents expect: internal notes, assignment, the saved replies' library."""
+    db.executescript(
+        """
+        CREATE TABLE notes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id),
+            author TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX notes_conversation ON notes (conversation_id, seq);
+        ALTER TABLE conversations ADD COLUMN assignee TEXT;
+        CREATE INDEX conversations_assignee ON conversations (assignee);
+        CREATE TABLE saved_replies (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        """
+    )

@@ -15,6 +15,7 @@ from .operators import OperatorRows
 from .outbox import OutboxRows
 from .oversight import OversightRows
 from .report_rows import ReportRows
+from .workday import WorkdayRows
 
 
 class SQLiteStore(
@@ -28,6 +29,7 @@ class SQLiteStore(
     ChatwootRows,
     OversightRows,
     ReportRows,
+    WorkdayRows,
 ):
     """The database: every query the backend makes, on one SQLite connection."""
 
@@ -78,6 +80,8 @@ class SQLiteStore(
             self.db.execute("DELETE FROM events WHERE conversation_id = ?", [cid])
             # Deliveries carry the texts too; an erased chat's pending ones must not go out.
             self.db.execute("DELETE FROM outbox WHERE conversation_id = ?", [cid])
+            # Internal notes may quote the customer: they are erased with the rest.
+            self.db.execute("UPDATE notes SET text = ? WHERE conversation_id = ?", [ERASED, cid])
             self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
             # Events this transaction queued before the erasure carry the texts too.
             self._pending = [e for e in self._pending if e.conversation_id != cid]

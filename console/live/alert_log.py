@@ -26,6 +26,10 @@ class AlertKind(StrEnum):
 
     ESCALATED = "escalated"
     SLA = "sla"
+    ASSIGNED = "assigned"
+    """A conversation was assigned to the person at the console."""
+    ESCALATION_SLA = "escalation_sla"
+    """An escalated customer has waited past the promise of a person."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Alert:
 _ACTS_ON: dict[AlertKind, frozenset[Role]] = {
     AlertKind.ESCALATED: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     AlertKind.SLA: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    AlertKind.ASSIGNED: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    AlertKind.ESCALATION_SLA: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

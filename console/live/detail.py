@@ -22,5 +22,5 @@ def knows_already(detail: ConversationDetail | None, event: Event) -> bool:
     if event.type is EventType.DRAFT_DECIDED:
         # Decided: it is either gone from the detail already, or the detail is stale.
         return detail.draft is None or detail.draft.id != data.get("id")
-    # The journal's entries are not part of the conversation.
-    return event.type is EventType.AUDIT_APPENDED
+    # The journal's entries and internal notes are not part of the conversation's detail.
+    return event.type in (EventType.AUDIT_APPENDED, EventType.NOTE_CREATED)

@@ -30,6 +30,7 @@ from backend_client import (
 from console.render.sanitize import untrusted
 
 __all__ = [
+    "ASSIGNEE",
     "DRAFTING",
     "DRAFT_ID",
     "FLAGS",
@@ -50,8 +51,11 @@ __all__ = [
 PREVIEW_LENGTH = 240
 """Characters of the last message a row keeps: more than a 240-column terminal shows."""
 
-Row = tuple[float, str, str, int, str | None, str, tuple[str, ...], str | None, str | None, bool]
-"""(key, id, status, version, holder, text, flags, draft_id, escalation_reason, drafting).
+Row = tuple[
+    float, str, str, int, str | None, str, tuple[str, ...], str | None, str | None, bool, str | None
+]
+"""(key, id, status, version, holder, text, flags, draft_id, escalation_reason, drafting,
+assignee).
 
 `key`: when the customer started waiting (POSIX time), or `_IDLE` + the last
 update. `text`: the customer's name, a NUL, the last message, both sanitised
@@ -71,6 +75,8 @@ DRAFT_ID: Final = 7
 REASON: Final = 8
 DRAFTING: Final = 9
 """True while the AI writes a draft for the customer's last message."""
+ASSIGNEE: Final = 10
+"""The operator (id) the conversation is assigned to, if anyone."""
 
 _IDLE = 1e12
 """Added to an idle row's update time to make its sort key: after every waiting row.
@@ -111,6 +117,7 @@ def row_from_summary(summary: ConversationSummary) -> Row:
         None if draft_id is None else _own(draft_id),
         None if reason is None else sys.intern(reason.value),
         summary.drafting,  # True and False are singletons: nothing for the collector
+        None if summary.assignee is None else sys.intern(_own(summary.assignee)),
     )
 
 
@@ -127,6 +134,7 @@ class QueueRow(NamedTuple):
     draft_id: str | None
     escalation_reason: EscalationReason | None
     drafting: bool
+    assignee: str | None = None
 
     @classmethod
     def of(cls, row: Row) -> QueueRow:
@@ -143,6 +151,7 @@ class QueueRow(NamedTuple):
             row[DRAFT_ID],
             None if reason is None else EscalationReason(reason),
             row[DRAFTING],
+            row[ASSIGNEE],
         )
 
     @property

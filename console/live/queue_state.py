@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from backend_client import ConversationStatus, ConversationSummary, Event, EventType
 from console.live.queue_rows import (
+    ASSIGNEE,
     HOLDER,
     ID,
     STATUS,
@@ -47,7 +48,7 @@ class QueueFilter(StrEnum):
     ESCALATED = "escalated"
     """Needs a human and nobody holds it."""
     MINE = "mine"
-    """Held by the operator looking at the console."""
+    """Held by, or assigned to, the operator looking at the console."""
 
 
 _STATUS_FOR_FILTER = {
@@ -77,6 +78,8 @@ class QueueState:
         # While a snapshot is paged in: the rows held before it that neither
         # a page nor a live event has confirmed yet (None: no reload running).
         self._unconfirmed: set[str] | None = None
+        self.revision = 0
+        """Goes up with every change of the rows (views derived from them know when to redo)."""
         self.needs_reload = False
         """True after a `reset` event: the stream fell too far behind; load a snapshot."""
 
@@ -155,12 +158,13 @@ class QueueState:
         by_holder: dict[str, list[Row]] = {}
         for row in self._all:
             by_status[row[STATUS]].append(row)
-            if row[HOLDER] is not None:
-                by_holder.setdefault(row[HOLDER], []).append(row)
+            for person in _people(row):
+                by_holder.setdefault(person, []).append(row)
         self._by_status = by_status
         self._by_holder = by_holder
         self._unconfirmed = None
         self.needs_reload = False
+        self.revision += 1
 
     def begin_reload(self) -> None:
         """A snapshot is on its way: its pages come through `add_page`, then `end_reload`.
@@ -262,37 +266,47 @@ class QueueState:
         return {cid}
 
     def _insert(self, row: Row) -> None:
+        self.revision += 1
         self._by_id[row[ID]] = row
         insort(self._all, row)
         insort(self._by_status[row[STATUS]], row)
-        if row[HOLDER] is not None:
-            insort(self._by_holder.setdefault(row[HOLDER], []), row)
+        for person in _people(row):
+            insort(self._by_holder.setdefault(person, []), row)
 
     def _insert_many(self, rows: list[Row]) -> None:
         """Insert sorted `rows`, none of them held yet."""
+        self.revision += 1
         self._by_id.update((row[ID], row) for row in rows)
         _merge(self._all, rows)
         by_status: dict[str, list[Row]] = {}
         by_holder: dict[str, list[Row]] = {}
         for row in rows:
             by_status.setdefault(row[STATUS], []).append(row)
-            if row[HOLDER] is not None:
-                by_holder.setdefault(row[HOLDER], []).append(row)
+            for person in _people(row):
+                by_holder.setdefault(person, []).append(row)
         for status, part in by_status.items():
             _merge(self._by_status[status], part)
         for holder, part in by_holder.items():
             _merge(self._by_holder.setdefault(holder, []), part)
 
     def _remove(self, row: Row) -> None:
+        self.revision += 1
         del self._by_id[row[ID]]
         _discard(self._all, row)
         _discard(self._by_status[row[STATUS]], row)
-        holder = row[HOLDER]
-        if holder is not None:
-            held = self._by_holder[holder]
+        for person in _people(row):
+            held = self._by_holder[person]
             _discard(held, row)
             if not held:
-                del self._by_holder[holder]
+                del self._by_holder[person]
+
+
+def _people(row: Row) -> tuple[str, ...]:
+    """Whose Mine tab shows the row: its holder and its assignee (once if the same)."""
+    holder, assignee = row[HOLDER], row[ASSIGNEE]
+    if assignee is None or assignee == holder:
+        return () if holder is None else (holder,)
+    return (assignee,) if holder is None else (holder, assignee)
 
 
 def _as_row(item: ConversationSummary | Row) -> Row:

@@ -7,7 +7,7 @@ from enum import Enum
 
 from rich.text import Text
 
-from backend_client import AuditEntry, Draft, Timeline
+from backend_client import AuditEntry, Draft, Note, Timeline
 from console.render.diff import describe_texts
 from console.render.sanitize import safe_text
 
@@ -48,6 +48,8 @@ def step_panel(
     """Step `position`: a person's decision on no draft (take over, hand back, close) says who
     did what and why; otherwise the latest draft so far, its decision, and what went out."""
     current = timeline.items[position - 1] if 0 < position <= len(timeline.items) else None
+    if current is not None and current.note is not None:
+        return note_lines(current.note, name_of)
     if current is not None and current.decision is not None and not current.decision.draft_id:
         text = Text("At this step\n", style="bold")
         text.append_text(_decision_lines(current.decision, name_of))
@@ -79,6 +81,18 @@ def step_panel(
         None,
     )
     return _draft_text(draft, decision, name_of, variables)
+
+
+def note_lines(note: Note, name_of: NameOf) -> Text:
+    """An internal note's step: who wrote it, when, and what (the customer never saw it)."""
+    when = note.created_at.astimezone().strftime("%H:%M:%S")
+    text = Text("At this step\n", style="bold")
+    text.append_text(
+        Text.assemble("internal note by ", safe_text(name_of(note.author), "bold"), f" at {when}")
+    )
+    text.append(" (not shown to the customer)\n", style="dim")
+    text.append_text(safe_text(note.text))
+    return text
 
 
 def _draft_text(

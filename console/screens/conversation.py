@@ -21,7 +21,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from backend_client import (
@@ -51,6 +50,7 @@ from console.live.detail import knows_already
 from console.render import conversation as view
 from console.roles import role_may
 from console.screens import decisions
+from console.screens.agent_tools import AGENT_BINDINGS, AgentTools
 from console.screens.decisions import (
     CONVERSATION_BINDINGS,
     Attempt,
@@ -71,14 +71,14 @@ from console.widgets.transcript import Transcript
 __all__ = ["ConversationScreen"]
 
 
-class ConversationScreen(Screen[None]):
+class ConversationScreen(AgentTools):
     """The transcript, the pending draft, and the keys to decide on them."""
 
     HELP_TITLE = "Conversation"
     """What `?` calls this screen."""
 
     CSS_PATH = "conversation.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = CONVERSATION_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*CONVERSATION_BINDINGS, *AGENT_BINDINGS]
 
     detail: reactive[ConversationDetail | None] = reactive(None, init=False)
     """The conversation as the backend last described it (None until loaded)."""

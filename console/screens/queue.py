@@ -13,11 +13,14 @@ from textual.widgets import Footer, Label, Tab, Tabs
 
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
+from console.live.escalation_sla import EscalationWatch
 from console.live.queue_state import QueueFilter
 from console.widgets.alert_line import AlertLine
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
+from console.widgets.queue_find import QueueColumns, QueueFind
 from console.widgets.queue_list import QueueList
+from console.widgets.sla_badge import SlaBadge
 
 __all__ = ["QueueScreen"]
 
@@ -32,7 +35,7 @@ _EMPTY_HINTS: dict[QueueFilter, str] = {
     QueueFilter.ALL: "No open conversations.",
     QueueFilter.REVIEW: "No drafts waiting for review.",
     QueueFilter.ESCALATED: "Nobody is waiting for a person.",
-    QueueFilter.MINE: "You hold no conversations.",
+    QueueFilter.MINE: "You hold no conversations, and none is assigned to you.",
 }
 
 
@@ -76,6 +79,9 @@ class QueueScreen(Screen[None]):
             tooltip="Show the previous filter tab",
             id="queue.previous_filter",
         ),
+        Binding(
+            "slash", "find", "Find", tooltip="Find by name, email, words or flag", id="queue.find"
+        ),
     ]
 
     @property
@@ -90,6 +96,8 @@ class QueueScreen(Screen[None]):
         yield FilterTabs(
             *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
         )
+        yield QueueFind(id="queue-find")
+        yield QueueColumns(id="queue-columns")
         yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
         yield AlertLine(id="alert-line")
@@ -109,6 +117,9 @@ class QueueScreen(Screen[None]):
             self.query_one(QueueList).me = self.hitl.me.id
         if self.hitl.operator_names:
             self.query_one(QueueList).show_names(self.hitl.operator_names)
+        watch = EscalationWatch()  # the promise of a person: the header counts, rows are marked
+        header.mount(SlaBadge(watch, id="header-sla"), before=header.query_one("#header-alerts"))
+        self.query_one(QueueList).show_sla(watch.over)
         self.call_after_refresh(self.queue_changed, None)
 
     # -- what the app calls --------------------------------------------------
@@ -128,6 +139,7 @@ class QueueScreen(Screen[None]):
             return
         queue = self.hitl.queue
         self.query_one(QueueList).changed(ids, now=now)
+        self.query_one(QueueFind).queue_changed()
         self.query_one(ConsoleHeader).counts = queue.counts()
         me = self.hitl.me.id if self.hitl.me is not None else None
         tabs = self.query_one(FilterTabs)
@@ -196,11 +208,24 @@ class QueueScreen(Screen[None]):
         """Enter or double click on a row opens the conversation."""
         self.hitl.open_conversation(event.conversation_id)
 
+    @on(QueueFind.Found)
+    def _found(self, event: QueueFind.Found) -> None:
+        """A find came back (or ended): the list shows only what it matched."""
+        self.query_one(QueueList).narrow(event.ids)
+        self._show_empty_hint()
+
+    @on(QueueFind.Left)
+    def _left_find(self) -> None:
+        self.query_one(QueueList).focus()
+
     def _show_empty_hint(self) -> None:
         queue_list = self.query_one(QueueList)
-        empty = queue_list.state.len_of(queue_list.filter, queue_list.me) == 0
+        empty = queue_list.total_rows() == 0
         hint = self.query_one("#queue-empty", Label)
         words = _EMPTY_HINTS[queue_list.filter]
+        finding = self.query_one(QueueFind).words
+        if finding:
+            words = f"Nothing here matches “{finding}” (escape in the find line shows all)."
         connection = self.hitl.connection
         if connection is not ConnectionState.LIVE:
             # Not an empty healthy queue: say we do not know, and that we keep trying.
@@ -219,6 +244,10 @@ class QueueScreen(Screen[None]):
     def action_show_filter(self, queue_filter: str) -> None:
         """Show the tab of `queue_filter`."""
         self.show_filter(QueueFilter(queue_filter))
+
+    def action_find(self) -> None:
+        """Open the find line (or go back to it)."""
+        self.query_one(QueueFind).start()
 
     def action_cycle_filter(self, step: int) -> None:
         """Show the tab `step` places to the right (wrapping around)."""

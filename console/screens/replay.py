@@ -291,6 +291,8 @@ class ReplayScreen(Screen[None]):
         self.query_one(Transcript).show_messages(
             messages, self._name_of, timeline.conversation.customer.name
         )
+        notes = [(i.note, self._name_of(i.note.author)) for i in shown if i.note is not None]
+        self.query_one(Transcript).show_notes(notes)
         self.query_one(ProgressBar).update(progress=self.position)
         self.query_one("#replay-step-text", Static).update(self._step_panel())
         self._show_player()

@@ -8,7 +8,7 @@ the widget repaints once per frame however many ids arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, TypeAlias
 
 from textual import events
@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from console.host import Clock, utc_now
+from console.live.queue_find import Narrowing
 from console.live.queue_rows import (
     ID,
     VERSION,
@@ -25,7 +26,6 @@ from console.live.queue_rows import (
     waiting_since,
 )
 from console.live.queue_state import QueueFilter, QueueState
-from console.render.labels import format_waiting
 from console.render.sanitize import safe_text
 from console.widgets import queue_list_messages
 from console.widgets.queue_painter import (
@@ -91,6 +91,7 @@ class QueueList(VirtualList):
         """A list of `state`'s rows; `clock` gives "now" for waiting times (tests fix it)."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._state = state
+        self._narrowing = Narrowing(state)
         self._clock = clock
         self._cursor_id: str | None = None
         self._pending: set[str] = set()
@@ -128,6 +129,15 @@ class QueueList(VirtualList):
         }
         self.clear_caches()
         self.changed(None)
+
+    def narrow(self, ids: frozenset[str] | None) -> None:
+        """Show only the conversations `ids` (what a find matched); None shows all again."""
+        self._narrowing.narrow(ids)
+        self._filter_changed()
+
+    def show_sla(self, over: Callable[[Row, float], bool]) -> None:
+        """How to tell a row waiting past its promise (its clock is marked `!`, in red)."""
+        self._painter.over_sla = over
 
     def changed(self, ids: Iterable[str] | None = None, *, now: bool = False) -> None:
         """Tell the list these conversations changed in the state (None: all of it).
@@ -185,13 +195,13 @@ class QueueList(VirtualList):
 
     def total_rows(self) -> int:
         """How many conversations the filter shows."""
-        return self._state.len_of(self.filter, self.me)
+        return len(self._narrowing.view(self.filter, self.me))
 
     def _index_of(self, conversation_id: str) -> int | None:
-        return self._state.index_of(conversation_id, self.filter, self.me)
+        return self._narrowing.index_of(conversation_id, self.filter, self.me)
 
     def _row_at(self, index: int) -> Row | None:
-        rows = self._state.view(self.filter, self.me)
+        rows = self._narrowing.view(self.filter, self.me)
         return rows[index] if 0 <= index < len(rows) else None
 
     def _flush(self) -> None:
@@ -272,13 +282,9 @@ class QueueList(VirtualList):
         return new_top
 
     def _warm_later(self, top: int) -> None:
-        """Once the next frame is out, draw the window at `top` into the cache.
-
-        The list just scrolled that way, so the next page is the likely
-        next frame: drawn in idle time, paging there costs cache hits, not
-        50 rows drawn while the person waits. (`render_lines` schedules it:
-        `call_after_refresh` can run before the frame, and delay it.)
-        """
+        """Once the next frame is out, draw the window at `top` into the cache: the likely
+        next page, drawn in idle time (`render_lines` schedules it; `call_after_refresh`
+        can run before the frame, and delay it)."""
         self._warm_top = top
 
     def _warm(self) -> None:
@@ -344,7 +350,7 @@ class QueueList(VirtualList):
         width, height = region.width, region.height
         if top is None:
             top = self.scroll_offset.y
-        rows = self._state.view(self.filter, self.me)
+        rows = self._narrowing.view(self.filter, self.me)
         now = self._clock().timestamp()
         return Frame.of(width, height, top, rows, now, self.has_focus)
 
@@ -382,7 +388,7 @@ class QueueList(VirtualList):
         # Keyed by the label rather than the raw second: past an hour the
         # label changes once a minute, and so does the cached row.
         since = waiting_since(row)
-        waiting = "" if since is None else format_waiting(frame.now - since)
+        waiting = "" if since is None else self._painter.waiting_label(row, frame.now - since)
         focused = selected and frame.focused
         key = (row[ID], row[VERSION], width, selected, focused, thumb, waiting)
         strip = self.strip_cache.get(key)

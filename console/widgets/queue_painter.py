@@ -7,7 +7,7 @@ with the row (everything after the waiting time, which ticks every second).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from rich.segment import Segment
@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from backend_client import ConversationStatus
 from console.live.queue_rows import (
+    ASSIGNEE,
     DRAFTING,
     FLAGS,
     HOLDER,
@@ -34,6 +35,7 @@ from console.render.labels import (
     FLAG_TAGS,
     STATUS_GLYPHS,
     fit,
+    format_waiting,
     spoken,
 )
 from console.render.sanitize import safe_text
@@ -175,6 +177,8 @@ class QueuePainter:
         """A painter with no names yet and nothing drawn."""
         self.names: Mapping[str, str] = {}
         """Operator id → name, sanitised (ids are shown until a name is known)."""
+        self.over_sla: Callable[[Row, float], bool] = lambda _row, _seconds: False
+        """Whether a row has waited (seconds) past its promise: its clock is marked."""
         # Rows without their first two columns (glyph, waiting time).
         self._body_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(1024)
         self._style_cache: dict[tuple[bool, bool], RowStyles] = {}
@@ -217,6 +221,11 @@ class QueuePainter:
             self._style_cache[key] = styles
         return styles
 
+    def waiting_label(self, row: Row, seconds: float) -> str:
+        """`4m05s`; `!16m02` once the row waited past its promise (cut to the column)."""
+        label = format_waiting(seconds)
+        return ("!" + label)[:_WAITING_WIDTH] if self.over_sla(row, seconds) else label
+
     def draw(
         self,
         row: Row,
@@ -240,7 +249,10 @@ class QueuePainter:
         status = "drafting" if row[DRAFTING] else row[STATUS]
         segments = [
             Segment(fit(GLYPHS[status][0], _GLYPH_WIDTH), styles.glyphs[status]),
-            Segment(fit(waiting, _WAITING_WIDTH, right=True), styles.waiting),
+            Segment(
+                fit(waiting, _WAITING_WIDTH, right=True),
+                styles.glyphs[ESCALATED] if waiting.startswith("!") else styles.waiting,
+            ),
             *body,
         ]
         if width < _FIXED_WIDTH:
@@ -265,6 +277,10 @@ class QueuePainter:
         holder = ""
         if holder_id is not None:
             holder = self.names.get(holder_id) or safe_text(holder_id, single_line=True).plain
+        elif (assignee := row[ASSIGNEE]) is not None:  # assigned, nobody holds it yet
+            holder = "→ " + (
+                self.names.get(assignee) or safe_text(assignee, single_line=True).plain
+            )
         name, _, preview = row[TEXT].partition("\0")
         reason = row[REASON]
         if reason is not None and row[STATUS] == ESCALATED:

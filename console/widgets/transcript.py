@@ -14,8 +14,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from backend_client import Author, Message
+from backend_client import Author, Message, Note
 from console.render.sanitize import safe_text
+from console.widgets.note_row import NoteRow
 
 __all__ = ["MessageRow", "Transcript"]
 
@@ -47,6 +48,7 @@ class MessageRow(Static):
         super().__init__(body, classes=f"-{message.author.value}")
         self.message_id = message.id
         """The id of the message this row shows."""
+        self.created_at = message.created_at
 
 
 class Transcript(VerticalScroll, can_focus=True):
@@ -64,6 +66,7 @@ class Transcript(VerticalScroll, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._shown: list[str] = []
+        self._notes: list[tuple[Note, str]] = []
 
     def author_line(self, message: Message, name_of: NameOf, customer: str) -> Text:
         """The header of a message row: who wrote it (AI always marked), and when."""
@@ -106,7 +109,28 @@ class Transcript(VerticalScroll, can_focus=True):
         self.mount_all(
             MessageRow(message, self.author_line(message, name_of, customer)) for message in new
         )
+        self._place_notes()
         if at_end:
             # Only follow the conversation when the reader was already at the
             # end; someone scrolled back to read history keeps their place.
             self.call_after_refresh(self.scroll_end, animate=False)
+
+    def show_notes(self, notes: Sequence[tuple[Note, str]]) -> None:
+        """Show internal notes (each with its author's name) among the messages, by time."""
+        at_end = self.is_vertical_scroll_end
+        self._notes = list(notes)
+        self._place_notes()
+        if at_end:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+    def _place_notes(self) -> None:
+        for row in self.query(NoteRow):
+            row.remove()
+        messages = list(self.query(MessageRow))
+        for note, author in self._notes:
+            later = next((m for m in messages if m.created_at > note.created_at), None)
+            row = NoteRow(note, author)
+            if later is None:
+                self.mount(row)
+            else:
+                self.mount(row, before=later)

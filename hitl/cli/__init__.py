@@ -22,6 +22,7 @@ from hitl.cli import (
     kb,
     operator,
     oversight,
+    replies,
     report,
     serve,
     simulate,
@@ -66,6 +67,7 @@ COMMAND_GROUPS = (
     report,
     calibration,
     db,
+    replies,
 )
 """In the order `hitl --help` lists them."""
 
