@@ -38,7 +38,10 @@ _DECIDED_BY_OTHER: dict[str, str] = {
 
 def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
     """Status glyph, customer, who holds it or why it escalated (and, when the AI gave
-    up, what went wrong), whether the AI is drafting, and the version."""
+    up, what went wrong), whether the AI is drafting.
+
+    No version number: that is the optimistic lock's counter, which read like a draft
+    number beside the draft panel's "AI draft 3 of this conversation"."""
     glyph = DRAFTING_GLYPH if detail.drafting else STATUS_GLYPHS[detail.status]
     header = Text.assemble(
         (f"{glyph} ", "bold"),
@@ -59,7 +62,6 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
         header.append(f"  {DRAFTING_LABEL}")
     else:
         header.append(f"  {STATUS_LABELS[detail.status]}")
-    header.append(f"  · v{detail.version}", style="dim")
     return header
 
 
