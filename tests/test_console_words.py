@@ -1,0 +1,189 @@
+"""A working day in the console, continued (issue 15): the words on drafts, edited replies and
+takeovers, and the reply box. The real backend, the real app driven by a Pilot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import OptionList, Static
+
+from backend_client import (
+    DRAFT_REASONS,
+    TAKEOVER_REASONS,
+    ChatStarted,
+    InvalidRequestError,
+    ReasonCode,
+)
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.dialogs import TakeoverDialog
+from console.screens.conversation import ConversationScreen
+from console.widgets.composer import Composer
+from console.widgets.draft_panel import DraftPanel
+from tests.helpers import Backend, until
+
+SIZE = (100, 32)
+
+
+def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlApp:
+    """The real console, signed in as `name`."""
+    config = ConsoleConfig(
+        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
+    )
+    return make_app(config)
+
+
+async def open_chat(app: HitlApp, pilot: Any, chat_id: str) -> ConversationScreen:
+    """Sign in, open a conversation and wait for it to load."""
+    await until(pilot, lambda: app.me is not None and app.ai_state is not None)
+    app.call_later(app.open_conversation, chat_id)
+    screen = await until(
+        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
+    )
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
+
+
+def notes(app: HitlApp) -> list[str]:
+    """Every notification shown so far."""
+    return [str(n.message) for n in app._notifications]
+
+
+async def regenerated_twice(backend: Backend, chat: ChatStarted) -> None:
+    """Alice asks the AI for a new draft twice: the third draft of the chat waits."""
+    async with backend.client("alice") as alice:
+        for instruction in ("be shorter", "be warmer"):
+            draft = (await alice.get_conversation(chat.id)).draft
+            assert draft is not None
+            await alice.regenerate(draft.id, draft.version, instruction, ReasonCode.TONE)
+            await backend.drafted(chat)
+
+
+async def test_drafts_are_numbered_in_their_conversation(backend: Backend) -> None:
+    chat = await backend.chat("Where is my order?")
+    await regenerated_twice(backend, chat)
+    async with backend.client("alice") as alice:
+        detail = await alice.get_conversation(chat.id)
+        assert detail.draft is not None
+        assert (detail.draft.ordinal, detail.draft.version) == (3, 1)
+        timeline = await alice.timeline(chat.id)
+    assert timeline is not None
+
+
+async def test_the_draft_panel_says_which_draft_of_the_conversation(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    await regenerated_twice(live_backend, chat)
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_chat(app, pilot, chat.id)
+        title = screen.query_one(DraftPanel).border_title
+        assert title == "AI draft 3 of this conversation · regenerated: be warmer"
+        header = str(screen.query_one("#conversation-header", Static).render())
+        assert " v" not in header  # no lock counter that reads like a draft number
+
+
+async def test_an_edited_reply_is_a_persons_words_from_an_ai_draft(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    async with live_backend.client("alice") as alice:
+        draft = (await alice.get_conversation(chat.id)).draft
+        assert draft is not None
+        await alice.edit(draft.id, draft.version, "It left today.", ReasonCode.INCOMPLETE)
+    app = console_for(live_backend, tmp_path, "bob")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_chat(app, pilot, chat.id)
+        last = screen.query_one("#transcript").query("MessageRow").last()
+        author_line = str(last.render()).splitlines()[0]
+        assert author_line.startswith("alice (human) · edited from an  AI draft ")
+    page = (Path("backend/channels/webchat/chat.js")).read_text()
+    assert 'ai_edited: "Written by a person, from our AI assistant\\u2019s draft"' in page
+
+
+async def test_takeover_has_its_own_reasons_and_the_backend_keeps_them_apart(
+    backend: Backend,
+) -> None:
+    chat = await backend.chat("Where is my order?")
+    async with backend.client("alice") as alice:
+        detail = await alice.get_conversation(chat.id)
+        draft = detail.draft
+        assert draft is not None
+        # A takeover-only reason says nothing about a draft's words: refused there.
+        with pytest.raises(InvalidRequestError, match="reason to take over"):
+            await alice.reject(draft.id, draft.version, ReasonCode.VIP)
+        held = await alice.takeover(chat.id, detail.version, ReasonCode.AI_STUCK)
+        assert held.holder == backend.operator_ids["alice"]
+    async with backend.client("sam") as sam:
+        entries = (await sam.list_audit(action="takeover")).items
+    assert [e.reason_code for e in entries] == [ReasonCode.AI_STUCK]
+    assert ReasonCode.VIP not in DRAFT_REASONS and ReasonCode.VIP in TAKEOVER_REASONS
+
+
+async def test_the_takeover_dialog_offers_takeover_reasons(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_chat(app, pilot, chat.id)
+        await pilot.press("t")
+        dialog = await until(pilot, lambda: isinstance(app.screen, TakeoverDialog) and app.screen)
+        reasons = dialog.query_one("#reasons", OptionList)
+        labels = [str(reasons.get_option_at_index(i).prompt) for i in range(reasons.option_count)]
+        assert [label.split(" — ")[0] for label in labels] == [
+            "Customer asked",
+            "Sensitive",
+            "AI stuck",
+            "VIP",
+            "Other",
+        ]
+        await pilot.press("down", "down", "down", "down", "enter")  # VIP
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, ConversationScreen) and app.screen
+        )
+        await until(pilot, lambda: screen.held_by_me)
+    async with live_backend.client("sam") as sam:
+        entries = (await sam.list_audit(action="takeover")).items
+    assert [e.reason_code for e in entries] == [ReasonCode.VIP]
+
+
+async def test_the_reply_box_has_lines_a_counter_and_says_what_it_refuses(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    live_backend.app.state.hitl.settings.max_text_length = 40
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_chat(app, pilot, chat.id)
+        assert app.ai_state is not None and app.ai_state.max_text_length == 40
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TakeoverDialog))
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: screen.held_by_me)
+        composer = screen.query_one(Composer)
+        hint = composer.query_one("#composer-hint", Static)
+        assert "enter sends · ctrl+j new line" in str(hint.render())
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Nothing to send" in n for n in notes(app)))
+
+        await pilot.press(*"Hello", "ctrl+j", *"It ships today")
+        assert composer.value == "Hello\nIt ships today"
+        assert "20/40" in str(hint.render()) and not hint.has_class("-warning")
+        await pilot.press(*"; tracking soon!")  # 36 of 40: a warning before the limit
+        assert "36/40 — 4 left" in str(hint.render()) and hint.has_class("-warning")
+        await pilot.press(*" and more")  # 45: over, and said so without sending
+        assert "5 over the limit" in str(hint.render()) and hint.has_class("-error")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Too long to send" in n for n in notes(app)))
+        for _ in range(9):
+            await pilot.press("backspace")
+        await pilot.press("enter")
+        await until(pilot, lambda: composer.value == "")
+    async with live_backend.channel() as channel:
+        said = [m.text for m in await channel.messages(chat)]
+    assert said[-1] == "Hello\nIt ships today; tracking soon!"
