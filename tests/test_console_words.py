@@ -15,14 +15,18 @@ from backend_client import (
     TAKEOVER_REASONS,
     ChatStarted,
     InvalidRequestError,
+    Operator,
     ReasonCode,
+    Role,
 )
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import TakeoverDialog
+from console.live.directory import told_apart
 from console.screens.conversation import ConversationScreen
 from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.queue_list import QueueList
 from tests.helpers import Backend, until
 
 SIZE = (100, 32)
@@ -187,3 +191,39 @@ async def test_the_reply_box_has_lines_a_counter_and_says_what_it_refuses(
     async with live_backend.channel() as channel:
         said = [m.text for m in await channel.messages(chat)]
     assert said[-1] == "Hello\nIt ships today; tracking soon!"
+
+
+def queue_lines(app: HitlApp) -> list[str]:
+    """The queue's lines as drawn."""
+    queue_list = app.queue_screen.query_one(QueueList)
+    return [
+        "".join(segment.text for segment in queue_list.render_line(y))
+        for y in range(queue_list.size.height)
+    ]
+
+
+async def test_two_customers_of_one_name_are_told_apart_at_80_columns(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    async with live_backend.channel() as channel:
+        await channel.start_chat("Jo Doe", "jo@a.example")
+        await channel.start_chat("Jo Doe", None)
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len([ln for ln in queue_lines(app) if "Jo Doe" in ln]) == 2)
+        jo = sorted(line for line in queue_lines(app) if "Jo Doe" in line)
+    assert "Jo Doe · #" in jo[0] and "Jo Doe · jo@a.example" in jo[1]
+    assert len(jo[0]) <= 80
+
+
+def test_operators_of_one_name_get_a_short_id() -> None:
+    sams = [
+        Operator(id="op_00001111", name="sam", role=Role.AGENT),
+        Operator(id="op_00002222", name="Sam ", role=Role.SUPERVISOR),
+        Operator(id="op_00003333", name="alice", role=Role.AGENT),
+    ]
+    assert told_apart(sams) == {
+        "op_00001111": "sam #1111",
+        "op_00002222": "Sam  #2222",
+        "op_00003333": "alice",
+    }

@@ -41,6 +41,7 @@ __all__ = [
     "STATUS",
     "TEXT",
     "VERSION",
+    "customer_label",
     "QueueRow",
     "Row",
     "row_from_summary",
@@ -96,7 +97,7 @@ def row_from_summary(summary: ConversationSummary) -> Row:
     flags = tuple(_own(flag.value) for flag in summary.flags)
     draft_id = summary.draft_id
     reason = summary.escalation_reason
-    name = _one_line(summary.customer.name)
+    name = _one_line(customer_label(summary))
     preview = _one_line(summary.last_message, PREVIEW_LENGTH)
     return (
         _IDLE + _timestamp(summary.updated_at) if waiting is None else _timestamp(waiting),
@@ -152,7 +153,7 @@ class QueueRow(NamedTuple):
 
     @property
     def name(self) -> str:
-        """The customer's name, sanitised, on one line."""
+        """The customer's name and email (or short id), sanitised, on one line."""
         return self.text.partition("\0")[0]
 
     @property
@@ -162,6 +163,14 @@ class QueueRow(NamedTuple):
 
 
 _FOLD = re.compile(r"[ \t]*[\n\t][ \t\n]*")
+
+
+def customer_label(summary: ConversationSummary) -> str:
+    """The customer as the queue names them: the name and what tells two of a name apart,
+    their email, or without one the conversation's short id (`Jo Doe · jo@example.com`,
+    `Jo Doe · #3f2a`)."""
+    customer = summary.customer
+    return f"{customer.name} · {customer.email or '#' + summary.id[-4:]}"
 
 
 def _one_line(text: str, limit: int | None = None) -> str:

@@ -47,6 +47,9 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
         (f"{glyph} ", "bold"),
         safe_text(detail.customer.name, "bold", single_line=True, max_length=40),
     )
+    if detail.customer.email:  # two customers of one name are told apart
+        header.append(" · ", style="dim")
+        header.append_text(safe_text(detail.customer.email, "dim", single_line=True, max_length=60))
     if detail.holder is not None:
         header.append("  held by ")
         header.append_text(safe_text(name_of(detail.holder), single_line=True))
