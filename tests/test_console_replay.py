@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -63,11 +64,10 @@ def transcript(screen: ReplayScreen) -> list[str]:
 
 
 async def find(pilot: Pilot[None], screen: ReplayScreen, query: str) -> None:
-    """Type a search, pick the first result, wait for its timeline."""
+    """Type a search and press enter once: its single match opens by itself."""
     await pilot.press(*query, "enter")
     results = screen.query_one("#replay-results", DataTable)
     await until(pilot, lambda: results.row_count == 1)
-    await pilot.press("enter")
     await until(pilot, lambda: screen.timeline is not None)
     await until(pilot, lambda: screen.focused is screen.query_one(Player))
 
@@ -182,3 +182,20 @@ async def test_takeover_and_hand_back_steps_say_who_did_what_and_why(
             panel = text_of(screen, "#replay-step-text")
             assert "No AI draft yet" not in panel
             assert f"{action} by alice (agent)" in panel and words in panel
+
+
+async def test_one_click_opens_a_result(live_backend: Backend, tmp_path: Path) -> None:
+    await edited_chat(live_backend, "Una Click")
+    await edited_chat(live_backend, "Una Click")
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await replay_as(live_backend, "sam", tmp_path, pilot)
+        await pilot.press(*"Una Click", "enter")
+        results = screen.query_one("#replay-results", DataTable)
+        await until(pilot, lambda: results.row_count == 2)
+        assert screen.timeline is None  # two matches: the user picks
+        assert results.cursor_row == 0
+        second = results.coordinate_to_cell_key(Coordinate(1, 0)).row_key.value
+        await pilot.click(results, offset=(2, 2))  # the second row, below the header line
+        await until(pilot, lambda: screen.timeline is not None)
+        assert screen.timeline is not None and screen.timeline.conversation.id == second

@@ -35,6 +35,7 @@ from console.host import ConsoleHost, host
 from console.render.replay import PlaybackSpeed, step_panel
 from console.render.sanitize import safe_text
 from console.widgets.paused_banner import PausedBanner
+from console.widgets.results_table import ResultsTable
 from console.widgets.transcript import Transcript
 
 __all__ = [
@@ -108,6 +109,9 @@ class ReplayScreen(Screen[None]):
         super().__init__()
         self._query = query
         self._results: dict[str, ConversationSummary] = {}
+        # A search the user asked for (enter, or a query given on opening): a single
+        # match opens at once, so an id typed and entered is one step, not three.
+        self._open_single = query is not None
         self._timer: Timer | None = None
 
     @property
@@ -140,7 +144,7 @@ class ReplayScreen(Screen[None]):
                 prompt="any override reason",
                 id="replay-reason",
             )
-        results: DataTable[Text] = DataTable(cursor_type="row", id="replay-results")
+        results = ResultsTable(cursor_type="row", id="replay-results")
         results.add_columns("customer", "status", "started", "id")
         yield results
         with Horizontal(id="replay-player-row"):
@@ -211,6 +215,9 @@ class ReplayScreen(Screen[None]):
             )
         if not message.items:
             self.query_one(Player).update("No conversation matches.")
+        elif self._open_single and len(message.items) == 1:
+            self.load_timeline(message.items[0].id)
+        self._open_single = False
 
     def on_timeline_loaded(self, message: TimelineLoaded) -> None:
         """Start the replay at the first step."""
@@ -317,6 +324,7 @@ class ReplayScreen(Screen[None]):
     @on(Input.Submitted, "#replay-query")
     def _query_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._open_single = True
         self.search()
         self.query_one("#replay-results").focus()
 
