@@ -84,7 +84,10 @@ def step_panel(
 def _draft_text(
     draft: Draft, decision: AuditEntry | None, name_of: NameOf, variables: Mapping[str, str]
 ) -> Text:
-    text = Text.assemble(("The AI proposed", "bold"), f"  confidence {draft.confidence:.0%}")
+    text = Text.assemble(("The AI proposed", "bold"))
+    if draft.ordinal:
+        text.append(f" draft {draft.ordinal} of this conversation", style="bold")
+    text.append(f"  confidence {draft.confidence:.0%}")
     if draft.flags:
         text.append("  flags: " + ", ".join(flag.value.replace("_", " ") for flag in draft.flags))
     text.append("\n")

@@ -18,7 +18,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static
 
@@ -34,6 +33,8 @@ from backend_client import (
 from console.host import ConsoleHost, host
 from console.render.replay import PlaybackSpeed, step_panel
 from console.render.sanitize import safe_text
+from console.roles import role_may
+from console.screens.pairs_export import PairsExportScreen, PairsExportStatus
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.results_table import ResultsTable
 from console.widgets.transcript import Transcript
@@ -72,7 +73,7 @@ class Player(Static, can_focus=True):
     """
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(PairsExportScreen):
     """Search for a conversation, then step or play through its timeline."""
 
     HELP_TITLE = "Replay"
@@ -90,6 +91,13 @@ class ReplayScreen(Screen[None]):
             "slash", "focus_search", "Find", tooltip="Find another conversation", id="replay.find"
         ),
         Binding("escape", "back", "Back", tooltip="Leave replay", id="replay.leave"),
+        Binding(
+            "ctrl+o",
+            "export_pairs",
+            "Export pairs",
+            tooltip="Training pairs to a file, as hitl export pairs",
+            id="replay.export_pairs",
+        ),
     ]
 
     timeline: reactive[Timeline | None] = reactive(None, init=False)
@@ -150,6 +158,7 @@ class ReplayScreen(Screen[None]):
         with Horizontal(id="replay-player-row"):
             yield Player("Choose a conversation: enter on a result.", id="replay-player")
             yield ProgressBar(show_eta=False, show_percentage=False, id="replay-progress")
+        yield PairsExportStatus()
         with Horizontal(id="replay-body"):
             yield Transcript(id="replay-transcript")
             with VerticalScroll(id="replay-step"):
@@ -340,7 +349,9 @@ class ReplayScreen(Screen[None]):
     # -- actions -------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Player keys only once there is something to play."""
+        """Player keys only once there is something to play; export for those who train."""
+        if not role_may(self.hitl.me, action):
+            return False
         if action in ("step", "play", "jump", "cycle_speed") and self.timeline is None:
             return None
         return True
