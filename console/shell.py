@@ -134,8 +134,8 @@ class ConsoleShell(App[None]):
             message = self._sla.message(late)
             self.raise_alert(AlertKind.SLA, "Draft waiting", message, late[0].id)
 
-    def _notify_escalated(self, notice: str) -> None:
-        self.raise_alert(AlertKind.ESCALATED, "Escalated", notice)
+    def _notify_escalated(self, notice: str, conversation_id: str) -> None:
+        self.raise_alert(AlertKind.ESCALATED, "Escalated", notice, conversation_id)
 
     # -- alerts --------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class ConsoleShell(App[None]):
         if not self.screen_stack or isinstance(self.screen, ModalScreen):
             return  # shutting down (no screen), or a dialog is up
         for line in self.screen.query(AlertLine):
-            line.show(title, text, log.unseen)
+            line.show(title, text, log.unseen, conversation_id)
 
     def action_open_alerts(self) -> None:
         """List the alerts; enter on one opens its conversation."""

@@ -14,6 +14,7 @@ from backend_client import (
     DRAFT_REASONS,
     TAKEOVER_REASONS,
     ChatStarted,
+    ConnectionState,
     InvalidRequestError,
     Operator,
     ReasonCode,
@@ -23,11 +24,14 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import TakeoverDialog
 from console.live.directory import told_apart
+from console.screens.alerts import AlertsScreen
 from console.screens.conversation import ConversationScreen
+from console.widgets.alert_line import AlertLine
 from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.queue_list import QueueList
 from tests.helpers import Backend, until
+from tests.test_console_workday import escalate
 
 SIZE = (100, 32)
 
@@ -227,3 +231,33 @@ def test_operators_of_one_name_get_a_short_id() -> None:
         "op_00002222": "Sam  #2222",
         "op_00003333": "alice",
     }
+
+
+async def test_an_escalation_alert_opens_its_conversation(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console_for(live_backend, tmp_path, "sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.connection is ConnectionState.LIVE)
+        first = await escalate(live_backend, "Esme First")
+        second = await escalate(live_backend, "Esme Second")
+        await until(pilot, lambda: len(app.alert_log.items) == 2)
+        # From the list: f9, the newest is highlighted, enter opens it.
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await pilot.press("enter")
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, ConversationScreen) and app.screen
+        )
+        assert screen.conversation_id == second
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.queue_screen)
+        # From the alert line: one click on it opens its conversation.
+        third = await escalate(live_backend, "Esme Third")
+        line = app.queue_screen.query_one(AlertLine)
+        await until(pilot, lambda: line.display and line.conversation_id == third)
+        await pilot.click(line)
+        screen = await until(
+            pilot, lambda: isinstance(app.screen, ConversationScreen) and app.screen
+        )
+        assert screen.conversation_id == third != first
