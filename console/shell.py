@@ -192,6 +192,11 @@ class ConsoleShell(App[None]):
         """The backend this console talks to."""
         return self.config.url
 
+    @property
+    def chat_url(self) -> str | None:
+        """The demo's customer chat page (None outside the demo)."""
+        return self.config.chat_url
+
     def show_refused(self, reason: str) -> None:
         """The token was refused: a whole screen says so; retry starts over."""
         if any(isinstance(screen, TokenRefusedScreen) for screen in self.screen_stack):

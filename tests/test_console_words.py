@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import OptionList, Static
 
+from backend.settings import Settings
 from backend_client import (
     DRAFT_REASONS,
     TAKEOVER_REASONS,
@@ -30,6 +31,7 @@ from console.widgets.alert_line import AlertLine
 from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.queue_list import QueueList
+from hitl.demo import demo_backend
 from tests.helpers import Backend, until
 from tests.test_console_workday import escalate
 
@@ -261,3 +263,23 @@ async def test_an_escalation_alert_opens_its_conversation(
             pilot, lambda: isinstance(app.screen, ConversationScreen) and app.screen
         )
         assert screen.conversation_id == third != first
+
+
+async def test_the_demo_shows_its_chat_page_in_the_queue(tmp_path: Path) -> None:
+    settings = Settings(db_path=tmp_path / "demo.db", secret="demo")
+    with demo_backend(settings, role="agent") as demo:
+        app = make_app(demo.config.model_copy(update={"config_path": tmp_path / "none.toml"}))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.me is not None)
+            line = app.queue_screen.query_one("#demo-line", Static)
+            assert line.display
+            assert f"chat as a customer in a browser: {demo.chat_url}" in str(line.render())
+
+
+async def test_outside_the_demo_there_is_no_demo_line(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.me is not None)
+        assert not app.queue_screen.query_one("#demo-line", Static).display

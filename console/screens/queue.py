@@ -15,6 +15,7 @@ from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
 from console.live.queue_state import QueueFilter
 from console.widgets.alert_line import AlertLine
+from console.widgets.demo_line import DemoLine
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.queue_list import QueueList
@@ -86,6 +87,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, tabs, the list, and the keys at the bottom."""
         yield ConsoleHeader()
+        yield DemoLine(self.hitl.chat_url)
         yield PausedBanner()
         yield FilterTabs(
             *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
