@@ -64,7 +64,7 @@ class QueueFeed:
 
     def add_page(
         self, items: list[ConversationSummary], generation: int, last: bool
-    ) -> tuple[set[str], list[str]] | None:
+    ) -> tuple[set[str], list[tuple[str, str]]] | None:
         """Fold a page in: the ids that changed and the escalations to announce.
 
         None for a page of a replaced request. After the last page, the rows

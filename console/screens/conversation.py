@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from backend_client import (
     BackendError,
@@ -66,6 +66,7 @@ from console.screens.oversight_moments import ask_about_fast_approval, tell_cali
 from console.widgets.alert_line import AlertLine
 from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.fit_footer import FitFooter
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
 
@@ -122,7 +123,7 @@ class ConversationScreen(Screen[None]):
         yield DraftPanel(clock=self.hitl.clock, id="draft-panel")
         yield Composer(id="composer")
         yield AlertLine(id="alert-line")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Load the conversation."""

@@ -9,13 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Tab, Tabs
+from textual.widgets import Label, Tab, Tabs
 
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
 from console.live.queue_state import QueueFilter
 from console.widgets.alert_line import AlertLine
 from console.widgets.demo_line import DemoLine
+from console.widgets.fit_footer import FitFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.queue_list import QueueList
@@ -95,7 +96,7 @@ class QueueScreen(Screen[None]):
         yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
         yield AlertLine(id="alert-line")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Start where the operator will act: in the list."""

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static
+from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from backend_client import (
     ConversationSummary,
@@ -35,6 +35,7 @@ from console.render.replay import PlaybackSpeed, step_panel
 from console.render.sanitize import safe_text
 from console.roles import role_may
 from console.screens.pairs_export import PairsExportScreen, PairsExportStatus
+from console.widgets.fit_footer import FitFooter
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.results_table import ResultsTable
 from console.widgets.transcript import Transcript
@@ -163,7 +164,7 @@ class ReplayScreen(PairsExportScreen):
             yield Transcript(id="replay-transcript")
             with VerticalScroll(id="replay-step"):
                 yield Static(id="replay-step-text")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Badge for masked views; search at once when given a query."""

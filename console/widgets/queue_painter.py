@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -24,6 +25,7 @@ from console.live.queue_rows import (
     ID,
     REASON,
     STATUS,
+    TAG_SEPARATOR,
     TEXT,
     VERSION,
     Row,
@@ -75,6 +77,21 @@ class Columns(NamedTuple):
     def fixed(self) -> int:
         """Every cell before the preview."""
         return _GLYPH_WIDTH + _WAITING_WIDTH + self.name + self.flags + self.holder + 4 * _GAP
+
+
+def fit_customer(label: str, width: int) -> str:
+    """`name · tag` in `width` cells: the tag (email or `#3f2a`) keeps at least 9 of them
+    (all of a short id), so two customers of one name differ on screen even when the name
+    is long."""
+    name, _, tag = label.partition(TAG_SEPARATOR)
+    if not tag:
+        return fit(name, width)
+    full = f"{name} · {tag}"
+    if cell_len(full) <= width:
+        return fit(full, width)
+    name_width = max(1, min(cell_len(name), width - 3 - min(cell_len(tag), 9)))
+    tag_width = max(1, width - 3 - name_width)
+    return fit(f"{fit(name, name_width).rstrip()} · {fit(tag, tag_width).rstrip()}", width)
 
 
 def columns(width: int) -> Columns:
@@ -295,7 +312,7 @@ class QueuePainter:
         # the holder's name comes from the operator directory.
         segments = [
             gap,
-            Segment(fit(name, cols.name), styles.name),
+            Segment(fit_customer(name, cols.name), styles.name),
             gap,
             Segment(fit(tags, cols.flags), styles.flags),
             gap,
