@@ -174,7 +174,7 @@ async def test_takeover_write_and_hand_back(live_backend: Backend, tmp_path: Pat
         await until(pilot, lambda: screen.held_by_me)
         composer = screen.query_one(Composer)
         assert composer.display and composer.writing
-        assert "You hold this conversation" in str(
+        assert "You hold this chat; the AI is silent here" in str(
             screen.query_one("#hold-banner", Static).render()
         )
 

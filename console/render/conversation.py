@@ -71,10 +71,7 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
 def hold_banner(detail: ConversationDetail, held_by_me: bool, name_of: NameOf) -> Text:
     """Who holds the conversation and what that means here (empty when nobody does)."""
     if held_by_me:
-        return Text(
-            "You hold this conversation — the AI is silent here."
-            "   esc leaves the composer · h hands back"
-        )
+        return Text("You hold this chat; the AI is silent here.  esc leaves the box · h hands back")
     if detail.holder is not None:
         return Text.assemble(
             safe_text(name_of(detail.holder), single_line=True),

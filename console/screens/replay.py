@@ -150,7 +150,7 @@ class ReplayScreen(PairsExportScreen):
             )
             yield Select(
                 [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode],
-                prompt="any override reason",
+                prompt="any reason",
                 id="replay-reason",
             )
         results = ResultsTable(cursor_type="row", id="replay-results")
