@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import OptionList, Static
+from textual.widgets._footer import FooterKey
 
 from backend.settings import Settings
 from backend_client import (
@@ -283,3 +284,22 @@ async def test_outside_the_demo_there_is_no_demo_line(
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.me is not None)
         assert not app.queue_screen.query_one("#demo-line", Static).display
+
+
+async def test_at_80_columns_the_footer_keeps_help_and_drops_what_cannot_apply(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    chat = await live_backend.chat("Where is my order?")
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(app, pilot, chat.id)
+        await pilot.pause()
+        keys = [key for key in screen.query(FooterKey) if key.display]
+        assert keys[0].key == "question_mark"
+        described = {key.description for key in keys}
+        assert "Approve" in described and "Hand back" not in described  # not held: dimmed
+    app = console_for(live_backend, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await open_chat(app, pilot, chat.id)
+        await pilot.pause()
+        assert "Hand back" in {key.description for key in screen.query(FooterKey)}
