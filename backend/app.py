@@ -37,6 +37,8 @@ log = logging.getLogger("hitl.backend")
 PROBLEM_JSON = "application/problem+json"
 SWEEP_SECONDS = 0.25
 """How often drafts whose hold window passed are looked for (review mode `flagged`)."""
+ORPHAN_TICKS = 20
+"""Every this many sweeps (5 s), drafting jobs whose process died are taken over."""
 
 
 def _problem_response(problem: Problem) -> JSONResponse:
@@ -176,6 +178,9 @@ async def _sweep(service: Hitl, settings: Settings) -> None:
         try:
             service.send_due_drafts()
             ticks += 1
+            if ticks % ORPHAN_TICKS == 0:
+                # Drafting jobs of a backend process that died (several on PostgreSQL).
+                service.resume_drafting(orphaned_only=True)
             if ticks % 240 == 0:
                 service.store.trim_events(settings.event_retention)
         except Exception:  # keep sweeping: one bad row must not stop every hold window

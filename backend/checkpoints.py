@@ -124,7 +124,7 @@ def write_checkpoint(settings: Settings, secret: str, now: datetime) -> Path | N
     directory, key_file = settings.journal.checkpoint_dir, settings.journal.checkpoint_key_file
     if directory is None or key_file is None:
         return None
-    result = verify_file(Path(settings.db_path), secret)
+    result = verify_file(settings.db_url or Path(settings.db_path), secret)
     if not result.ok:
         log.error("journal broken at entry %s: no checkpoint signed", result.first_bad)
         return None

@@ -25,12 +25,12 @@ from .store import read_audit_rows
 __all__ = ["VerifyWorkers", "verify_file"]
 
 
-def verify_file(path: Path, secret: str) -> VerifyResult:
-    """The whole hash chain of the journal in the database at `path`."""
+def verify_file(path: Path | str, secret: str) -> VerifyResult:
+    """The whole hash chain of the journal in the database at `path` (a file or a URL)."""
     return journal.verify_chain(read_audit_rows(path), secret)
 
 
-def _verify_and_send(answer: Connection, path: Path, secret: str) -> None:
+def _verify_and_send(answer: Connection, path: Path | str, secret: str) -> None:
     """The child's work: verify, send the result (or the error) back, exit."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)  # background work: the backend's requests come first
@@ -71,7 +71,7 @@ class VerifyWorkers:
             if method:
                 forkserver.ensure_running()
 
-    def verify(self, path: Path, secret: str) -> VerifyResult:
+    def verify(self, path: Path | str, secret: str) -> VerifyResult:
         """Verify in a child process and wait for its answer (blocking: call on a thread)."""
         receive, send = self._context.Pipe(duplex=False)
         child = self._context.Process(

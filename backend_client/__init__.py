@@ -39,7 +39,9 @@ from ._exceptions import (
 )
 from ._journal import AUDIT_EXPORT_FIELDS, AUDIT_HASHED_FIELDS
 from ._models import (
+    EMAIL_MAX,
     LANGUAGE_TAG_PATTERN,
+    NAME_MAX,
     AIState,
     AuditEntry,
     BotIdentity,
@@ -159,6 +161,8 @@ __all__ = [
     "ConversationSummary",
     "Customer",
     "LANGUAGE_TAG_PATTERN",
+    "EMAIL_MAX",
+    "NAME_MAX",
     "Draft",
     "DraftStatus",
     "EditRequest",

@@ -176,6 +176,10 @@ class ConversationDetail(ConversationSummary):
     disclosure_version: str | None = None
     """Which disclosure opened the chat: the first 16 hex digits of its text's SHA-256
     (None for chats from before versions were recorded)."""
+    delivery_problem: str | None = None
+    """Why something of this chat has not reached its channel (Chatwoot, a webhook) yet:
+    the last failed attempt's reason, while it is retried or after it was given up.
+    None when everything went out."""
 
 
 class AIState(WireModel):

@@ -32,6 +32,14 @@ def free_port() -> int:
         return port
 
 
+def _bind(port: int) -> socket.socket:
+    """A loopback socket bound to `port` (0: any free one), for uvicorn to listen on."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    return sock
+
+
 class EmbeddedBackend:
     """The backend for `settings` on `http://127.0.0.1:<port>`; can be stopped and started again.
 
@@ -50,7 +58,10 @@ class EmbeddedBackend:
         prepare: Callable[[FastAPI], object] | None = None,
     ) -> None:
         self.settings = settings
-        self.port = port or free_port()
+        # Bound now and kept: a port merely found free could be taken by someone else
+        # (another test worker) before uvicorn binds it.
+        self._socket: socket.socket | None = _bind(port or 0)
+        self.port: int = self._socket.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}"
         self.log_level = log_level
         self.prepare = prepare
@@ -74,8 +85,10 @@ class EmbeddedBackend:
             lifespan="on",
         )
         server = self._server = uvicorn.Server(config)
+        # The first start serves on the socket bound in __init__; a restart binds the port again.
+        sock, self._socket = self._socket or _bind(self.port), None
         thread = self._thread = threading.Thread(
-            target=server.run, name="hitl-backend", daemon=True
+            target=server.run, kwargs={"sockets": [sock]}, name="hitl-backend", daemon=True
         )
         thread.start()
         deadline = time.monotonic() + timeout
@@ -91,6 +104,9 @@ class EmbeddedBackend:
         Open connections (event streams) are cut at once, or after `grace`
         seconds in which they may end and the app may run its shutdown.
         """
+        if self._socket is not None:  # never started: give the port back
+            self._socket.close()
+            self._socket = None
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None and grace > 0:

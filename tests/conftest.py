@@ -12,7 +12,7 @@ import pytest
 
 from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
-from backend.store import utcnow
+from backend.store import Store, connect, utcnow
 from tests import pg
 from tests.helpers import BASE, Backend, LiveServer, seed_operators
 from tests.stubs import ModelStub
@@ -42,6 +42,14 @@ def database(store_kind: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             yield {"db_url": url}
     else:
         yield {"db_path": tmp_path / "hitl.db"}
+
+
+@pytest.fixture
+def store(database: dict[str, Any]) -> Iterator[Store]:
+    """A store of its own on the test's database (no backend around it)."""
+    opened = connect(database.get("db_url") or database["db_path"])
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from backend.knowledge import KnowledgeRows, index_folder, parse_article
-from backend.store import Store
+from backend.store import Store, connect
 from hitl.cli import main
+from tests import pg
 
 RETURNS = """---
 title: Returns
@@ -25,9 +27,18 @@ Pack it in the original box; we send a courier to collect it for free.
 BRAKES = "# Brake adjustment\n\nTighten the barrel adjuster half a turn at a time.\n"
 
 
-@pytest.fixture
-def rows() -> KnowledgeRows:
-    return KnowledgeRows(Store(":memory:"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rows(request: pytest.FixtureRequest) -> Iterator[KnowledgeRows]:
+    """The index on SQLite (FTS5) and on PostgreSQL (tsvector): the same answers from both."""
+    if request.param == "sqlite":
+        yield KnowledgeRows(Store(":memory:"))
+        return
+    with pg.database() as url:
+        store = connect(url)
+        try:
+            yield KnowledgeRows(store)
+        finally:
+            store.close()
 
 
 def test_front_matter_is_optional_and_read_when_there() -> None:
@@ -92,7 +103,7 @@ def test_kb_index_and_search_commands(tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert main(["kb", "search", "send my bike back", "--config", str(config), "--db", db]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("[1] Returns  (returns, bm25 ")
+    assert out.startswith("[1] Returns  (returns, score ")
     assert "https://fernhill.example/help/returns" in out and "14 days" in out
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from backend.store import Store
@@ -21,8 +19,7 @@ pytestmark = pytest.mark.both_stores
 """Every test here runs on SQLite and on PostgreSQL."""
 
 
-def test_the_store_announces_nothing_it_was_not_handed(tmp_path: Path) -> None:
-    store = Store(tmp_path / "hitl.db")
+def test_the_store_announces_nothing_it_was_not_handed(store: Store) -> None:
     with store.transaction():
         cid = store.create_conversation(Customer(name="Jo"), "token")
         store.add_message(cid, Author.CUSTOMER, "hello")

@@ -9,8 +9,8 @@ from backend_client import EventType
 from tests.helpers import Backend
 
 
-def test_nested_failure_announces_nothing_rolled_back():
-    store = Store(":memory:")
+@pytest.mark.both_stores
+def test_nested_failure_announces_nothing_rolled_back(store: Store) -> None:
     seen = []
     store.listeners.append(seen.extend)
     with store.transaction():
@@ -23,11 +23,11 @@ def test_nested_failure_announces_nothing_rolled_back():
     assert [e.data["n"] for e in store.events_after(0)] == [1]
 
 
-def test_override_log_search_finds_other_forms_of_a_word() -> None:
+@pytest.mark.both_stores
+def test_override_log_search_finds_other_forms_of_a_word(store: Store) -> None:
     from backend.store import OperatorRecord
     from backend_client import Action, Role
 
-    store = Store(":memory:")
     sam = OperatorRecord(id="op_1", name="sam", role=Role.SUPERVISOR)
     with store.transaction():
         store.append_audit(
@@ -47,10 +47,10 @@ def test_override_log_search_finds_other_forms_of_a_word() -> None:
     assert store.list_audit(q="voucher").items == []
 
 
-def test_override_log_names_the_operator_and_filters_by_name_or_id() -> None:
+@pytest.mark.both_stores
+def test_override_log_names_the_operator_and_filters_by_name_or_id(store: Store) -> None:
     from backend_client import Action, Role
 
-    store = Store(":memory:")
     alice, _ = store.add_operator("alice", Role.AGENT)
     bob, _ = store.add_operator("bob", Role.AGENT)
     with store.transaction():

@@ -229,3 +229,30 @@ def test_embed_script_adds_a_launcher_that_opens_the_chat(
     frame = host.frame_locator("#hitl-chat-frame")
     frame.get_by_label("Your name").wait_for(timeout=WAIT_MS)
     context.close()
+
+
+def test_the_complaint_button_brings_a_person_and_says_so(page: Any, live_backend: Backend) -> None:
+    cid = start_chat_by_keyboard(page)
+    page.focus("#text")
+    page.keyboard.insert_text("The refund you promised never came.")
+    page.focus("#complain")  # keyboard only: the button is reachable and pressed with Enter
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("#notice:has-text('A person will reply')")
+    wait_for_text(page, "The refund you promised never came.")
+    until(lambda: any("person" in t.lower() for t in texts(page)[2:]))
+    assert page.locator("#text").input_value() == ""
+    detail = Operator(live_backend).detail(cid)
+    assert detail["status"] == "escalated" and detail["escalation_reason"] == "complaint"
+
+
+def test_the_chat_tells_the_backend_the_browsers_language(
+    browser: Any, live_backend: Backend
+) -> None:
+    context = browser.new_context(base_url=live_backend.url, locale="de-AT")
+    context.set_default_timeout(WAIT_MS)
+    tab = context.new_page()
+    tab.goto("/chat")
+    cid = start_chat_by_keyboard(tab)
+    assert Operator(live_backend).detail(cid)["customer"]["language"] == "de"
+    context.close()

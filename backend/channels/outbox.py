@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -95,6 +95,7 @@ class Outbox:
         for delivery in self.store.due_deliveries():
             lane = (delivery.conversation_id, delivery.target)
             if delivery.conversation_id is not None and lane in blocked:
+                self.store.release_delivery(delivery.id)
                 continue
             sender = self.senders.get(delivery.channel)
             try:
@@ -139,9 +140,16 @@ async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Resp
 
 
 @contextlib.asynccontextmanager
-async def outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the outbox for as long as the app runs (only when a channel is configured)."""
+async def outbox_lifespan(
+    app: FastAPI, plug_ins: Sequence[Callable[[Outbox], None]] = ()
+) -> AsyncIterator[None]:
+    """Run the outbox for as long as the app runs (only when a channel is configured).
+
+    `plug_ins` add channels of their own (enqueuer and sender) before it starts.
+    """
     outbox = Outbox(app.state.store, app.state.settings)
+    for plug_in in plug_ins:
+        plug_in(outbox)
     app.state.outbox = outbox
     outbox.install()
     worker = asyncio.create_task(outbox.run()) if outbox.senders else None

@@ -1,9 +1,65 @@
-"""Outside channels: the outbox worker's lifetime (signed webhooks; the Chatwoot agent bot)."""
+"""Outside channels: the outbox worker's lifetime (signed webhooks; the Chatwoot agent bot),
+and the webhook Chatwoot sends its agent-bot events to."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import functools
+import json
+from contextlib import AbstractAsyncContextManager
 
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel
+
+from ..channels.chatwoot import check_signature, customer_message, receive
+from ..channels.chatwoot_out import plug_in
 from ..channels.outbox import outbox_lifespan
+from ..errors import DomainError
+from ..service import Hitl
+from ..settings import Settings
+from ..store import Store
 
-router = APIRouter(tags=["integrations"], lifespan=outbox_lifespan)
+
+def _lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+    """The outbox, with the Chatwoot agent bot plugged in (when configured)."""
+    service: Hitl = app.state.hitl
+    chatwoot = functools.partial(plug_in, changed=service.delivery_changed)
+    return outbox_lifespan(app, plug_ins=(chatwoot,))
+
+
+router = APIRouter(tags=["integrations"], lifespan=_lifespan)
+
+
+class BadRequest(DomainError):
+    """The body is not JSON."""
+
+
+class WebhookReceipt(BaseModel):
+    """What hitl did with a Chatwoot event (Chatwoot only needs the 200)."""
+
+    outcome: str
+    """`taken into conversation <id>`, `duplicate`, or `ignored: <why>`."""
+
+
+@router.post("/v1/integrations/chatwoot/webhook")
+async def chatwoot_webhook(request: Request) -> WebhookReceipt:
+    """Chatwoot's agent-bot events (`message_created`, …), signed with the webhook secret.
+
+    401 unless `X-Chatwoot-Signature` is `sha256=` + the hex HMAC-SHA256 of
+    `<X-Chatwoot-Timestamp>.<raw body>` and the timestamp is within 5 minutes.
+    A repeated `X-Chatwoot-Delivery` is answered `duplicate` and not acted on.
+    Answers at once: the AI drafts in the background.
+    """
+    settings: Settings = request.app.state.settings
+    store: Store = request.app.state.store
+    raw = await request.body()
+    check_signature(settings.chatwoot, request.headers, raw, store.clock().timestamp())
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise BadRequest("the body is not JSON") from None
+    message = customer_message(payload, settings.chatwoot.account_id)
+    if isinstance(message, str):
+        return WebhookReceipt(outcome=message)
+    service: Hitl = request.app.state.hitl
+    delivery = request.headers.get("x-chatwoot-delivery")
+    return WebhookReceipt(outcome=receive(service, store, message, delivery))

@@ -79,6 +79,9 @@ class ServiceCore:
         detail = self.store.detail(cid)
         if detail is None:
             raise NotFound(f"no conversation {cid!r}")
+        problem = self.store.delivery_problem(cid)
+        if problem is not None:
+            detail = detail.model_copy(update={"delivery_problem": problem})
         return detail
 
     def _current(self, cid: str) -> dict[str, Any]:
@@ -152,6 +155,13 @@ class ServiceCore:
             self._decide_draft(draft.id, DraftStatus.SUPERSEDED, decided_by=None)
 
     # -- changes with the events that announce them --------------------------------------------
+
+    def delivery_changed(self, cid: str) -> None:
+        """A channel stopped (or started again) taking this chat's deliveries: announce the
+        conversation, so a console showing it fetches "not delivered: …" (or its end)."""
+        with self.store.transaction():
+            if self.store.conversation_row(cid) is not None:
+                self._publish(cid)
 
     def _emit(self, kind: EventType, cid: str | None, payload: BaseModel) -> None:
         self.store.append_event(kind, cid, payload.model_dump(mode="json"))

@@ -41,6 +41,15 @@ class CustomerTurns(DraftWorkers):
         The draft is written in the background (`drafting`): this returns once the
         message and its drafting job are stored, never waiting on the model.
         """
+        message, drafts = self.customer_turn(cid, text)
+        if drafts:
+            self.kick_drafting(cid)
+        return message
+
+    def customer_turn(self, cid: str, text: str) -> tuple[Message, bool]:
+        """`customer_says` without starting the drafting: one transaction (or part of the
+        caller's, e.g. a channel's that records the delivery with it). True when a drafting
+        job was stored: the caller then calls `kick_drafting(cid)` after its commit."""
         policy.check_text("text", text, self.settings.max_text_length)
         with self.store.transaction():
             row = self._conversation(cid)
@@ -61,9 +70,7 @@ class CustomerTurns(DraftWorkers):
             if drafts:
                 self.store.add_draft_job(cid, message.id)
             self._publish(cid)
-        if drafts:
-            self.kick_drafting(cid)
-        return message
+        return message, drafts
 
     def customer_messages(self, cid: str, after: str | None) -> Page[Message]:
         """What the customer sees: delivered messages only, never a pending draft."""

@@ -48,7 +48,9 @@ class DraftWorkers(AIDrafting):
                     if not self.store.draft_job_open(job.id):
                         continue
                     with self.store.transaction():
-                        self.store.start_draft_job(job.id)
+                        mine = self.store.start_draft_job(job.id)
+                    if not mine:
+                        break  # another backend process drafts it (PostgreSQL)
                     inner = asyncio.get_running_loop().create_task(
                         self.draft_reply(cid, trigger=job.message_id, job=job.id)
                     )
@@ -69,9 +71,13 @@ class DraftWorkers(AIDrafting):
             if self._runners.get(cid) is asyncio.current_task():
                 del self._runners[cid]
 
-    def resume_drafting(self) -> int:
-        """At start: queue again the jobs a previous run left open; returns how many chats."""
-        cids = self.store.conversations_with_open_jobs()
+    def resume_drafting(self, *, orphaned_only: bool = False) -> int:
+        """At start: queue again the jobs a previous run left open; returns how many chats.
+
+        With `orphaned_only` (the sweep, every few seconds), only jobs whose process
+        died: several processes on PostgreSQL take over each other's work that way.
+        """
+        cids = self.store.conversations_with_open_jobs(orphaned_only=orphaned_only)
         for cid in cids:
             self.kick_drafting(cid)
         if cids:

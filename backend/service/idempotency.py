@@ -71,6 +71,17 @@ class Idempotency(ServiceCore):
                 token = CLAIM.set(KeyClaim(op.id, key, fingerprint))
                 try:
                     response = (await run()).model_dump_json()
+                except Exception:
+                    # Another backend process may have run this key meanwhile (the lock
+                    # above is per process): its decision won, and this retry gets its answer.
+                    stored = self.store.idempotent_response(op.id, key)
+                    if stored is None:
+                        raise
+                    if stored[0] != fingerprint:
+                        raise Invalid(
+                            "Idempotency-Key", "this key was already used with a different request"
+                        ) from None
+                    return stored[1]
                 finally:
                     CLAIM.reset(token)
                 stored = self.store.idempotent_response(op.id, key)

@@ -265,15 +265,32 @@ def _words(text: str) -> list[str]:
     return [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
 
 
-def read_audit_rows(path: Path) -> Iterator[dict[str, Any]]:
+def read_audit_rows(path: Path | str) -> Iterator[dict[str, Any]]:
     """The journal with its texts, in `seq` order, through a read-only connection of its own.
 
     For work that takes long (verifying a million entries) on a thread other
     than the backend's loop, which keeps serving meanwhile: WAL lets readers
-    and the writer proceed together.
+    and the writer proceed together. `path` may be a PostgreSQL URL: the rows
+    then come through a server-side cursor, a batch at a time.
     """
+    if str(path).startswith(("postgresql://", "postgres://")):
+        yield from _read_pg_audit_rows(str(path))
+        return
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     try:
         yield from Database(conn).query(AuditRows._AUDIT_SQL + " ORDER BY a.seq")
     finally:
         conn.close()
+
+
+def _read_pg_audit_rows(url: str) -> Iterator[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with (
+        psycopg.connect(url, row_factory=dict_row) as conn,
+        conn.transaction(),
+        conn.cursor(name="hitl_verify") as cursor,
+    ):
+        cursor.execute(AuditRows._AUDIT_SQL + " ORDER BY a.seq")
+        yield from cursor

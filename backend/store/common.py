@@ -110,7 +110,8 @@ class Connection:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utcnow) -> None:
         memory = str(path) == ":memory:"
-        self.path: Path | None = None if memory else Path(path)
+        self.path: Path | str | None = None if memory else Path(path)
+        """Where a second connection opens this database: the file (a URL on PostgreSQL)."""
         """The database file, or None for an in-memory database."""
         conn = sqlite3.connect(
             ":memory:" if memory else str(path), check_same_thread=False, isolation_level="DEFERRED"
@@ -125,6 +126,11 @@ class Connection:
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
         self._init_state(clock)
+        with self.transaction():
+            # One process per SQLite file: a lease left open is a dead process's.
+            self.db.execute(
+                "UPDATE draft_jobs SET lease_until = NULL WHERE lease_until IS NOT NULL"
+            )
 
     dialect = "sqlite"
     """Which SQL dialect `db` speaks: the few statements that differ ask this."""
@@ -132,6 +138,8 @@ class Connection:
     def _init_state(self, clock: Callable[[], datetime]) -> None:
         """What every store keeps besides its connection: clock, listeners, pending events."""
         self.clock = clock
+        self.process_id = secrets.token_hex(4)
+        """This backend process among others on one database (leases name it)."""
         self.listeners: list[EventListener] = []
         self.event_hooks: list[Callable[[Event], None]] = []
         """Called inside the transaction for each appended event (the outbox writes its rows)."""

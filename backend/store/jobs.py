@@ -8,10 +8,14 @@ leaves it open (and it runs again at start) or done, never both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .common import Connection
 
 OPEN_STATES = ("queued", "running")
+JOB_LEASE_SECONDS = 120.0
+"""How long a job is a process's to draft before another process may take it over (the
+first one died): longer than the model's retries with their backoff take."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,20 @@ class JobRows(Connection):
         ).fetchone()
         return DraftJob(*row) if row else None
 
-    def start_draft_job(self, job_id: int) -> None:
-        """Mark a job running and count the attempt."""
-        self.db.execute(
-            "UPDATE draft_jobs SET state = 'running', attempts = attempts + 1, updated_at = ? "
-            "WHERE id = ?",
-            [self.now(), job_id],
-        )
+    def start_draft_job(self, job_id: int, lease: float = JOB_LEASE_SECONDS) -> bool:
+        """Mark a job running for this process and count the attempt; False when another
+        backend process holds its lease (that one drafts it)."""
+        now = self.now()
+        row = self.db.execute(
+            "UPDATE draft_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?, "
+            "lease_until = ?, lease_owner = ? WHERE id = ? AND state IN ('queued', 'running') "
+            "AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?) RETURNING id",
+            [now, self._later(lease), self.process_id, job_id, now, self.process_id],
+        ).fetchone()
+        return row is not None
+
+    def _later(self, seconds: float) -> str:
+        return (datetime.fromisoformat(self.now()) + timedelta(seconds=seconds)).isoformat()
 
     def finish_draft_job(self, job_id: int, state: str) -> None:
         """Close a job as `done`, `superseded` or `failed` (inside the draft's transaction)."""
@@ -73,11 +84,21 @@ class JobRows(Connection):
         row = self.db.execute("SELECT state FROM draft_jobs WHERE id = ?", [job_id]).fetchone()
         return bool(row) and row[0] in OPEN_STATES
 
-    def conversations_with_open_jobs(self) -> list[str]:
-        """Conversations whose draft was still being written (after a restart: resume them)."""
-        rows = self.db.execute(
-            "SELECT DISTINCT conversation_id FROM draft_jobs WHERE state IN ('queued', 'running')"
-        ).fetchall()
+    def conversations_with_open_jobs(self, *, orphaned_only: bool = False) -> list[str]:
+        """Conversations whose draft was still being written (after a restart: resume them).
+
+        With `orphaned_only`, only jobs nobody drafts: running past their lease (their
+        process died), or queued for longer than a lease (queued by a process that died).
+        """
+        sql = "SELECT DISTINCT conversation_id FROM draft_jobs WHERE state IN ('queued', 'running')"
+        params: list[str] = []
+        if orphaned_only:
+            sql += (
+                " AND ((state = 'running' AND lease_until < ?) "
+                "OR (state = 'queued' AND updated_at < ?))"
+            )
+            params = [self.now(), self._later(-JOB_LEASE_SECONDS)]
+        rows = self.db.execute(sql, params).fetchall()
         return [r[0] for r in rows]
 
     def count_flagged_drafts(self, flag: str) -> int:

@@ -30,6 +30,11 @@ class Delivery:
     attempts: int
 
 
+DELIVERY_LEASE_SECONDS = 60.0
+"""How long a delivery being sent is one process's; then another may try it (at least once:
+receivers drop repeats by the delivery's key)."""
+
+
 class OutboxRows(Connection):
     """What waits to be sent out, what was sent, and what could not be."""
 
@@ -50,8 +55,24 @@ class OutboxRows(Connection):
             [key, channel, target, conversation_id, kind, json.dumps(body), now, now],
         )
 
-    def due_deliveries(self, limit: int = 50) -> list[Delivery]:
-        """Deliveries whose time has come, oldest first."""
+    def due_deliveries(
+        self, limit: int = 50, lease: float = DELIVERY_LEASE_SECONDS
+    ) -> list[Delivery]:
+        """Deliveries whose time has come, oldest first, leased to this process for `lease`
+        seconds: another backend process on the same database does not send them too."""
+        with self.transaction():
+            deliveries = self._due(limit)
+            later = _iso(datetime.fromisoformat(self.now()) + timedelta(seconds=lease))
+            for delivery in deliveries:
+                self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", [later, delivery.id])
+        return deliveries
+
+    def release_delivery(self, did: int) -> None:
+        """Give a leased delivery back untried (it waits behind one that failed)."""
+        with self.transaction():
+            self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", [self.now(), did])
+
+    def _due(self, limit: int) -> list[Delivery]:
         rows = self.db.execute(
             # A chat's deliveries to one target go in order: none overtakes one still retrying.
             "SELECT id, key, channel, target, conversation_id, kind, body, attempts FROM outbox "

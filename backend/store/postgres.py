@@ -28,8 +28,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -42,7 +42,8 @@ from psycopg_pool import ConnectionPool
 
 from backend_client import Event
 
-from .common import Connection, utcnow
+from .common import utcnow
+from .events import EventRows
 from .schema import migrations
 from .sqlite import SQLiteStore
 
@@ -98,10 +99,16 @@ class Result:
     """A statement's rows, fetched before its connection went back to the pool."""
 
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.description = cursor.description
+        self._cursor = cursor
         self.rowcount = cursor.rowcount
-        self._rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+        result = cursor.pgresult
+        self._rows: list[tuple[Any, ...]] = cursor.fetchall() if result and result.nfields else []
         self._next = 0
+
+    @property
+    def description(self) -> Any:
+        """The columns (built on demand: most statements never ask)."""
+        return self._cursor.description
 
     def fetchone(self) -> tuple[Any, ...] | None:
         if self._next >= len(self._rows):
@@ -124,6 +131,9 @@ class PgDatabase:
 
     def __init__(self, url: str, *, size: int = POOL_SIZE) -> None:
         self.url = url
+        # One plain connection first: a wrong URL fails at once with the server's reason,
+        # not after the pool's timeout with its own.
+        psycopg.connect(url, connect_timeout=10).close()
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -134,6 +144,9 @@ class PgDatabase:
         )
         self.pool.open(wait=True, timeout=10)
         self._local = threading.local()
+        self.lock_held = 0.0
+        """Seconds this process held the write lock, over `writes` transactions."""
+        self.writes = 0
 
     @staticmethod
     def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -154,7 +167,7 @@ class PgDatabase:
 
     def execute(self, sql: str, parameters: Any = ()) -> Result:
         with self._connection() as conn:
-            return Result(conn.execute(to_pg(sql), list(parameters)))  # type: ignore[arg-type]
+            return Result(conn.execute(to_pg(sql), list(parameters)))
 
     def executescript(self, sql: str) -> None:
         with self._connection() as conn:
@@ -178,9 +191,13 @@ class PgDatabase:
             try:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+                    locked = time.perf_counter()
                     yield self
             finally:
                 self._local.conn = None
+            # Lock to commit: every process waits this long per write (see bench_processes).
+            self.lock_held += time.perf_counter() - locked
+            self.writes += 1
 
 
 class _MigrationDatabase:
@@ -222,18 +239,17 @@ def migrate(db: PgDatabase) -> list[str]:
     return applied
 
 
-class PgConnection(Connection):
+class PgConnection(EventRows):
     """The store's connection and transactions on PostgreSQL, and the cross-process wake-up."""
 
     dialect = "postgresql"
 
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.path = None
+        self.path = url
         self.url = url
         self.db = PgDatabase(url)  # type: ignore[assignment]
         migrate(self.db)  # type: ignore[arg-type]
         self._init_state(clock)
-        self._me = secrets.token_hex(4)
         self._pump_lock = threading.Lock()
         self._seen = self.newest_event_id()
         self._closing = threading.Event()
@@ -259,7 +275,7 @@ class PgConnection(Connection):
         if self._pending:
             self.db.execute("SELECT pg_notify(?, '')", [EVENTS_CHANNEL])
         for cid in self._erased:
-            self.db.execute("SELECT pg_notify(?, ?)", [ERASED_CHANNEL, f"{self._me}:{cid}"])
+            self.db.execute("SELECT pg_notify(?, ?)", [ERASED_CHANNEL, f"{self.process_id}:{cid}"])
 
     def _announce(self, committed: list[Event]) -> None:
         # The table, not memory: events of other processes interleave by id.
@@ -294,14 +310,17 @@ class PgConnection(Connection):
                             else:
                                 self.pump()
                         self.pump()  # a safety net: the table is the truth
-            except Exception:  # the database went away: try again, the table keeps everything
-                log.exception("listening for events failed; reconnecting")
+            except psycopg.Error as exc:  # the database went away: the table keeps everything
+                if not self._closing.is_set():
+                    log.warning("listening for events failed (%s); reconnecting", exc)
                 self._listening.set()
+                if "does not exist" in str(exc):
+                    return  # dropped for good: nothing will ever come
                 self._closing.wait(1.0)
 
     def _forget_elsewhere(self, payload: str) -> None:
         who, _, cid = payload.partition(":")
-        if who != self._me:
+        if who != self.process_id:
             for listener in self.erasure_listeners:
                 listener(cid)
 

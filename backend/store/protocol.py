@@ -43,7 +43,7 @@ from .oversight_protocol import OversightStoreProtocol
 class StoreProtocol(OversightStoreProtocol, Protocol):
     """Every read and write the backend makes, whatever database is behind it."""
 
-    path: Path | None
+    path: Path | str | None
     """The database file, for work on a connection of its own; None when there is none."""
     clock: Callable[[], datetime]
     listeners: list[EventListener]
@@ -158,8 +158,8 @@ class StoreProtocol(OversightStoreProtocol, Protocol):
         """The conversation's open job, if any."""
         ...
 
-    def start_draft_job(self, job_id: int) -> None:
-        """Mark a job running and count the attempt."""
+    def start_draft_job(self, job_id: int, lease: float = ...) -> bool:
+        """Mark a job running for this process; False when another process holds it."""
         ...
 
     def finish_draft_job(self, job_id: int, state: str) -> None:
@@ -170,7 +170,7 @@ class StoreProtocol(OversightStoreProtocol, Protocol):
         """Whether the job still waits for its draft."""
         ...
 
-    def conversations_with_open_jobs(self) -> list[str]:
+    def conversations_with_open_jobs(self, *, orphaned_only: bool = False) -> list[str]:
         """Conversations whose draft was still being written."""
         ...
 
@@ -251,6 +251,10 @@ class StoreProtocol(OversightStoreProtocol, Protocol):
 
     def detail(self, cid: str) -> ConversationDetail | None:
         """A conversation with its transcript and pending draft."""
+        ...
+
+    def delivery_problem(self, cid: str) -> str | None:
+        """Why the newest failing outbox delivery of a chat has not gone out, if one fails."""
         ...
 
     def list_conversations(

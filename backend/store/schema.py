@@ -281,9 +281,33 @@ def m007_disclosure_language(db: Database) -> None:
 
 
 @migrations()
+def m008_chatwoot(db: Database) -> None:
+    """Issue 12 (the Chatwoot agent bot): which hitl chat a Chatwoot conversation is, and
+    which webhook deliveries were taken already (Chatwoot may repeat one)."""
+    db.executescript(
+        """
+        CREATE TABLE chatwoot_links (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL UNIQUE,
+            account_id INTEGER NOT NULL,
+            chatwoot_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX chatwoot_links_remote ON chatwoot_links (account_id, chatwoot_id, id);
+        CREATE TABLE chatwoot_seen (
+            key TEXT PRIMARY KEY,
+            seen_at TEXT NOT NULL
+        );
+        CREATE INDEX chatwoot_seen_age ON chatwoot_seen (seen_at);
+        """
+    )
+
+
+@migrations()
 def m011_leases(db: Database) -> None:
     """Several backend processes (PostgreSQL): a drafting job is leased to the one running it.
 
     A job whose lease ran out belongs to a process that died: another takes it over.
     """
     db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_until TEXT")
+    db.execute("ALTER TABLE draft_jobs ADD COLUMN lease_owner TEXT")

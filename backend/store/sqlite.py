@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend_client import ConversationSummary, EventType
 
 from .audit import AuditRows
+from .chatwoot import ChatwootRows
 from .common import ERASED
 from .conversations import ConversationRows
 from .events import EventRows
@@ -24,6 +25,7 @@ class SQLiteStore(
     IdempotencyRows,
     JobRows,
     OutboxRows,
+    ChatwootRows,
     OversightRows,
     ReportRows,
 ):

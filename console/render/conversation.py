@@ -38,7 +38,8 @@ _DECIDED_BY_OTHER: dict[str, str] = {
 
 def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
     """Status glyph, customer, who holds it or why it escalated (and, when the AI gave
-    up, what went wrong), whether the AI is drafting.
+    up, what went wrong), whether the AI is drafting, what its channel did not take
+    ("not delivered: …").
 
     No version number: that is the optimistic lock's counter, which read like a draft
     number beside the draft panel's "AI draft 3 of this conversation"."""
@@ -65,6 +66,10 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
         header.append(f"  {DRAFTING_LABEL}")
     else:
         header.append(f"  {STATUS_LABELS[detail.status]}")
+    if detail.delivery_problem:
+        # The channel's answer comes from outside: sanitised like any untrusted text.
+        header.append("  not delivered: ", style="bold red")
+        header.append_text(safe_text(detail.delivery_problem, single_line=True, max_length=120))
     return header
 
 

@@ -15,6 +15,7 @@ from hitl.cli import (
     audit,
     calibration,
     console,
+    db,
     demo,
     erase,
     export,
@@ -39,6 +40,8 @@ examples:
   hitl console --url http://127.0.0.1:8765 --token hitl_...
   hitl simulate --url http://127.0.0.1:8765 --customers 20 --rate 2
   hitl audit verify --db hitl.db             check the journal's hash chain
+  hitl serve --db postgresql://hitl@db/hitl --workers 4   several processes, one database
+  hitl db copy --from sqlite:///hitl.db --to postgresql://hitl@db/hitl
   hitl export pairs --out pairs.jsonl        training pairs from overridden drafts
   hitl erase --email jo@example.com          erase every conversation of a person
   hitl dsr export --email jo@example.com --out jo.json
@@ -46,7 +49,7 @@ examples:
   hitl report --since 2026-01-01 --out report.html
 
 Settings also come from HITL_* environment variables (HITL_CONFIG, HITL_URL,
-HITL_TOKEN, HITL_DB_PATH, HITL_REVIEW__MODE, ...); they win over the config file.
+HITL_TOKEN, HITL_DB_PATH, HITL_DB_URL, HITL_REVIEW__MODE, ...); they win over the config file.
 """
 
 COMMAND_GROUPS = (
@@ -62,6 +65,7 @@ COMMAND_GROUPS = (
     oversight,
     report,
     calibration,
+    db,
 )
 """In the order `hitl --help` lists them."""
 

@@ -75,7 +75,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 print(f"FAILED: checkpoint {args.checkpoint}: {exc}", file=sys.stderr)
                 return 1
-    result = verify_chain(store.audit_rows(), store.secret(configured_secret(settings)), checkpoint)
+    try:
+        secret = store.secret(configured_secret(settings))
+        result = verify_chain(store.audit_rows(), secret, checkpoint)
+    finally:
+        store.close()
     if result.ok:
         against = f" (matches checkpoint {args.checkpoint})" if checkpoint else ""
         print(f"ok: {result.entries} entries, head {result.head}{against}")

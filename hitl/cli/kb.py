@@ -80,7 +80,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     for n, p in enumerate(passages, start=1):
         where = f"  {p.url}" if p.url else ""
-        print(f"[{n}] {_clean(p.title)}  ({_clean(p.article_id)}, bm25 {p.score:.2f}){where}")
+        print(f"[{n}] {_clean(p.title)}  ({_clean(p.article_id)}, score {p.score:.2f}){where}")
         text = _clean(p.text)
         print("    " + (text[:PREVIEW] + "…" if len(text) > PREVIEW else text).replace("\n", " "))
     return 0

@@ -51,6 +51,13 @@
     else if (s.person_will_reply) text = "A person will reply here soon.";
     $("notice").textContent = text;
     $("text").disabled = !!s.closed;
+    $("complain").disabled = !!s.closed;
+  }
+
+  // The browser's language, as two letters: it picks the disclosure the chat opens with.
+  function language() {
+    var tag = (navigator.language || "").slice(0, 2).toLowerCase();
+    return /^[a-z]{2}$/.test(tag) ? tag : null;
   }
 
   function connect(chat) {
@@ -90,6 +97,7 @@
     $("notice").textContent = "";
     $("connection").textContent = "";
     $("text").disabled = false;
+    $("complain").disabled = false;
     show(false);
   }
 
@@ -102,6 +110,7 @@
     e.preventDefault();
     var customer = { name: $("name").value.trim() };
     if ($("email").value.trim()) customer.email = $("email").value.trim();
+    if (language()) customer.language = language();
     $("start-error").textContent = "";
     fetch("/v1/channel/conversations", {
       method: "POST",
@@ -131,6 +140,23 @@
     }).then(function (r) {
       if (!r.ok) return problem(r).then(function (m) { $("send-error").textContent = m; });
       $("text").value = "";
+    }, function () { $("send-error").textContent = "Not sent: cannot reach the chat. Try again."; });
+  });
+
+  // "I want a person to look at this": escalates (with what is typed, if anything).
+  $("complain").addEventListener("click", function () {
+    var chat = load();
+    if (!chat) return;
+    var text = $("text").value.trim();
+    $("send-error").textContent = "";
+    fetch("/v1/channel/conversations/" + encodeURIComponent(chat.id) + "/complaint", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + chat.token },
+      body: JSON.stringify(text ? { text: text } : {}),
+    }).then(function (r) {
+      if (!r.ok) return problem(r).then(function (m) { $("send-error").textContent = m; });
+      $("text").value = "";
+      $("notice").textContent = "A person will reply here soon.";
     }, function () { $("send-error").textContent = "Not sent: cannot reach the chat. Try again."; });
   });
 
