@@ -197,6 +197,7 @@ async def test_one_click_opens_a_result(live_backend: Backend, tmp_path: Path) -
         results = screen.query_one("#replay-results", DataTable)
         await until(pilot, lambda: results.row_count == 2)
         assert screen.timeline is None  # two matches: the user picks
+        assert str(results.get_cell_at(Coordinate(0, 0))) == "Una Click · jo@example.com"
         assert results.cursor_row == 0
         second = results.coordinate_to_cell_key(Coordinate(1, 0)).row_key.value
         await pilot.click(results, offset=(2, 2))  # the second row, below the header line

@@ -31,7 +31,7 @@ from backend_client import (
     Timeline,
 )
 from console.host import ConsoleHost, host
-from console.render.replay import PlaybackSpeed, step_panel
+from console.render.replay import PlaybackSpeed, result_customer, step_panel
 from console.render.sanitize import safe_text
 from console.roles import role_may
 from console.screens.pairs_export import PairsExportScreen, PairsExportStatus
@@ -215,9 +215,10 @@ class ReplayScreen(PairsExportScreen):
         table = self.query_one("#replay-results", DataTable)
         table.clear()
         self._results = {item.id: item for item in message.items}
+        masked = self.query_one("#replay-masked").display
         for item in message.items:
             table.add_row(
-                safe_text(item.customer.name, single_line=True, max_length=30),
+                safe_text(result_customer(item, masked), single_line=True, max_length=34),
                 Text(item.status.value.replace("_", " ")),
                 Text(item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 Text(item.id),
