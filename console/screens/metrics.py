@@ -115,6 +115,11 @@ class MetricsScreen(Screen[None]):
         yield Static(id="metrics-refusal", classes="refusal")
         yield FitFooter()
 
+    def on_resize(self) -> None:
+        """Below 120 columns the three rate tables stack (side by side at 80 their columns
+        and bars were cut to a few cells); the body scrolls."""
+        self.set_class(self.app.size.width < 120, "-narrow")
+
     def on_mount(self) -> None:
         """Fetch now and every few seconds while shown."""
         self._timer = self.set_interval(REFRESH_SECONDS, self.load_metrics)
