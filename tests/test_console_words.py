@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.widgets import OptionList, Static
 from textual.widgets._footer import FooterKey
@@ -81,7 +82,8 @@ async def test_drafts_are_numbered_in_their_conversation(backend: Backend) -> No
         assert detail.draft is not None
         assert (detail.draft.ordinal, detail.draft.version) == (3, 1)
         timeline = await alice.timeline(chat.id)
-    assert timeline is not None
+    drafts = [item.draft for item in timeline.items if item.draft is not None]
+    assert [draft.ordinal for draft in drafts] == [1, 2, 3]  # replay numbers them the same
 
 
 async def test_the_draft_panel_says_which_draft_of_the_conversation(
@@ -112,7 +114,8 @@ async def test_an_edited_reply_is_a_persons_words_from_an_ai_draft(
         last = screen.query_one("#transcript").query("MessageRow").last()
         author_line = str(last.render()).splitlines()[0]
         assert author_line.startswith("alice (human) · edited from an  AI draft ")
-    page = (Path("backend/channels/webchat/chat.js")).read_text()
+    async with httpx.AsyncClient(base_url=live_backend.url) as web:
+        page = (await web.get("/chat/chat.js")).text  # what the customer's browser runs
     assert 'ai_edited: "Written by a person, from our AI assistant\\u2019s draft"' in page
 
 
