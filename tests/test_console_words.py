@@ -74,6 +74,7 @@ async def regenerated_twice(backend: Backend, chat: ChatStarted) -> None:
             await backend.drafted(chat)
 
 
+@pytest.mark.both_stores
 async def test_drafts_are_numbered_in_their_conversation(backend: Backend) -> None:
     chat = await backend.chat("Where is my order?")
     await regenerated_twice(backend, chat)
@@ -119,6 +120,7 @@ async def test_an_edited_reply_is_a_persons_words_from_an_ai_draft(
     assert 'ai_edited: "Written by a person, from our AI assistant\\u2019s draft"' in page
 
 
+@pytest.mark.both_stores
 async def test_takeover_has_its_own_reasons_and_the_backend_keeps_them_apart(
     backend: Backend,
 ) -> None:
