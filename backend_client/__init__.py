@@ -8,6 +8,8 @@ from ._base import tls_context
 from ._cards import card_spans, mask_cards, normalise
 from ._client import AsyncBackendClient, ChannelClient
 from ._enums import (
+    DRAFT_REASONS,
+    TAKEOVER_REASONS,
     Action,
     Author,
     ConnectionState,
@@ -205,6 +207,8 @@ __all__ = [
     "Problem",
     "ProblemError",
     "ReasonCode",
+    "DRAFT_REASONS",
+    "TAKEOVER_REASONS",
     "ReasonRequest",
     "RegenerateRequest",
     "RejectRequest",

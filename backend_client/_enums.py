@@ -59,6 +59,30 @@ class ReasonCode(StrEnum):
     OUTDATED = "outdated"
     CUSTOMER_REQUEST = "customer_request"
     OTHER = "other"
+    SENSITIVE = "sensitive"
+    """Take over: the topic needs a person (bereavement, a threat, a complaint about staff)."""
+    AI_STUCK = "ai_stuck"
+    """Take over: the AI goes round in circles or cannot answer."""
+    VIP = "vip"
+    """Take over: a customer the company looks after in person."""
+
+
+TAKEOVER_REASONS: tuple[ReasonCode, ...] = (
+    ReasonCode.CUSTOMER_REQUEST,
+    ReasonCode.SENSITIVE,
+    ReasonCode.AI_STUCK,
+    ReasonCode.VIP,
+    ReasonCode.OTHER,
+)
+"""Why a person takes a conversation over, in the order a picker lists them."""
+
+DRAFT_REASONS: tuple[ReasonCode, ...] = tuple(
+    code
+    for code in ReasonCode
+    if code not in (ReasonCode.SENSITIVE, ReasonCode.AI_STUCK, ReasonCode.VIP)
+)
+"""Why a person overrode a draft (edit, reject, regenerate, correct): what was wrong with
+the AI's words. The takeover-only reasons say nothing about a draft and are refused there."""
 
 
 class Role(StrEnum):

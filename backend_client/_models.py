@@ -125,6 +125,7 @@ class Draft(WireModel):
     decided_by: str | None = None
     decided_at: datetime | None = None
     final_text: str | None = None
+    ordinal: int | None = None  # which of its conversation's drafts (1 = the first)
 
 
 class ConversationSummary(WireModel):
@@ -185,6 +186,7 @@ class AIState(WireModel):
     """The supervisor who paused it (while paused)."""
     complaint_reply_minutes: int | None = None
     """The SLA a complaining customer is told: a person replies within this many minutes."""
+    max_text_length: int | None = None  # the longest text (message, edit) accepted
 
 
 class _NoteMixin(WireModel):

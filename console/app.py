@@ -143,8 +143,8 @@ class HitlApp(ConsoleShell):
         if result is None:
             return  # a replaced request's page: the current one covers it
         changed, notices = result
-        for notice in notices:
-            self._notify_escalated(notice)
+        for conversation_id, notice in notices:
+            self._notify_escalated(notice, conversation_id)
         self.queue_screen.show_loading(None if message.last else self.feed.received)
         self.queue_screen.queue_changed(changed, now=True)  # a page is a batch already
         if message.drawn is not None:
@@ -159,8 +159,8 @@ class HitlApp(ConsoleShell):
         if event.type in (EventType.AI_PAUSED, EventType.AI_RESUMED):
             self.show_ai_state(AIState.model_validate(event.data))
         changed, notices, holders = self.feed.apply(event)
-        for notice in notices:
-            self._notify_escalated(notice)
+        for conversation_id, notice in notices:
+            self._notify_escalated(notice, conversation_id)
         for holder in holders:
             self.operator_name(holder)  # someone new: load the directory again
         if changed:

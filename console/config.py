@@ -55,6 +55,9 @@ class ConsoleConfig(BaseSettings):
     about: str | None = None
     """Extra lines for `?` (the demo says its backend's URL and database file)."""
 
+    chat_url: str | None = None
+    """The demo's customer chat page: the queue shows it on a line of its own."""
+
     config_path: Path | None = None
     """The TOML file to read instead of the default one (tests point it elsewhere)."""
 

@@ -69,6 +69,10 @@ class ConsoleHost(Protocol):
         """The backend this console talks to (said when it cannot be reached)."""
 
     @property
+    def chat_url(self) -> str | None:
+        """The demo's customer chat page (None outside the demo)."""
+
+    @property
     def is_supervisor(self) -> bool:
         """True if the operator may pause the AI (unknown counts as may: the backend decides)."""
 

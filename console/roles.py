@@ -33,8 +33,12 @@ DECIDING = frozenset(
 SUPERVISING = frozenset({"open_audit_log", "open_metrics", "pause_ai", "resume_ai"})
 """Actions for supervisors and admins only."""
 
+TRAINING = frozenset({"export_pairs"})
+"""Actions for trainers, supervisors and admins (the backend's "export training data")."""
+
 _DECIDERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 _SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+_TRAINERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
 
 
 def role_may(me: Operator | None, action: str) -> bool:
@@ -46,4 +50,6 @@ def role_may(me: Operator | None, action: str) -> bool:
         return me.role in _DECIDERS
     if action in SUPERVISING:
         return me.role in _SUPERVISORS
+    if action in TRAINING:
+        return me.role in _TRAINERS
     return True

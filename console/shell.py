@@ -138,8 +138,8 @@ class ConsoleShell(App[None]):
             message = self._sla.message(late)
             self.raise_alert(AlertKind.SLA, "Draft waiting", message, late[0].id)
 
-    def _notify_escalated(self, notice: str) -> None:
-        self.raise_alert(AlertKind.ESCALATED, "Escalated", notice)
+    def _notify_escalated(self, notice: str, conversation_id: str) -> None:
+        self.raise_alert(AlertKind.ESCALATED, "Escalated", notice, conversation_id)
 
     # -- alerts --------------------------------------------------------------
 
@@ -159,7 +159,7 @@ class ConsoleShell(App[None]):
         if not self.screen_stack or isinstance(self.screen, ModalScreen):
             return  # shutting down (no screen), or a dialog is up
         for line in self.screen.query(AlertLine):
-            line.show(title, text, log.unseen)
+            line.show(title, text, log.unseen, conversation_id)
 
     def action_saved_replies(self) -> None:
         """Insert a saved reply where the person is writing (also inside the draft editor)."""
@@ -199,6 +199,11 @@ class ConsoleShell(App[None]):
     def backend_url(self) -> str:
         """The backend this console talks to."""
         return self.config.url
+
+    @property
+    def chat_url(self) -> str | None:
+        """The demo's customer chat page (None outside the demo)."""
+        return self.config.chat_url
 
     def show_refused(self, reason: str) -> None:
         """The token was refused: a whole screen says so; retry starts over."""

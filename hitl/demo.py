@@ -74,9 +74,9 @@ class DemoBackend:
     """The demo's running backend: the console's config for it, and its simulated customers."""
 
     def __init__(self, url: str, token: str, about: str | None = None) -> None:
-        self.config = ConsoleConfig(url=url, token=token, about=about)
-        """A console on this backend, as the demo operator chosen."""
         self.chat_url = f"{url}/chat"
+        self.config = ConsoleConfig(url=url, token=token, about=about, chat_url=self.chat_url)
+        """A console on this backend, as the demo operator chosen."""
         """Where a person can chat as a customer in a browser while supervising."""
         self.simulator: BackgroundSimulator | None = None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from backend_client import Author, ChatStarted, ConversationStatus, ReasonCode, Role
 from console.app import HitlApp, make_app
@@ -23,6 +23,7 @@ from console.dialogs import (
     TakeoverDialog,
 )
 from console.screens.conversation import ConversationScreen
+from console.widgets.composer import Composer
 from tests.helpers import Backend, CountingTransport, LiveServer, until
 
 SIZE = (140, 45)
@@ -169,25 +170,27 @@ async def test_takeover_write_and_hand_back(live_backend: Backend, tmp_path: Pat
         screen = await open_screen(app, pilot, chat)
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, TakeoverDialog))
-        await pick_reason(pilot, ReasonCode.CUSTOMER_REQUEST)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")  # the first takeover reason: the customer asked
         await until(pilot, lambda: screen.held_by_me)
-        composer = screen.query_one("#composer", Input)
-        assert composer.display and composer.has_focus
-        assert "You hold this conversation" in str(
+        composer = screen.query_one(Composer)
+        assert composer.display and composer.writing
+        assert "You hold this chat; the AI is silent here" in str(
             screen.query_one("#hold-banner", Static).render()
         )
 
         await pilot.press(*"Hi, Ada here")
         await pilot.press("enter")
         await until(pilot, lambda: composer.value == "")
+        async with live_backend.client("sam") as sam:
+            taken = [e for e in (await sam.list_audit(action="takeover")).items]
+        assert [e.reason_code for e in taken] == [ReasonCode.CUSTOMER_REQUEST]
         assert (Author.HUMAN, "Hi, Ada here") in await customer_sees(live_backend, chat)
 
         await pilot.press("escape")  # leaves the composer, so keys are keys again
         assert app.screen is screen
         await pilot.press("h")
         await until(pilot, lambda: screen.detail and screen.detail.status is ConversationStatus.BOT)
-        assert not screen.query_one("#composer", Input).display
+        assert not screen.query_one(Composer).display
 
 
 async def test_two_consoles_deciding_one_draft(live_backend: Backend, tmp_path: Path) -> None:

@@ -7,14 +7,18 @@ from the backend; the tests look at what the trainer sees.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
+from console.dialogs.pairs_export import PairsExportDialog
+from console.screens.pairs_export import PairsExportStatus
 from console.screens.replay import Player, ReplayScreen
 from console.widgets.transcript import MessageRow
 from tests.helpers import Backend, until
@@ -63,11 +67,10 @@ def transcript(screen: ReplayScreen) -> list[str]:
 
 
 async def find(pilot: Pilot[None], screen: ReplayScreen, query: str) -> None:
-    """Type a search, pick the first result, wait for its timeline."""
+    """Type a search and press enter once: its single match opens by itself."""
     await pilot.press(*query, "enter")
     results = screen.query_one("#replay-results", DataTable)
     await until(pilot, lambda: results.row_count == 1)
-    await pilot.press("enter")
     await until(pilot, lambda: screen.timeline is not None)
     await until(pilot, lambda: screen.focused is screen.query_one(Player))
 
@@ -182,3 +185,54 @@ async def test_takeover_and_hand_back_steps_say_who_did_what_and_why(
             panel = text_of(screen, "#replay-step-text")
             assert "No AI draft yet" not in panel
             assert f"{action} by alice (agent)" in panel and words in panel
+
+
+async def test_one_click_opens_a_result(live_backend: Backend, tmp_path: Path) -> None:
+    await edited_chat(live_backend, "Una Click")
+    await edited_chat(live_backend, "Una Click")
+    app = make_app(config_for(live_backend, "sam", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await replay_as(live_backend, "sam", tmp_path, pilot)
+        await pilot.press(*"Una Click", "enter")
+        results = screen.query_one("#replay-results", DataTable)
+        await until(pilot, lambda: results.row_count == 2)
+        assert screen.timeline is None  # two matches: the user picks
+        assert str(results.get_cell_at(Coordinate(0, 0))) == "Una Click · jo@example.com"
+        assert results.cursor_row == 0
+        second = results.coordinate_to_cell_key(Coordinate(1, 0)).row_key.value
+        await pilot.click(results, offset=(2, 2))  # the second row, below the header line
+        await until(pilot, lambda: screen.timeline is not None)
+        assert screen.timeline is not None and screen.timeline.conversation.id == second
+
+
+async def test_a_trainer_exports_training_pairs_from_replay(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    for name in ("Pia Pair", "Pat Pair"):
+        await edited_chat(live_backend, name)
+    out = tmp_path / "pairs.jsonl"
+    app = make_app(config_for(live_backend, "tina", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await replay_as(live_backend, "tina", tmp_path, pilot)
+        await pilot.press("ctrl+o")  # from the search field too: it is not a letter
+        dialog = await until(
+            pilot, lambda: isinstance(app.screen, PairsExportDialog) and app.screen
+        )
+        dialog.query_one("#pairs-path", Input).value = str(out)
+        await pilot.press("enter")
+        status = screen.query_one(PairsExportStatus)
+        await until(pilot, lambda: "Wrote 2 training pairs" in str(status.visual))
+        assert str(out) in str(status.visual) and status.display
+    pairs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [p["chosen"] for p in pairs] == [EDITED, EDITED]
+    assert all(p["masked"] for p in pairs)
+    assert "jo.private@example.com" not in out.read_text()
+
+
+async def test_an_agent_is_not_offered_the_pair_export(
+    live_backend: Backend, tmp_path: Path
+) -> None:
+    app = make_app(config_for(live_backend, "alice", tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await replay_as(live_backend, "alice", tmp_path, pilot)
+        assert screen.check_action("export_pairs", ()) is False

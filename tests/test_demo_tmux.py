@@ -56,7 +56,9 @@ def test_hitl_demo_in_a_terminal(tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         wait_for_screen(session, "demo-agent (agent)")
-        wait_for_screen(session, "● live")
+        screen = wait_for_screen(session, "● live")
+        # Where to chat as a customer: in the app, not only on stderr before it started.
+        assert "chat as a customer in a browser: http://127.0.0.1:" in screen
         tmux("send-keys", "-t", session, "?")
         wait_for_screen(session, "Keys — Queue")
         about = wait_for_screen(session, "database", timeout=5)

@@ -10,7 +10,7 @@ from backend.domain import policy
 from backend.domain.policy import Permission
 from backend.errors import Forbidden, Invalid, StaleVersion
 from backend.settings import ReviewSettings
-from backend_client import Flag, ReasonCode, ReviewMode, Role
+from backend_client import DRAFT_REASONS, TAKEOVER_REASONS, Flag, ReasonCode, ReviewMode, Role
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -72,7 +72,16 @@ def test_mode_off_sends_at_once(flags: set[Flag]) -> None:
 
 @pytest.mark.parametrize("code", [c for c in ReasonCode if c is not ReasonCode.OTHER])
 def test_reasons_other_than_other_need_no_note(code: ReasonCode) -> None:
-    assert policy.check_reason(code, None) is None
+    assert policy.check_reason(code, None, takeover=code not in DRAFT_REASONS) is None
+
+
+@pytest.mark.parametrize("code", [c for c in TAKEOVER_REASONS if c not in DRAFT_REASONS])
+def test_takeover_reasons_are_refused_on_a_draft_and_accepted_on_a_takeover(
+    code: ReasonCode,
+) -> None:
+    with pytest.raises(Invalid, match="reason to take over"):
+        policy.check_reason(code, None)
+    assert policy.check_reason(code, None, takeover=True) is None
 
 
 @pytest.mark.parametrize("note", [None, "", "   ", "\n"])

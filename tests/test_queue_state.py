@@ -298,7 +298,7 @@ def test_a_row_keeps_name_preview_and_waiting_time_apart_whatever_the_customer_w
     state.load([tricky, idle])
     row = state.get("t")
     assert row is not None
-    assert (row.name, row.preview) == ("Eve Mallory", "line one line two")
+    assert (row.name, row.preview) == ("Eve Mallory · #t", "line one line two")
     assert row.waiting_since == (T0 + timedelta(minutes=3)).timestamp()
     idle_row = state.get("i")
     assert idle_row is not None and idle_row.waiting_since is None

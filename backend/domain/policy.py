@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from backend_client import Flag, ReasonCode, ReviewMode, Role
+from backend_client import DRAFT_REASONS, Flag, ReasonCode, ReviewMode, Role
 
 from ..errors import Forbidden, Invalid, StaleVersion
 from ..settings import ReviewSettings
@@ -82,8 +82,19 @@ def check_text(field: str, text: str, limit: int) -> str:
     return text
 
 
-def check_reason(reason_code: ReasonCode, note: str | None) -> str | None:
-    """`other` needs a note; a note must fit. Returns the note, blank ones as None."""
+def check_reason(
+    reason_code: ReasonCode, note: str | None, *, takeover: bool = False
+) -> str | None:
+    """`other` needs a note; a note must fit. Returns the note, blank ones as None.
+
+    A decision on the AI's words (`takeover` False) takes only a reason about words
+    (`DRAFT_REASONS`): "vip" says nothing about a draft. A takeover or a release takes
+    any reason: its own (`TAKEOVER_REASONS`), and the draft ones older consoles sent.
+    """
+    if not takeover and reason_code not in DRAFT_REASONS:
+        raise Invalid(
+            "reason_code", f"'{reason_code.value}' is a reason to take over, not about a draft"
+        )
     note = note.strip() if note else None
     if reason_code is ReasonCode.OTHER and not note:
         raise Invalid("note", "a note is required when reason_code is 'other'")

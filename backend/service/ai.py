@@ -153,6 +153,7 @@ class AIDrafting(ServiceCore):
             confidence_threshold=review.confidence_threshold,
             hold_seconds=review.hold_seconds,
             bot=self.bot.identity,
+            max_text_length=self.settings.max_text_length,
         )
 
     def _refuse_while_paused(self) -> None:

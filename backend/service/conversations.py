@@ -47,7 +47,7 @@ class ConversationDecisions(AIDrafting):
     ) -> ConversationDetail:
         """Hold the conversation: only `op` may write in it, the AI goes silent."""
         policy.require(op.role, Permission.DECIDE)
-        note = policy.check_reason(reason_code, note)
+        note = policy.check_reason(reason_code, note, takeover=True)
         with self.store.transaction():
             row = self._open_conversation(cid)
             if row["holder"] not in (None, op.id):
@@ -114,7 +114,7 @@ class ConversationDecisions(AIDrafting):
     ) -> ConversationDetail:
         """Supervisor: end someone's hold; the conversation escalates for the next person."""
         policy.require(op.role, Permission.SUPERVISE)
-        note = policy.check_reason(reason_code, note)
+        note = policy.check_reason(reason_code, note, takeover=True)
         with self.store.transaction():
             row = self._open_conversation(cid)
             if row["holder"] is None:

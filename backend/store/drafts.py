@@ -14,6 +14,13 @@ from backend_client import (
 
 from .common import Connection, new_id
 
+# Every draft read carries its place among its conversation's drafts (1 = the first),
+# counted rather than stored, so no migration and no write path has to keep it right.
+_SELECT_DRAFTS = (
+    "SELECT d.*, (SELECT count(*) FROM drafts e WHERE e.conversation_id = d.conversation_id "
+    "AND e.seq <= d.seq) AS ordinal FROM drafts d"
+)
+
 
 class DraftRows(Connection):
     """Drafts."""
@@ -37,6 +44,7 @@ class DraftRows(Connection):
             decided_by=r["decided_by"],
             decided_at=r["decided_at"],
             final_text=r["final_text"],
+            ordinal=r.get("ordinal"),
         )
 
     def add_draft(
@@ -79,15 +87,15 @@ class DraftRows(Connection):
 
     def draft(self, did: str) -> Draft | None:
         """A draft by id."""
-        rows = list(self.db.query("SELECT * FROM drafts WHERE id = ?", [did]))
+        rows = list(self.db.query(f"{_SELECT_DRAFTS} WHERE d.id = ?", [did]))
         return self._draft_from_row(rows[0]) if rows else None
 
     def pending_draft(self, cid: str) -> Draft | None:
         """The draft waiting for a decision in a conversation, if any."""
         rows = list(
             self.db.query(
-                "SELECT * FROM drafts WHERE conversation_id = ? AND status = 'pending' "
-                "ORDER BY seq DESC LIMIT 1",
+                f"{_SELECT_DRAFTS} WHERE d.conversation_id = ? AND d.status = 'pending' "
+                "ORDER BY d.seq DESC LIMIT 1",
                 [cid],
             )
         )
@@ -95,7 +103,7 @@ class DraftRows(Connection):
 
     def drafts_of(self, cid: str) -> list[Draft]:
         """Every draft of a conversation, oldest first."""
-        rows = self.db.query("SELECT * FROM drafts WHERE conversation_id = ? ORDER BY seq", [cid])
+        rows = self.db.query(f"{_SELECT_DRAFTS} WHERE d.conversation_id = ? ORDER BY d.seq", [cid])
         return [self._draft_from_row(r) for r in rows]
 
     def decide_draft(
@@ -119,8 +127,8 @@ class DraftRows(Connection):
     def due_drafts(self) -> list[Draft]:
         """Pending drafts whose hold window has passed."""
         rows = self.db.query(
-            "SELECT * FROM drafts WHERE status = 'pending' AND send_at IS NOT NULL "
-            "AND send_at <= ? ORDER BY send_at",
+            f"{_SELECT_DRAFTS} WHERE d.status = 'pending' AND d.send_at IS NOT NULL "
+            "AND d.send_at <= ? ORDER BY d.send_at",
             [self.now()],
         )
         return [self._draft_from_row(r) for r in rows]

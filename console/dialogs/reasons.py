@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from backend_client import ReasonCode
 from console.dialogs.base import say
 from console.render.diff import themed_diff
-from console.render.labels import REASON_LABELS
+from console.render.labels import REASON_LABELS, TAKEOVER_REASON_LABELS
 
 __all__ = [
     "EditChoice",
@@ -87,6 +87,8 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
     ]
     TITLE_TEXT = "Why?"
     CONFIRM_LABEL = "Confirm"
+    REASONS: ClassVar[dict[ReasonCode, str]] = REASON_LABELS
+    """The reasons offered, each with its label: what was wrong with the draft by default."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -94,7 +96,7 @@ class ReasonDialog(ModalScreen[R | None], Generic[R]):
             yield from self.compose_fields()
             yield Static("Reason (↑↓ to pick)", classes="dialog-label")
             yield OptionList(
-                *(Option(label, id=code.value) for code, label in REASON_LABELS.items()),
+                *(Option(label, id=code.value) for code, label in self.REASONS.items()),
                 id="reasons",
             )
             yield Input(placeholder="Note (optional; required for Other)", id="note")
@@ -279,6 +281,7 @@ class TakeoverDialog(ReasonDialog[ReasonChoice]):
 
     TITLE_TEXT = "Take over this conversation? The AI goes silent until you hand it back."
     CONFIRM_LABEL = "Take over"
+    REASONS = TAKEOVER_REASON_LABELS
 
     def result(self, reason_code: ReasonCode, note: str | None) -> ReasonChoice:
         return ReasonChoice(reason_code=reason_code, note=note)

@@ -64,7 +64,7 @@ class QueueFeed:
 
     def add_page(
         self, items: list[ConversationSummary], generation: int, last: bool
-    ) -> tuple[set[str], list[str]] | None:
+    ) -> tuple[set[str], list[tuple[str, str]]] | None:
         """Fold a page in: the ids that changed and the escalations to announce.
 
         None for a page of a replaced request. After the last page, the rows
@@ -85,7 +85,7 @@ class QueueFeed:
         )
         changed = queue.add_page(items)
         notices = [
-            notice
+            (cid, notice)
             for cid, row in before.items()
             if cid in changed
             and (notice := escalation_notice(row, queue.get(cid), self.complaint_minutes))
@@ -98,18 +98,19 @@ class QueueFeed:
             self._loaded_once = True
         return changed, notices
 
-    def apply(self, event: Event) -> tuple[set[str], list[str], set[str]]:
-        """Apply a live event: the ids that changed, escalations to announce, holders seen."""
+    def apply(self, event: Event) -> tuple[set[str], list[tuple[str, str]], set[str]]:
+        """Apply a live event: the ids that changed, escalations to announce (conversation id,
+        notice), holders seen."""
         cid = event.conversation_id
         before = self.queue.get(cid) if cid is not None else None
         changed = self.queue.apply(event)
-        notices: list[str] = []
+        notices: list[tuple[str, str]] = []
         holders: set[str] = set()
         for changed_id in changed:
             row = self.queue.get(changed_id)
             notice = escalation_notice(before, row, self.complaint_minutes)
             if notice is not None:
-                notices.append(notice)
+                notices.append((changed_id, notice))
             if row is not None and row.holder is not None:
                 holders.add(row.holder)
         return changed, notices, holders

@@ -42,11 +42,17 @@ __all__ = [
     "STATUS",
     "TEXT",
     "VERSION",
+    "TAG_SEPARATOR",
     "QueueRow",
     "Row",
     "row_from_summary",
     "waiting_since",
 ]
+
+TAG_SEPARATOR = "\x1f"
+"""Between the customer's name and what tells two of a name apart (their email, or the
+chat's short id `#3f2a`) in a row's text; sanitised text never holds it, and the painter
+fits the two parts separately so the tag is not the part cut off."""
 
 PREVIEW_LENGTH = 240
 """Characters of the last message a row keeps: more than a 240-column terminal shows."""
@@ -58,7 +64,8 @@ Row = tuple[
 assignee).
 
 `key`: when the customer started waiting (POSIX time), or `_IDLE` + the last
-update. `text`: the customer's name, a NUL, the last message, both sanitised
+update. `text`: the customer's name, `TAG_SEPARATOR`, their email or the chat's short id, a NUL,
+the last message, both sanitised
 and on one line (sanitised text holds no NUL). `status`, `flags` and
 `escalation_reason` are the enums' string values.
 """
@@ -102,7 +109,9 @@ def row_from_summary(summary: ConversationSummary) -> Row:
     flags = tuple(_own(flag.value) for flag in summary.flags)
     draft_id = summary.draft_id
     reason = summary.escalation_reason
-    name = _one_line(summary.customer.name)
+    customer = summary.customer
+    tag = _one_line(customer.email) if customer.email else f"#{summary.id[-4:]}"
+    name = f"{_one_line(customer.name)}{TAG_SEPARATOR}{tag}"
     preview = _one_line(summary.last_message, PREVIEW_LENGTH)
     return (
         _IDLE + _timestamp(summary.updated_at) if waiting is None else _timestamp(waiting),
@@ -161,8 +170,8 @@ class QueueRow(NamedTuple):
 
     @property
     def name(self) -> str:
-        """The customer's name, sanitised, on one line."""
-        return self.text.partition("\0")[0]
+        """The customer's name and email (or short id): `Jo Doe · jo@example.com`."""
+        return self.text.partition("\0")[0].replace(TAG_SEPARATOR, " · ")
 
     @property
     def preview(self) -> str:

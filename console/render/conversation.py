@@ -39,12 +39,18 @@ _DECIDED_BY_OTHER: dict[str, str] = {
 def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
     """Status glyph, customer, who holds it or why it escalated (and, when the AI gave
     up, what went wrong), whether the AI is drafting, what its channel did not take
-    ("not delivered: …"), and the version."""
+    ("not delivered: …").
+
+    No version number: that is the optimistic lock's counter, which read like a draft
+    number beside the draft panel's "AI draft 3 of this conversation"."""
     glyph = DRAFTING_GLYPH if detail.drafting else STATUS_GLYPHS[detail.status]
     header = Text.assemble(
         (f"{glyph} ", "bold"),
         safe_text(detail.customer.name, "bold", single_line=True, max_length=40),
     )
+    if detail.customer.email:  # two customers of one name are told apart
+        header.append(" · ", style="dim")
+        header.append_text(safe_text(detail.customer.email, "dim", single_line=True, max_length=60))
     if detail.holder is not None:
         header.append("  held by ")
         header.append_text(safe_text(name_of(detail.holder), single_line=True))
@@ -64,17 +70,13 @@ def conversation_header(detail: ConversationDetail, name_of: NameOf) -> Text:
         # The channel's answer comes from outside: sanitised like any untrusted text.
         header.append("  not delivered: ", style="bold red")
         header.append_text(safe_text(detail.delivery_problem, single_line=True, max_length=120))
-    header.append(f"  · v{detail.version}", style="dim")
     return header
 
 
 def hold_banner(detail: ConversationDetail, held_by_me: bool, name_of: NameOf) -> Text:
     """Who holds the conversation and what that means here (empty when nobody does)."""
     if held_by_me:
-        return Text(
-            "You hold this conversation — the AI is silent here."
-            "   esc leaves the composer · h hands back"
-        )
+        return Text("You hold this chat; the AI is silent here.  esc leaves the box · h hands back")
     if detail.holder is not None:
         return Text.assemble(
             safe_text(name_of(detail.holder), single_line=True),

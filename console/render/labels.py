@@ -18,6 +18,7 @@ __all__ = [
     "REASON_LABELS",
     "STATUS_GLYPHS",
     "STATUS_LABELS",
+    "TAKEOVER_REASON_LABELS",
     "fit",
     "format_waiting",
     "spoken",
@@ -80,7 +81,16 @@ REASON_LABELS: dict[ReasonCode, str] = {
     ReasonCode.CUSTOMER_REQUEST: "Customer request — they asked for it",
     ReasonCode.OTHER: "Other — explain in the note",
 }
-"""A human label for every reason code, in the order the picker lists them."""
+"""A human label for every reason about a draft, in the order the picker lists them."""
+
+TAKEOVER_REASON_LABELS: dict[ReasonCode, str] = {
+    ReasonCode.CUSTOMER_REQUEST: "Customer asked — they want a person",
+    ReasonCode.SENSITIVE: "Sensitive — this needs a person's care",
+    ReasonCode.AI_STUCK: "AI stuck — going in circles or cannot answer",
+    ReasonCode.VIP: "VIP — a customer we look after in person",
+    ReasonCode.OTHER: "Other — explain in the note",
+}
+"""Why a person takes a conversation over, in the order the takeover picker lists them."""
 
 
 def spoken(value: str) -> str:

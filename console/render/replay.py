@@ -7,11 +7,11 @@ from enum import Enum
 
 from rich.text import Text
 
-from backend_client import AuditEntry, Draft, Note, Timeline
+from backend_client import AuditEntry, ConversationSummary, Draft, Note, Timeline
 from console.render.diff import describe_texts
 from console.render.sanitize import safe_text
 
-__all__ = ["NameOf", "PlaybackSpeed", "step_panel"]
+__all__ = ["NameOf", "PlaybackSpeed", "result_customer", "step_panel"]
 
 NameOf = Callable[[str | None], str]
 """Turns an operator id into something to show."""
@@ -98,7 +98,10 @@ def note_lines(note: Note, name_of: NameOf) -> Text:
 def _draft_text(
     draft: Draft, decision: AuditEntry | None, name_of: NameOf, variables: Mapping[str, str]
 ) -> Text:
-    text = Text.assemble(("The AI proposed", "bold"), f"  confidence {draft.confidence:.0%}")
+    text = Text.assemble(("The AI proposed", "bold"))
+    if draft.ordinal:
+        text.append(f" draft {draft.ordinal} of this conversation", style="bold")
+    text.append(f"  confidence {draft.confidence:.0%}")
     if draft.flags:
         text.append("  flags: " + ", ".join(flag.value.replace("_", " ") for flag in draft.flags))
     text.append("\n")
@@ -138,3 +141,10 @@ def _decision_lines(decision: AuditEntry, name_of: NameOf) -> Text:
         text.append_text(safe_text(decision.note))
         text.append("\n")
     return text
+
+
+def result_customer(item: ConversationSummary, masked: bool) -> str:
+    """A search result's customer: the name, and the email that tells two of a name apart
+    (left out of a masked view, where it would only say "[email]")."""
+    email = None if masked else item.customer.email
+    return f"{item.customer.name} · {email}" if email else item.customer.name

@@ -21,7 +21,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Static
 
 from backend_client import (
     BackendError,
@@ -64,7 +64,9 @@ from console.screens.decisions import (
 from console.screens.outcomes import elsewhere_notice, made_notice, refused_notice
 from console.screens.oversight_moments import ask_about_fast_approval, tell_calibration
 from console.widgets.alert_line import AlertLine
+from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
+from console.widgets.fit_footer import FitFooter
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.transcript import Transcript
 
@@ -119,9 +121,9 @@ class ConversationScreen(AgentTools):
         yield Static(id="hold-banner")
         yield Transcript(id="transcript")
         yield DraftPanel(clock=self.hitl.clock, id="draft-panel")
-        yield Input(placeholder="Write to the customer — enter sends", id="composer")
+        yield Composer(id="composer")
         yield AlertLine(id="alert-line")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Load the conversation."""
@@ -198,11 +200,11 @@ class ConversationScreen(AgentTools):
         if attempt.kind is DecisionKind.EDIT:
             self._kept_edit = None
         if attempt.kind is DecisionKind.SEND_MESSAGE:
-            self.query_one("#composer", Input).value = ""
+            self.query_one(Composer).clear()
         self.detail = detail
         if attempt.kind is DecisionKind.TAKEOVER and self.held_by_me:
             # Taking over is for writing: put the cursor where the words go.
-            self.query_one("#composer", Input).focus()
+            self.query_one(Composer).focus()
         self.notify(made_notice(attempt, detail), markup=False)
         tell_calibration(self, attempt, detail)
         self._catch_up()
@@ -261,6 +263,8 @@ class ConversationScreen(AgentTools):
         self.set_class(held, "-held-by-me")
         self.set_class(detail.holder is not None and not held, "-held-by-other")
         self.query_one("#hold-banner", Static).update(view.hold_banner(detail, held, self.name_of))
+        state = self.hitl.ai_state
+        self.query_one(Composer).set_limit(state.max_text_length if state else None)
         self.refresh_bindings()
 
     def _author_name(self, operator_id: str | None) -> str:
@@ -377,15 +381,11 @@ class ConversationScreen(AgentTools):
 
         self.app.push_screen(ConfirmDialog(view.close_question(detail), yes="Close"), answered)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the composer sends the message (an empty one says there is nothing)."""
+    def on_composer_submitted(self, event: Composer.Submitted) -> None:
+        """Enter in the composer sends the message (the composer refused empty or too long)."""
         event.stop()
-        if not event.value.strip():
-            self.notify("Nothing to send: write your message first.", markup=False)
-        elif not self.busy:
-            self._start(
-                *decisions.send_message(self.hitl.client, self.conversation_id, event.value)
-            )
+        if not self.busy:
+            self._start(*decisions.send_message(self.hitl.client, self.conversation_id, event.text))
 
     def action_next_draft(self) -> None:
         """Open the draft that has waited longest, other than this one."""
@@ -393,8 +393,7 @@ class ConversationScreen(AgentTools):
 
     def action_back(self) -> None:
         """Leave the composer first (so h, t, ... work again), then back to the queue."""
-        composer = self.query_one("#composer", Input)
-        if composer.has_focus:
+        if self.query_one(Composer).writing:
             self.query_one(Transcript).focus()
             return
         self.app.pop_screen()

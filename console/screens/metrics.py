@@ -21,11 +21,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Footer, Sparkline, Static
+from textual.widgets import Digits, Sparkline, Static
 
 from backend_client import ForbiddenError, Metrics, RateRow
 from console.host import ConsoleHost, host
 from console.render.sanitize import safe_text
+from console.widgets.fit_footer import FitFooter
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.reviewer_trends import ReviewerTrends
 
@@ -112,7 +113,12 @@ class MetricsScreen(Screen[None]):
             yield Sparkline([], id="metrics-spark")
             yield ReviewerTrends(id="metrics-reviewers")
         yield Static(id="metrics-refusal", classes="refusal")
-        yield Footer()
+        yield FitFooter()
+
+    def on_resize(self) -> None:
+        """Below 120 columns the three rate tables stack (side by side at 80 their columns
+        and bars were cut to a few cells); the body scrolls."""
+        self.set_class(self.app.size.width < 120, "-narrow")
 
     def on_mount(self) -> None:
         """Fetch now and every few seconds while shown."""

@@ -9,13 +9,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Tab, Tabs
+from textual.widgets import Label, Tab, Tabs
 
 from backend_client import AIState, ConnectionState, Operator
 from console.host import ConsoleHost, host
 from console.live.escalation_sla import EscalationWatch
 from console.live.queue_state import QueueFilter
 from console.widgets.alert_line import AlertLine
+from console.widgets.demo_line import DemoLine
+from console.widgets.fit_footer import FitFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.paused_banner import PausedBanner
 from console.widgets.queue_find import QueueColumns, QueueFind
@@ -92,6 +94,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, tabs, the list, and the keys at the bottom."""
         yield ConsoleHeader()
+        yield DemoLine(self.hitl.chat_url)
         yield PausedBanner()
         yield FilterTabs(
             *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
@@ -101,7 +104,7 @@ class QueueScreen(Screen[None]):
         yield QueueList(self.hitl.queue, clock=self.hitl.clock, id="queue-list")
         yield Label("", id="queue-empty")
         yield AlertLine(id="alert-line")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Start where the operator will act: in the list."""

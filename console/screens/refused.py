@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.render.sanitize import safe_text
+from console.widgets.fit_footer import FitFooter
 
 __all__ = ["TokenRefusedScreen"]
 
@@ -72,7 +73,7 @@ class TokenRefusedScreen(Screen[bool]):
                 ),
                 id="refused-text",
             )
-        yield Footer()
+        yield FitFooter()
 
     def action_retry(self) -> None:
         """Close this screen and try again."""

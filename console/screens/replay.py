@@ -18,9 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, ProgressBar, Select, Static
+from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from backend_client import (
     ConversationSummary,
@@ -32,9 +31,13 @@ from backend_client import (
     Timeline,
 )
 from console.host import ConsoleHost, host
-from console.render.replay import PlaybackSpeed, step_panel
+from console.render.replay import PlaybackSpeed, result_customer, step_panel
 from console.render.sanitize import safe_text
+from console.roles import role_may
+from console.screens.pairs_export import PairsExportScreen, PairsExportStatus
+from console.widgets.fit_footer import FitFooter
 from console.widgets.paused_banner import PausedBanner
+from console.widgets.results_table import ResultsTable
 from console.widgets.transcript import Transcript
 
 __all__ = [
@@ -71,7 +74,7 @@ class Player(Static, can_focus=True):
     """
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(PairsExportScreen):
     """Search for a conversation, then step or play through its timeline."""
 
     HELP_TITLE = "Replay"
@@ -89,6 +92,13 @@ class ReplayScreen(Screen[None]):
             "slash", "focus_search", "Find", tooltip="Find another conversation", id="replay.find"
         ),
         Binding("escape", "back", "Back", tooltip="Leave replay", id="replay.leave"),
+        Binding(
+            "ctrl+o",
+            "export_pairs",
+            "Export pairs",
+            tooltip="Training pairs to a file, as hitl export pairs",
+            id="replay.export_pairs",
+        ),
     ]
 
     timeline: reactive[Timeline | None] = reactive(None, init=False)
@@ -108,6 +118,9 @@ class ReplayScreen(Screen[None]):
         super().__init__()
         self._query = query
         self._results: dict[str, ConversationSummary] = {}
+        # A search the user asked for (enter, or a query given on opening): a single
+        # match opens at once, so an id typed and entered is one step, not three.
+        self._open_single = query is not None
         self._timer: Timer | None = None
 
     @property
@@ -137,20 +150,21 @@ class ReplayScreen(Screen[None]):
             )
             yield Select(
                 [(reason.value.replace("_", " "), reason.value) for reason in ReasonCode],
-                prompt="any override reason",
+                prompt="any reason",
                 id="replay-reason",
             )
-        results: DataTable[Text] = DataTable(cursor_type="row", id="replay-results")
+        results = ResultsTable(cursor_type="row", id="replay-results")
         results.add_columns("customer", "status", "started", "id")
         yield results
         with Horizontal(id="replay-player-row"):
             yield Player("Choose a conversation: enter on a result.", id="replay-player")
             yield ProgressBar(show_eta=False, show_percentage=False, id="replay-progress")
+        yield PairsExportStatus()
         with Horizontal(id="replay-body"):
             yield Transcript(id="replay-transcript")
             with VerticalScroll(id="replay-step"):
                 yield Static(id="replay-step-text")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         """Badge for masked views; search at once when given a query."""
@@ -201,9 +215,10 @@ class ReplayScreen(Screen[None]):
         table = self.query_one("#replay-results", DataTable)
         table.clear()
         self._results = {item.id: item for item in message.items}
+        masked = self.query_one("#replay-masked").display
         for item in message.items:
             table.add_row(
-                safe_text(item.customer.name, single_line=True, max_length=30),
+                safe_text(result_customer(item, masked), single_line=True, max_length=34),
                 Text(item.status.value.replace("_", " ")),
                 Text(item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 Text(item.id),
@@ -211,6 +226,9 @@ class ReplayScreen(Screen[None]):
             )
         if not message.items:
             self.query_one(Player).update("No conversation matches.")
+        elif self._open_single and len(message.items) == 1:
+            self.load_timeline(message.items[0].id)
+        self._open_single = False
 
     def on_timeline_loaded(self, message: TimelineLoaded) -> None:
         """Start the replay at the first step."""
@@ -319,6 +337,7 @@ class ReplayScreen(Screen[None]):
     @on(Input.Submitted, "#replay-query")
     def _query_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._open_single = True
         self.search()
         self.query_one("#replay-results").focus()
 
@@ -334,7 +353,9 @@ class ReplayScreen(Screen[None]):
     # -- actions -------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Player keys only once there is something to play."""
+        """Player keys only once there is something to play; export for those who train."""
+        if not role_may(self.hitl.me, action):
+            return False
         if action in ("step", "play", "jump", "cycle_speed") and self.timeline is None:
             return None
         return True

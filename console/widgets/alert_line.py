@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
+from console.host import host
 from console.render.sanitize import safe_text
 
 __all__ = ["AlertLine"]
@@ -35,9 +36,12 @@ class AlertLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._timer: Timer | None = None
+        self.conversation_id: str | None = None
+        """The conversation of the alert shown (a click opens it)."""
 
-    def show(self, title: str, text: str, unseen: int) -> None:
+    def show(self, title: str, text: str, unseen: int, conversation_id: str | None = None) -> None:
         """Show one alert (replacing any shown) and hide it after a while."""
+        self.conversation_id = conversation_id
         more = f" · {unseen} unseen · f9 lists them" if unseen > 1 else " · f9 lists alerts"
         self.update(
             Text.assemble(
@@ -52,6 +56,12 @@ class AlertLine(Static):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SHOWN_SECONDS, self.hide)
+
+    def on_click(self) -> None:
+        """A click on the line opens the alert's conversation."""
+        if self.conversation_id is not None:
+            self.hide()
+            host(self.app).open_conversation(self.conversation_id)
 
     def hide(self) -> None:
         """Nothing to show."""

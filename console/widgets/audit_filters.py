@@ -17,6 +17,10 @@ from console.widgets.choice import Choice
 __all__ = ["AuditFilterBar"]
 
 
+NARROW_BELOW = 120
+"""Narrower than this, the filters take two lines of three."""
+
+
 class AuditFilterBar(Horizontal):
     """One line of filter fields; posts `Changed` with all of them when one is applied.
 
@@ -41,6 +45,22 @@ class AuditFilterBar(Horizontal):
         yield Input(placeholder="since (ISO)", id="filter-since", classes="filter")
         yield Input(placeholder="until (ISO)", id="filter-until", classes="filter")
         yield Input(placeholder="/ search notes and texts", id="filter-q", classes="filter")
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Below `NARROW_BELOW` columns, two lines of three borderless fields: on one line
+        at 80 columns the operator field was 4 cells wide and "since" showed one letter."""
+        narrow = width < NARROW_BELOW
+        if narrow == self.has_class("-narrow"):
+            return
+        self.set_class(narrow, "-narrow")
+        for field in self.query(Input):
+            field.compact = narrow
 
     @property
     def filters(self) -> AuditFilters:

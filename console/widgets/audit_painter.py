@@ -50,18 +50,26 @@ def audit_cells(entry: AuditEntry, me: Operator | None) -> AuditCells:
     )
 
 
+NARROW_TABLE = 90
+"""Below this many cells the table drops the year and seconds and narrows "who", so at
+80 columns the action and the reason are on screen, not cut off after "a"."""
+
+
 def audit_line(
     cells: AuditCells, width: int, seq_width: int, styles: tuple[Style, Style, Style]
 ) -> Strip:
     """One line of fitted columns, exactly `width` cells."""
     base, seq_style, note_style = styles
-    fixed = 1 + seq_width + _WHEN_WIDTH + _WHO_WIDTH + _ACTION_WIDTH + _REASON_WIDTH
-    fixed += 5 * len(_GAP)
-    middle = _GAP.join(
+    narrow = width < NARROW_TABLE
+    when = cells.when[5:16] if narrow and len(cells.when) == _WHEN_WIDTH else cells.when
+    when_width, who_width, gap = (11, 12, " ") if narrow else (_WHEN_WIDTH, _WHO_WIDTH, _GAP)
+    fixed = 1 + seq_width + when_width + who_width + _ACTION_WIDTH + _REASON_WIDTH
+    fixed += 5 * len(gap)
+    middle = gap.join(
         (
             "",
-            fit(cells.when, _WHEN_WIDTH),
-            fit(cells.who, _WHO_WIDTH),
+            fit(when, when_width),
+            fit(cells.who, who_width),
             fit(cells.action, _ACTION_WIDTH),
             fit(cells.reason, _REASON_WIDTH),
             "",

@@ -20,7 +20,7 @@ from console.host import Clock, utc_now
 from console.render.labels import FLAG_LABELS
 from console.render.sanitize import safe_text
 
-__all__ = ["DraftPanel", "confidence_bar"]
+__all__ = ["DraftPanel", "confidence_bar", "draft_title"]
 
 # Flags that mean "this could hurt someone if wrong" get the error colour;
 # the rest are worth a look and get the warning colour.
@@ -55,6 +55,16 @@ def sources_text(draft: Draft) -> Text:
             sources.append("\n    ")
             sources.append_text(safe_text(source.passage, single_line=True, max_length=300))
     return sources
+
+
+def draft_title(draft: Draft) -> str:
+    """ "AI draft 3 of this conversation", and the instruction it was regenerated with.
+
+    The draft's `version` is its optimistic-lock counter, not a number anyone should read.
+    """
+    place = f" {draft.ordinal} of this conversation" if draft.ordinal else ""
+    instruction = f" · regenerated: {draft.instruction}" if draft.instruction else ""
+    return f"AI draft{place}{instruction}"
 
 
 def confidence_bar(confidence: float, width: int = _BAR_WIDTH) -> str:
@@ -132,10 +142,7 @@ class DraftPanel(Vertical):
             if self._countdown is not None:
                 self._countdown.pause()
             return
-        instruction = f" · regenerated: {draft.instruction}" if draft.instruction else ""
-        self.border_title = safe_text(
-            f"AI draft v{draft.version}{instruction}", single_line=True, max_length=80
-        ).plain
+        self.border_title = safe_text(draft_title(draft), single_line=True, max_length=80).plain
         self.query_one("#draft-text", Static).update(safe_text(draft.text))
         bar_style = self.get_component_rich_style("draft-panel--bar")
         self.query_one("#draft-confidence", Static).update(

@@ -20,6 +20,10 @@ _COUNTED: tuple[tuple[ConversationStatus, str], ...] = (
     (ConversationStatus.BOT, "bot"),
 )
 
+_SHORT = {"escalated": "esc", "human": "held"}
+"""The counts' words below `NARROW_BELOW` columns."""
+NARROW_BELOW = 120
+
 _CONNECTION_LABELS: dict[ConnectionState | None, str] = {
     None: "connecting…",
     ConnectionState.LIVE: "● live",
@@ -91,10 +95,24 @@ class ConsoleHeader(Horizontal):
         label.display = self.alerts > 0
         label.update(f"⚑ {self.alerts} f9")
 
+    def on_resize(self) -> None:
+        """Below 120 columns the counts and the AI's state take their short words."""
+        narrow = self.app.size.width < NARROW_BELOW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self.watch_counts()
+            self.watch_ai_state()
+
     def watch_counts(self) -> None:
-        """Redraw the counts."""
-        parts = [f"{self.counts.get(status, 0)} {label}" for status, label in _COUNTED]
-        self.query_one("#header-counts", Static).update(Content("  ·  ".join(parts)))
+        """Redraw the counts (short words on a narrow screen, where the long ones were cut)."""
+        narrow = self.has_class("-narrow")
+        parts = [
+            f"{self.counts.get(status, 0)} {_SHORT.get(label, label) if narrow else label}"
+            for status, label in _COUNTED
+            if not (narrow and status is ConversationStatus.BOT)  # the All tab counts them
+        ]
+        joiner = " · " if narrow else "  ·  "
+        self.query_one("#header-counts", Static).update(Content(joiner.join(parts)))
 
     def watch_snapshot_progress(self) -> None:
         """Say that the counts are still growing, and how far the snapshot is."""
@@ -113,9 +131,8 @@ class ConsoleHeader(Horizontal):
         if state is None:
             label.update("AI …")
         else:
-            label.update(
-                "AI PAUSED" if state.paused else f"AI running · review {state.review_mode}"
-            )
+            running = "AI" if self.has_class("-narrow") else "AI running"
+            label.update("AI PAUSED" if state.paused else f"{running} · review {state.review_mode}")
         label.set_class(state is not None and state.paused, "-paused")
         label.set_class(state is not None and not state.paused, "-running")
 

@@ -17,14 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from console.host import host
-from console.widgets.queue_painter import (
-    _FLAGS_WIDTH,
-    _GAP,
-    _GLYPH_WIDTH,
-    _HOLDER_WIDTH,
-    _NAME_WIDTH,
-    _WAITING_WIDTH,
-)
+from console.widgets.queue_painter import _GAP, _GLYPH_WIDTH, _WAITING_WIDTH, columns
 
 __all__ = ["QueueColumns", "QueueFind"]
 
@@ -41,15 +34,16 @@ class QueueColumns(Static):
     QueueColumns { height: 1; color: $text-muted; text-style: bold; background: $surface; }
     """
 
-    def on_mount(self) -> None:
-        """Name the columns (the widths are the painter's)."""
+    def on_resize(self) -> None:
+        """Name the columns, as wide as the painter makes them at this width."""
+        widths = columns(self.size.width)
         gap = " " * _GAP
         parts = [
             " " * _GLYPH_WIDTH,
             "Waits".rjust(_WAITING_WIDTH),
-            "Customer".ljust(_NAME_WIDTH),
-            "Flags".ljust(_FLAGS_WIDTH),
-            "Holder".ljust(_HOLDER_WIDTH),
+            "Customer".ljust(widths.name),
+            "Flags".ljust(widths.flags),
+            "Holder".ljust(widths.holder),
             "Last message",
         ]
         self.update(Text(parts[0] + parts[1] + gap + gap.join(parts[2:]), no_wrap=True))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -25,6 +26,7 @@ from console.live.queue_rows import (
     ID,
     REASON,
     STATUS,
+    TAG_SEPARATOR,
     TEXT,
     VERSION,
     Row,
@@ -63,11 +65,45 @@ GLYPHS["drafting"] = (DRAFTING_GLYPH, "queue-list--drafting")
 # Column widths in cells; the preview takes whatever is left.
 _GLYPH_WIDTH = 2
 _WAITING_WIDTH = 6
-_NAME_WIDTH = 20
-_FLAGS_WIDTH = 16
-_HOLDER_WIDTH = 12
 _GAP = 1
-_FIXED_WIDTH = _GLYPH_WIDTH + _WAITING_WIDTH + _NAME_WIDTH + _FLAGS_WIDTH + _HOLDER_WIDTH + 4 * _GAP
+
+
+class Columns(NamedTuple):
+    """The widths of the customer, flags and holder columns for one row width."""
+
+    name: int
+    flags: int
+    holder: int
+
+    @property
+    def fixed(self) -> int:
+        """Every cell before the preview."""
+        return _GLYPH_WIDTH + _WAITING_WIDTH + self.name + self.flags + self.holder + 4 * _GAP
+
+
+def fit_customer(label: str, width: int) -> str:
+    """`name · tag` in `width` cells: the tag (email or `#3f2a`) keeps at least 9 of them
+    (all of a short id), so two customers of one name differ on screen even when the name
+    is long."""
+    name, _, tag = label.partition(TAG_SEPARATOR)
+    if not tag:
+        return fit(name, width)
+    full = f"{name} · {tag}"
+    if cell_len(full) <= width:
+        return fit(full, width)
+    name_width = max(1, min(cell_len(name), width - 3 - min(cell_len(tag), 9)))
+    tag_width = max(1, width - 3 - name_width)
+    return fit(f"{fit(name, name_width).rstrip()} · {fit(tag, tag_width).rstrip()}", width)
+
+
+def columns(width: int) -> Columns:
+    """Column widths for a row `width` cells wide: 80 columns first (the preview keeps a
+    third of the line), wider terminals give the customer (name and email) more room."""
+    if width < 100:
+        return Columns(name=22, flags=9, holder=8)
+    if width < 140:
+        return Columns(name=28, flags=16, holder=12)
+    return Columns(name=36, flags=16, holder=12)
 
 
 COMPONENT_CLASSES = {
@@ -255,7 +291,7 @@ class QueuePainter:
             ),
             *body,
         ]
-        if width < _FIXED_WIDTH:
+        if width < columns(width).fixed:
             segments = list(Strip(segments).crop(0, width))
         if thumb is not None:
             segments.append(self._bar_segment(thumb, styles))
@@ -286,16 +322,17 @@ class QueuePainter:
         if reason is not None and row[STATUS] == ESCALATED:
             # Why a person is needed comes first: the row says it without opening.
             preview = f"⚑ {spoken(reason)} · {preview}"
-        preview_width = max(0, width - _FIXED_WIDTH)
+        cols = columns(width)
+        preview_width = max(0, width - cols.fixed)
         # The name and the preview were sanitised when the row was built;
         # the holder's name comes from the operator directory.
         segments = [
             gap,
-            Segment(fit(name, _NAME_WIDTH), styles.name),
+            Segment(fit_customer(name, cols.name), styles.name),
             gap,
-            Segment(fit(tags, _FLAGS_WIDTH), styles.flags),
+            Segment(fit(tags, cols.flags), styles.flags),
             gap,
-            Segment(fit(holder, _HOLDER_WIDTH), styles.holder),
+            Segment(fit(holder, cols.holder), styles.holder),
             gap,
             Segment(fit(preview, preview_width), styles.preview),
         ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from textual.screen import Screen
-from textual.widgets import Footer
+
+from console.widgets.fit_footer import FitFooter
 
 __all__ = ["SteadyFooter"]
 
 
-class SteadyFooter(Footer):
+class SteadyFooter(FitFooter):
     """A `Footer` that rebuilds only when the keys it shows change.
 
     Textual's recomposes (removes and mounts every key, then lays the screen

@@ -74,6 +74,14 @@ class Transcript(VerticalScroll, can_focus=True):
         match message.author:
             case Author.CUSTOMER:
                 return Text.assemble(safe_text(customer, "bold", single_line=True), f"  {when}")
+            case Author.AI if message.edited_by_person:
+                # A person's words, started from an AI draft: theirs, with where they came from.
+                return Text.assemble(
+                    safe_text(name_of(message.operator), "bold", single_line=True),
+                    " (human) · edited from an ",
+                    Text(" AI draft ", style="bold reverse"),
+                    f"  {when}",
+                )
             case Author.AI:
                 by = (
                     Text.assemble("reviewed by ", safe_text(name_of(message.operator)))

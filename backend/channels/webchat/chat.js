@@ -4,7 +4,7 @@
   var KEY = "hitl.chat";
   var MARKS = {
     ai_reviewed: "Written by our AI assistant, reviewed by a person",
-    ai_edited: "Written by our AI assistant, edited by a person",
+    ai_edited: "Written by a person, from our AI assistant\u2019s draft",
     ai: "Written by our AI assistant",
     person: "Written by a person",
   };
