@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.adapt import Dumper
 from psycopg.types.numeric import FloatLoader
 from psycopg_pool import ConnectionPool
@@ -188,16 +189,33 @@ class PgDatabase:
             return
         with self.pool.connection() as conn:
             self._local.conn = conn
+            self._local.notes = []
             try:
-                with conn.transaction():
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-                    locked = time.perf_counter()
+                # BEGIN and the lock in one round trip, the notifications and COMMIT in
+                # another: the lock is held for every round trip in between.
+                conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})".encode())
+                locked = time.perf_counter()
+                try:
                     yield self
+                except BaseException:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute(b"ROLLBACK")
+                    raise
+                notes = [
+                    sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(c), sql.Literal(p))
+                    for c, p in self._local.notes
+                ]
+                conn.execute(sql.SQL("; ").join([*notes, sql.SQL("COMMIT")]))
             finally:
                 self._local.conn = None
             # Lock to commit: every process waits this long per write (see bench_processes).
             self.lock_held += time.perf_counter() - locked
             self.writes += 1
+
+    def notify_at_commit(self, channel: str, payload: str = "") -> None:
+        """NOTIFY `channel` with the commit of the current transaction (and not if it fails)."""
+        if (channel, payload) not in self._local.notes:
+            self._local.notes.append((channel, payload))
 
 
 class _MigrationDatabase:
@@ -272,10 +290,11 @@ class PgConnection(EventRows):
         return int(row[0]) if row else 0
 
     def _before_commit(self) -> None:
+        db: PgDatabase = self.db  # type: ignore[assignment]
         if self._pending:
-            self.db.execute("SELECT pg_notify(?, '')", [EVENTS_CHANNEL])
+            db.notify_at_commit(EVENTS_CHANNEL)
         for cid in self._erased:
-            self.db.execute("SELECT pg_notify(?, ?)", [ERASED_CHANNEL, f"{self.process_id}:{cid}"])
+            db.notify_at_commit(ERASED_CHANNEL, f"{self.process_id}:{cid}")
 
     def _announce(self, committed: list[Event]) -> None:
         # The table, not memory: events of other processes interleave by id.
