@@ -31,17 +31,10 @@ from console.widgets.queue_list import QueueList
 from console.widgets.sla_badge import SlaBadge
 from console.widgets.transcript import MessageRow
 from hitl.cli import main
+from tests.console_helpers import console_for, open_chat
 from tests.helpers import Backend, until
 
 SIZE = (120, 30)
-
-
-def console_for(backend: Backend, tmp_path: Path, name: str = "alice", **extra: Any) -> HitlApp:
-    """The real console, signed in as `name`."""
-    config = ConsoleConfig(
-        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml", **extra
-    )
-    return make_app(config)
 
 
 async def started(app: HitlApp, pilot: Pilot[Any]) -> None:
@@ -95,21 +88,6 @@ async def test_slash_finds_in_the_live_queue(live_backend: Backend, tmp_path: Pa
         assert "matches" in hint and "zebra" in hint
         await pilot.press("escape")
         await until(pilot, lambda: "Ann Lee" in shown(app) and "Bo Park" in shown(app))
-
-
-async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> ConversationScreen:
-    """Open a conversation and wait for it to load."""
-    app.call_later(app.open_conversation, chat_id)
-    screen = await until(
-        pilot,
-        lambda: (
-            app.screen
-            if isinstance(app.screen, ConversationScreen) and app.screen.conversation_id == chat_id
-            else None
-        ),
-    )
-    await until(pilot, lambda: screen.detail is not None)
-    return screen
 
 
 def notes_shown(screen: Any) -> list[str]:

@@ -24,17 +24,10 @@ from console.dialogs import (
 )
 from console.screens.conversation import ConversationScreen
 from console.widgets.composer import Composer
+from tests.console_helpers import console_for
 from tests.helpers import Backend, CountingTransport, LiveServer, until
 
 SIZE = (140, 45)
-
-
-def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlApp:
-    """The real console app, signed in as `name`, against the loopback backend."""
-    config = ConsoleConfig(
-        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
-    )
-    return make_app(config)
 
 
 def notes(app: HitlApp) -> list[str]:

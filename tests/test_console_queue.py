@@ -33,7 +33,7 @@ from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
 from console.widgets.header import ConsoleHeader
-from console.widgets.queue_list import QueueList
+from tests.console_helpers import queue_list, shown
 from tests.helpers import Backend, LiveServer, until
 
 SIZE = (140, 40)
@@ -78,19 +78,6 @@ class Recorded:
     def titled(self, title: str) -> list[dict[str, Any]]:
         """Notifications with this title."""
         return [item for item in self.items if item.get("title") == title]
-
-
-def queue_list(app: HitlApp) -> QueueList:
-    """The list on the home screen."""
-    return app.queue_screen.query_one(QueueList)
-
-
-def shown(app: HitlApp) -> str:
-    """The list's visible lines, as text."""
-    widget = queue_list(app)
-    return "\n".join(
-        widget.render_line(y).text for y in range(widget.scrollable_content_region.height)
-    )
 
 
 def header_text(app: HitlApp, part: str) -> str:

@@ -5,7 +5,6 @@ takeovers, and the reply box. The real backend, the real app driven by a Pilot.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +23,6 @@ from backend_client import (
     Role,
 )
 from console.app import HitlApp, make_app
-from console.config import ConsoleConfig
 from console.dialogs import TakeoverDialog
 from console.live.directory import told_apart
 from console.screens.alerts import AlertsScreen
@@ -34,29 +32,10 @@ from console.widgets.composer import Composer
 from console.widgets.draft_panel import DraftPanel
 from console.widgets.queue_list import QueueList
 from hitl.demo import demo_backend
+from tests.console_helpers import console_for, escalate, open_chat
 from tests.helpers import Backend, until
-from tests.test_console_workday import escalate
 
 SIZE = (100, 32)
-
-
-def console_for(backend: Backend, tmp_path: Path, name: str = "alice") -> HitlApp:
-    """The real console, signed in as `name`."""
-    config = ConsoleConfig(
-        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml"
-    )
-    return make_app(config)
-
-
-async def open_chat(app: HitlApp, pilot: Any, chat_id: str) -> ConversationScreen:
-    """Sign in, open a conversation and wait for it to load."""
-    await until(pilot, lambda: app.me is not None and app.ai_state is not None)
-    app.call_later(app.open_conversation, chat_id)
-    screen = await until(
-        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
-    )
-    await until(pilot, lambda: screen.detail is not None)
-    return screen
 
 
 def notes(app: HitlApp) -> list[str]:

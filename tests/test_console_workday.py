@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 
 from backend.settings import Settings
-from backend_client import ConnectionState, ReasonCode, Role
+from backend_client import ConnectionState, Role
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.dialogs import (
@@ -28,7 +28,6 @@ from console.live.queue_state import QueueFilter
 from console.render.labels import spoken
 from console.screens.alerts import AlertsScreen
 from console.screens.audit_log import AuditLogScreen
-from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
 from console.widgets.alert_line import AlertLine
@@ -36,20 +35,10 @@ from console.widgets.audit_status import AuditStatusRow
 from console.widgets.queue_list import QueueList
 from hitl.cli._common import open_store
 from hitl.embedded import free_port
+from tests.console_helpers import console_for, escalate, open_chat
 from tests.helpers import Backend, LiveServer, until
 
 SIZE = (120, 40)
-
-
-def console_for(backend: Backend, tmp_path: Path, name: str, **extra: Any) -> HitlApp:
-    """The real console, signed in as `name`."""
-    config = ConsoleConfig(
-        url=backend.url,
-        token=backend.tokens[name],
-        config_path=tmp_path / "none.toml",
-        **extra,
-    )
-    return make_app(config)
 
 
 async def signed_in(app: HitlApp, pilot: Pilot[Any]) -> None:
@@ -65,16 +54,6 @@ async def open_override_log(app: HitlApp, pilot: Pilot[Any]) -> AuditLogScreen:
     screen: AuditLogScreen = await until(
         pilot, lambda: isinstance(app.screen, AuditLogScreen) and app.screen
     )
-    return screen
-
-
-async def open_chat(app: HitlApp, pilot: Pilot[Any], chat_id: str) -> ConversationScreen:
-    """Open a conversation and wait for it to load."""
-    app.call_later(app.open_conversation, chat_id)
-    screen = await until(
-        pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
-    )
-    await until(pilot, lambda: screen.detail is not None)
     return screen
 
 
@@ -273,16 +252,6 @@ async def test_backend_down_at_start_says_so_then_learns_who_we_are(tmp_path: Pa
             await until(pilot, lambda: "No open conversations" in str(hint.render()))
         finally:
             server.stop()
-
-
-async def escalate(backend: Backend, name: str = "Esme Escalate") -> str:
-    """A chat whose draft alice rejects: it escalates. Returns its id."""
-    chat = await backend.chat("Where is my order?", name=name)
-    async with backend.client("alice") as alice:
-        draft = (await alice.get_conversation(chat.id)).draft
-        assert draft is not None
-        await alice.reject(draft.id, draft.version, ReasonCode.INCORRECT, None)
-    return chat.id
 
 
 async def test_alerts_are_a_place_not_a_pile(live_backend: Backend, tmp_path: Path) -> None:

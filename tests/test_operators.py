@@ -9,8 +9,8 @@ import httpx
 from backend_client import ReasonCode
 from console.app import make_app
 from console.config import ConsoleConfig
+from tests.console_helpers import shown
 from tests.helpers import SEED_OPERATORS, Backend, eventually
-from tests.test_console_queue import shown
 
 
 async def test_every_role_can_read_the_directory_but_never_a_token(backend: Backend) -> None:

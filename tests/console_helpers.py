@@ -1,0 +1,61 @@
+"""What the console's Pilot tests share: the app against a real backend, a chat opened, the
+queue's lines as text, an escalated chat. (Test files import this, never each other.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from backend_client import ReasonCode
+from console.app import HitlApp, make_app
+from console.config import ConsoleConfig
+from console.screens.conversation import ConversationScreen
+from console.widgets.queue_list import QueueList
+from tests.helpers import Backend, until
+
+
+def console_for(backend: Backend, tmp_path: Path, name: str = "alice", **extra: Any) -> HitlApp:
+    """The real console, signed in as `name` (`extra`: more console settings)."""
+    config = ConsoleConfig(
+        url=backend.url, token=backend.tokens[name], config_path=tmp_path / "none.toml", **extra
+    )
+    return make_app(config)
+
+
+async def open_chat(app: HitlApp, pilot: Any, chat_id: str) -> ConversationScreen:
+    """Once signed in, open a conversation and wait until it is on screen, loaded."""
+    await until(pilot, lambda: app.me is not None)
+    app.call_later(app.open_conversation, chat_id)
+    screen: ConversationScreen = await until(
+        pilot,
+        lambda: (
+            app.screen
+            if isinstance(app.screen, ConversationScreen) and app.screen.conversation_id == chat_id
+            else None
+        ),
+    )
+    await until(pilot, lambda: screen.detail is not None)
+    return screen
+
+
+def queue_list(app: HitlApp) -> QueueList:
+    """The list on the home screen."""
+    return app.queue_screen.query_one(QueueList)
+
+
+def shown(app: HitlApp) -> str:
+    """The queue's visible lines, as text."""
+    widget = queue_list(app)
+    return "\n".join(
+        widget.render_line(y).text for y in range(widget.scrollable_content_region.height)
+    )
+
+
+async def escalate(backend: Backend, name: str = "Esme Escalate") -> str:
+    """A chat whose draft alice rejects: it escalates. Returns its id."""
+    chat = await backend.chat("Where is my order?", name=name)
+    async with backend.client("alice") as alice:
+        draft = (await alice.get_conversation(chat.id)).draft
+        assert draft is not None
+        await alice.reject(draft.id, draft.version, ReasonCode.INCORRECT, None)
+    return chat.id
