@@ -68,14 +68,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    import psycopg
+    database_errors: tuple[type[Exception], ...] = ()
+    if settings.db_url is not None:  # psycopg only when PostgreSQL is asked for
+        import psycopg
 
+        database_errors = (psycopg.Error,)
     try:
         app = create_app(settings)
     except ValueError as exc:  # a setting the backend refuses to start with (retention)
         print(f"hitl: {exc}", file=sys.stderr)
         return 2
-    except psycopg.Error as exc:  # PostgreSQL not there, or not ours to use
+    except database_errors as exc:  # PostgreSQL not there, or not ours to use
         print(f"hitl: cannot open the database {settings.database}: {exc}", file=sys.stderr)
         return 2
     if not app.state.store.list_operators():

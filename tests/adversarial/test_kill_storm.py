@@ -66,8 +66,9 @@ def serving(db: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
 
 
 async def _ready(url: str, token: str) -> None:
+    # Up to 60 s: on a loaded 2-core CI machine, a cold `hitl serve` has taken over 10 s.
     async with httpx.AsyncClient(base_url=url) as http:
-        for _ in range(200):
+        for _ in range(1200):
             with contextlib.suppress(httpx.TransportError):
                 if (
                     await http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
