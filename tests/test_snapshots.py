@@ -27,7 +27,10 @@ from textual.widgets import Input, TextArea
 from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
+from console.dialogs.workday import NoteDialog
 from console.screens.conversation import ConversationScreen
+from console.screens.history import HistoryScreen
+from console.screens.saved_replies import SavedReplyFinder
 from tests.helpers import Backend, LiveServer, seed_operators, until
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -115,7 +118,15 @@ def seed(backend: Backend) -> dict[str, str]:
             )
         return {"review": review.id, "held": held.id, "edited": edited.id}
 
-    return asyncio.run(run())
+    ids = asyncio.run(run())
+    # After the chats, so the ids the other screens show stay as they were.
+    sam = backend.operator_ids["sam"]
+    for title, text in (
+        ("Parcel on its way", "Hi {customer.first_name}, your parcel is on its way; {agent.name}"),
+        ("Refund started", "Hi {customer.first_name}, your refund is started: 3 working days."),
+    ):
+        backend.store.put_saved_reply(None, title, text, sam)
+    return ids
 
 
 def settled(then: Callable[[HitlApp, Pilot[Any]], Awaitable[None]] | None = None) -> Any:
@@ -299,6 +310,39 @@ async def _show_alerts(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> 
     await until(pilot, lambda: app.screen.query("#alerts-list").first(None))
 
 
+async def _show_note(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await open_conversation(app, pilot, ids["review"])
+    await pilot.press("i")
+    await until(pilot, lambda: isinstance(app.screen, NoteDialog))
+    await pilot.press(*"Customer called twice")
+
+
+async def _show_assign(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await open_conversation(app, pilot, ids["review"])
+    await pilot.press("m")
+    await until(pilot, lambda: app.screen.query("#assignees").first(None))
+
+
+async def _show_history(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    await open_conversation(app, pilot, ids["review"])
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+
+
+async def _show_saved_replies(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
+    screen = await open_conversation(app, pilot, ids["held"])
+    await until(pilot, lambda: screen.held_by_me)
+    screen.query_one(TextArea).focus()  # saved replies go where the person writes
+    await pilot.press("f2")
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, SavedReplyFinder)
+            and "Loading" not in str(app.screen.query_one("#replies-state").visual)
+        ),
+    )
+
+
 SCREENS: dict[str, tuple[str, Any]] = {
     "queue": ("alice", None),
     "conversation": ("alice", _show_review),
@@ -308,6 +352,10 @@ SCREENS: dict[str, tuple[str, Any]] = {
     "metrics": ("sam", _show_metrics),
     "help": ("sam", _show_help),
     "alerts": ("sam", _show_alerts),
+    "note": ("alice", _show_note),
+    "assign": ("alice", _show_assign),
+    "history": ("alice", _show_history),
+    "saved_replies": ("alice", _show_saved_replies),
 }
 """Each screen: who looks at it, and how to get there from the queue."""
 
