@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .db_url import is_postgres_url
 from .settings import FILE_DATA, Settings
 
 __all__ = ["ConfigError", "load_settings", "read_profile", "unknown_keys"]
@@ -82,7 +83,7 @@ def load_settings(config: Path | str | None = None, **flags: Any) -> Settings:
     data = read_profile(Path(path)) if path is not None else {}
     token = FILE_DATA.set(data)
     target = flags.get("db_path")
-    if target is not None and str(target).startswith(("postgresql://", "postgres://")):
+    if target is not None and is_postgres_url(target):
         # `--db` names either a SQLite file or a PostgreSQL database.
         flags = {k: v for k, v in flags.items() if k != "db_path"} | {"db_url": str(target)}
     try:

@@ -24,6 +24,7 @@ from pydantic_settings import (
 
 from backend_client import ReviewMode
 
+from .db_url import is_postgres_url
 from .domain.disclosure import choose_disclosure, disclosure_problems, language_key
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples" / "larkspur"
@@ -242,7 +243,7 @@ class Settings(BaseSettings):
     @field_validator("db_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+        if value is not None and not is_postgres_url(value):
             raise ValueError("must be a postgresql:// URL (a SQLite file goes in db_path)")
         return value
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from ..db_url import is_postgres_url
 from .audit import read_audit_rows
 from .common import (
     ERASED,
@@ -30,7 +31,7 @@ Store = SQLiteStore
 
 def connect(target: str | Path, *, clock: Callable[[], datetime] = utcnow) -> SQLiteStore:
     """The store at `target`: a `postgresql://` URL, or a SQLite file (`:memory:` too)."""
-    if str(target).startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(target):
         from .postgres import PostgresStore  # psycopg only when asked for
 
         return PostgresStore(str(target), clock=clock)

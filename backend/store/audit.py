@@ -19,6 +19,7 @@ from backend_client import (
     Page,
 )
 
+from ..db_url import is_postgres_url
 from ..domain import journal
 from ..domain.metrics import DRAFT_ACTIONS, DecisionRow
 from .common import Connection, OperatorRecord, _iso, decode_cursor, encode_cursor
@@ -273,7 +274,7 @@ def read_audit_rows(path: Path | str) -> Iterator[dict[str, Any]]:
     and the writer proceed together. `path` may be a PostgreSQL URL: the rows
     then come through a server-side cursor, a batch at a time.
     """
-    if str(path).startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(path):
         yield from _read_pg_audit_rows(str(path))
         return
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)

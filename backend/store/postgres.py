@@ -58,11 +58,6 @@ POOL_SIZE = 8
 """Connections one process keeps: a transaction holds one, reads borrow one per query."""
 
 
-def is_postgres_url(value: object) -> bool:
-    """Whether a `--db` value names a PostgreSQL database rather than a SQLite file."""
-    return str(value).startswith(("postgresql://", "postgres://"))
-
-
 @lru_cache(maxsize=2048)
 def to_pg(sql: str) -> str:
     """A statement with `?` placeholders as psycopg wants it (`%s`, and `%` doubled)."""

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backend.db_url import is_postgres_url
 from backend_client import AsyncBackendClient, BackendError
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def iso_time(value: str) -> str:
 
 def db_target(value: str) -> Path | str:
     """A `--db` value: a PostgreSQL URL as given, `sqlite:///FILE` or a plain path as a file."""
-    if value.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(value):
         return value
     return Path(value.removeprefix("sqlite:///") if value.startswith("sqlite:///") else value)
 
