@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from .common import Connection, _iso
+from .common import Connection
 
 SEEN_DAYS = 7
 """How long a taken webhook delivery is remembered (a repeat later than this is news)."""
@@ -16,7 +14,7 @@ class ChatwootRows(Connection):
     def claim_chatwoot_delivery(self, key: str) -> bool:
         """Remember a webhook delivery; False when it was taken before (a repeat)."""
         now = self.now()
-        cutoff = _iso(datetime.fromisoformat(now) - timedelta(days=SEEN_DAYS))
+        cutoff = self.later(-SEEN_DAYS * 86_400)
         self.db.execute("DELETE FROM chatwoot_seen WHERE seen_at < ?", [cutoff])
         row = self.db.execute(
             "INSERT INTO chatwoot_seen (key, seen_at) VALUES (?, ?) "

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,10 @@ class Connection:
     def now(self) -> str:
         """The current time as stored."""
         return _iso(self.clock())
+
+    def later(self, seconds: float) -> str:
+        """`seconds` from now (before now when negative), as stored: comparable with `now()`."""
+        return _iso(self.clock() + timedelta(seconds=seconds))
 
     # -- transactions and events --------------------------------------------
 

@@ -8,7 +8,6 @@ leaves it open (and it runs again at start) or done, never both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from .common import Connection
 
@@ -64,12 +63,9 @@ class JobRows(Connection):
             "UPDATE draft_jobs SET state = 'running', attempts = attempts + 1, updated_at = ?, "
             "lease_until = ?, lease_owner = ? WHERE id = ? AND state IN ('queued', 'running') "
             "AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?) RETURNING id",
-            [now, self._later(lease), self.process_id, job_id, now, self.process_id],
+            [now, self.later(lease), self.process_id, job_id, now, self.process_id],
         ).fetchone()
         return row is not None
-
-    def _later(self, seconds: float) -> str:
-        return (datetime.fromisoformat(self.now()) + timedelta(seconds=seconds)).isoformat()
 
     def finish_draft_job(self, job_id: int, state: str) -> None:
         """Close a job as `done`, `superseded` or `failed` (inside the draft's transaction)."""
@@ -97,7 +93,7 @@ class JobRows(Connection):
                 " AND ((state = 'running' AND lease_until < ?) "
                 "OR (state = 'queued' AND updated_at < ?))"
             )
-            params = [self.now(), self._later(-JOB_LEASE_SECONDS)]
+            params = [self.now(), self.later(-JOB_LEASE_SECONDS)]
         rows = self.db.execute(sql, params).fetchall()
         return [r[0] for r in rows]
 

@@ -6,12 +6,11 @@ import json
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from backend_client import Event
 
-from .common import Connection, _iso
+from .common import Connection
 
 EventHook = Callable[[Event], None]
 """Called for every event inside the transaction that appends it (so it may write rows)."""
@@ -89,7 +88,7 @@ class OutboxRows(Connection):
         """
         with self.transaction():
             deliveries = self._due(limit, hold_ai_written)
-            later = _iso(datetime.fromisoformat(self.now()) + timedelta(seconds=lease))
+            later = self.later(lease)
             for delivery in deliveries:
                 self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", [later, delivery.id])
         return deliveries
@@ -132,7 +131,7 @@ class OutboxRows(Connection):
 
     def retry_later(self, did: int, error: str, delay: float, give_up: bool) -> None:
         """Record a failed attempt; try again after `delay` seconds, or give up."""
-        later = _iso(datetime.fromisoformat(self.now()) + timedelta(seconds=delay))
+        later = self.later(delay)
         with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, "
