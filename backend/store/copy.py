@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from .common import Connection
 from .postgres import PgConnection
@@ -88,15 +87,11 @@ def copy_database(
             cursor = source.db.execute(sql)
             names = [d[0] for d in cursor.description]
             insert = (
-                f"INSERT INTO {table} ({', '.join(names)}) "
-                f"VALUES ({', '.join('%s' for _ in names)})"
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
             )
             count = 0
-            db: Any = target.db
-            conn = db._local.conn  # the transaction's own connection
             while batch := cursor.fetchmany(BATCH):
-                with conn.cursor() as out:
-                    out.executemany(insert, batch)
+                target.pg.executemany(insert, batch)
                 count += len(batch)
                 progress(table, count)
             report.rows[table] = count

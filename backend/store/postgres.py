@@ -30,7 +30,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -169,6 +169,11 @@ class PgDatabase:
         with self._connection() as conn:
             conn.execute(sql.encode())
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many rows (`hitl db copy`), psycopg sending them in a pipeline."""
+        with self._connection() as conn, conn.cursor() as cursor:
+            cursor.executemany(to_pg(sql), rows)
+
     def query(self, sql: str, parameters: Any = ()) -> Iterator[dict[str, Any]]:
         result = self.execute(sql, parameters)
         names = [c.name for c in result.description or ()]
@@ -261,7 +266,7 @@ class PgConnection(EventRows):
         self.path = url
         self.url = url
         self.db = PgDatabase(url)  # type: ignore[assignment]
-        migrate(self.db)  # type: ignore[arg-type]
+        migrate(self.pg)
         self._init_state(clock)
         self._pump_lock = threading.Lock()
         self._seen = self.newest_event_id()
@@ -284,12 +289,16 @@ class PgConnection(EventRows):
         row = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
         return int(row[0]) if row else 0
 
+    @property
+    def pg(self) -> PgDatabase:
+        """`db`, typed as what it is here (the rows classes see sqlite-utils' interface)."""
+        return self.db  # type: ignore[return-value]
+
     def _before_commit(self) -> None:
-        db: PgDatabase = self.db  # type: ignore[assignment]
         if self._pending:
-            db.notify_at_commit(EVENTS_CHANNEL)
+            self.pg.notify_at_commit(EVENTS_CHANNEL)
         for cid in self._erased:
-            db.notify_at_commit(ERASED_CHANNEL, f"{self.process_id}:{cid}")
+            self.pg.notify_at_commit(ERASED_CHANNEL, f"{self.process_id}:{cid}")
 
     def _announce(self, committed: list[Event]) -> None:
         # The table, not memory: events of other processes interleave by id.
