@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +28,7 @@ from fastapi import FastAPI
 from backend.settings import Settings
 from backend.store import Store
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Draft, Role
-from hitl.embedded import EmbeddedBackend
+from hitl.embedded import EmbeddedBackend, free_port
 
 BASE = "http://hitl.test"
 
@@ -313,3 +318,46 @@ def stop_failing(store: Any, table: str) -> None:
     """Undo `fail_inserts`."""
     on = f" ON {table}" if store.dialect == "postgresql" else ""
     store.db.execute(f"DROP TRIGGER fail_{table}{on}")
+
+
+class ServeProcess:
+    """`hitl serve --db DB` as a real process of its own (several may share one PostgreSQL)."""
+
+    def __init__(self, url: str, *extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "hitl", "serve", "--db", url, "--port", str(self.port)]
+        env = {**os.environ, "HITL_SECRET": "processes-test", "HITL_CONFIG": ""}
+        self.process = subprocess.Popen(
+            [*args, *extra],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def wait_up(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"hitl serve exited: {self.process.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/openapi.json", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("hitl serve did not come up")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()

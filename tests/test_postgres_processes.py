@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,51 +19,11 @@ import pytest
 
 from backend.store import connect
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Role
-from hitl.embedded import free_port
 from tests import pg
-from tests.helpers import Receiver
+from tests.helpers import Receiver, ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATORS = 20
-
-
-class Served:
-    """One `hitl serve` process on the shared database."""
-
-    def __init__(self, url: str, *extra: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "hitl", "serve", "--db", url, "--port", str(self.port)]
-        env = {**os.environ, "HITL_SECRET": "processes-test", "HITL_CONFIG": ""}
-        self.process = subprocess.Popen(
-            [*args, *extra], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-
-    def wait_up(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"hitl serve exited: {self.process.stderr.read()!r}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(self.url + "/openapi.json", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("hitl serve did not come up")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -91,8 +47,8 @@ def tokens(database: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def three(database: str, tokens: dict[str, str]) -> Iterator[list[Served]]:
-    servers = [Served(database) for _ in range(3)]
+def three(database: str, tokens: dict[str, str]) -> Iterator[list[ServeProcess]]:
+    servers = [ServeProcess(database) for _ in range(3)]
     try:
         for server in servers:
             server.wait_up()
@@ -120,7 +76,7 @@ async def _pending_drafts(url: str, token: str, chats: int) -> list[tuple[str, s
 
 
 async def _race(
-    servers: list[Served], tokens: dict[str, str], drafts: list[tuple[str, str, int]]
+    servers: list[ServeProcess], tokens: dict[str, str], drafts: list[tuple[str, str, int]]
 ) -> dict[str, list[int]]:
     """Every operator tries to approve every draft, each through a random process."""
     outcomes: dict[str, list[int]] = {did: [] for _, did, _ in drafts}
@@ -178,7 +134,7 @@ def _journal_seqs(url: str, token: str) -> list[int]:
 
 
 def test_twenty_operators_on_three_processes_each_draft_approved_once(
-    three: list[Served], tokens: dict[str, str]
+    three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
     a, b, c = three
     chats = _start_chats(a.url, 6)
@@ -208,7 +164,7 @@ def test_twenty_operators_on_three_processes_each_draft_approved_once(
 
 
 def test_a_decision_on_one_process_reaches_a_stream_on_another_and_resumes_on_a_third(
-    three: list[Served], tokens: dict[str, str]
+    three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
     a, b, c = three
     headers = {"Authorization": f"Bearer {tokens['sup']}"}
@@ -262,7 +218,7 @@ def test_a_decision_on_one_process_reaches_a_stream_on_another_and_resumes_on_a_
 
 
 def test_killing_one_process_mid_storm_loses_nothing(
-    three: list[Served], tokens: dict[str, str]
+    three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
     a, b, c = three
     chats = _start_chats(a.url, 8)
@@ -298,7 +254,7 @@ def test_killing_one_process_mid_storm_loses_nothing(
 
 
 def test_one_idempotency_key_and_one_takeover_win_across_processes(
-    three: list[Served], tokens: dict[str, str]
+    three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
     a, b, c = three
     chats = _start_chats(a.url, 2)
@@ -354,7 +310,7 @@ def test_two_processes_deliver_each_webhook_once(
             'events = ["message.delivered"]\n',
             "utf-8",
         )
-        servers = [Served(database, "--config", str(config)) for _ in range(2)]
+        servers = [ServeProcess(database, "--config", str(config)) for _ in range(2)]
         try:
             for server in servers:
                 server.wait_up()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +13,8 @@ import pytest
 from backend.store import connect
 from backend_client import ReasonCode, Role
 from hitl.cli import main
-from hitl.embedded import free_port
 from tests import pg
-from tests.helpers import Backend
+from tests.helpers import Backend, ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,42 +107,10 @@ def test_serve_with_two_workers_answers_from_both(target: str) -> None:
     store = connect(target)
     _, token = store.add_operator("sup", Role.SUPERVISOR)
     store.close()
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hitl",
-            "serve",
-            "--db",
-            target,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "HITL_CONFIG": ""},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = ServeProcess(target, "--workers", "2")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                if (
-                    httpx.get(
-                        url + "/v1/ai", headers={"Authorization": f"Bearer {token}"}
-                    ).status_code
-                    == 200
-                ):
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, process.stderr.read()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "hitl serve --workers 2 did not come up"
-            time.sleep(0.2)
+        server.wait_up(timeout=40)
+        url, process = server.url, server.process
         # Two worker processes serve the one port (the parent only supervises them).
         children = subprocess.run(
             ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
@@ -168,8 +132,7 @@ def test_serve_with_two_workers_answers_from_both(target: str) -> None:
         }
         assert states == {True}
     finally:
-        process.terminate()
-        process.wait(20)
+        server.stop()
 
 
 def test_a_database_that_is_not_there_is_named_with_the_servers_reason(
