@@ -77,6 +77,8 @@ class DraftWorkers(AIDrafting):
         With `orphaned_only` (the sweep, every few seconds), only jobs whose process
         died: several processes on PostgreSQL take over each other's work that way.
         """
+        if not orphaned_only:
+            self.store.release_dead_leases()
         cids = self.store.conversations_with_open_jobs(orphaned_only=orphaned_only)
         for cid in cids:
             self.kick_drafting(cid)

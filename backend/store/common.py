@@ -126,11 +126,6 @@ class Connection:
         self.db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(self.db)
         self._init_state(clock)
-        with self.transaction():
-            # One process per SQLite file: a lease left open is a dead process's.
-            self.db.execute(
-                "UPDATE draft_jobs SET lease_until = NULL WHERE lease_until IS NOT NULL"
-            )
 
     dialect = "sqlite"
     """Which SQL dialect `db` speaks: the few statements that differ ask this."""

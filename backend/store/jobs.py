@@ -80,6 +80,15 @@ class JobRows(Connection):
         row = self.db.execute("SELECT state FROM draft_jobs WHERE id = ?", [job_id]).fetchone()
         return bool(row) and row[0] in OPEN_STATES
 
+    def release_dead_leases(self) -> None:
+        """At a backend's start: on SQLite (one backend per file) every lease left is a dead
+        process's, so it is given up; on PostgreSQL others may be alive, and leases expire."""
+        if self.dialect == "sqlite":
+            with self.transaction():
+                self.db.execute(
+                    "UPDATE draft_jobs SET lease_until = NULL WHERE lease_until IS NOT NULL"
+                )
+
     def conversations_with_open_jobs(self, *, orphaned_only: bool = False) -> list[str]:
         """Conversations whose draft was still being written (after a restart: resume them).
 

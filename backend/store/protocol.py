@@ -171,6 +171,10 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
         """Whether the job still waits for its draft."""
         ...
 
+    def release_dead_leases(self) -> None:
+        """At a backend's start: give up the leases only a dead process can hold."""
+        ...
+
     def conversations_with_open_jobs(self, *, orphaned_only: bool = False) -> list[str]:
         """Conversations whose draft was still being written."""
         ...
