@@ -6,14 +6,17 @@ For each layout — 1 process on SQLite, then 1, 2 and 4 processes on one
 PostgreSQL database — it seeds `--drafts` pending drafts, starts real
 `hitl serve` processes and lets `--clients` operators approve them as fast as
 they can, each request to the next process in turn (a round-robin load
-balancer). It prints decisions per second and per-decision latency, and the
-ratio of each to the SQLite process. Then, on 2 PostgreSQL processes: the
+balancer). It prints decisions per second and per-decision latency, the
+cores the whole machine kept busy, and CPU per decision in the backends and
+elsewhere (PostgreSQL and the load generator), and the ratio of each layout to
+the SQLite process. Then, on 2 PostgreSQL processes: the
 time from an event's commit on one process to its frame on a stream of the
 other (p50/p99), and journal appends per second from 1 and from 4 processes.
 
-The load comes from this process (asyncio + httpx), on the same cores as the
-backends: on a 2-core machine it competes with them, so read ratios, not
-absolute figures. Needs PostgreSQL (`HITL_TEST_PG`, default the local one).
+The load comes from this process (asyncio and a minimal HTTP/1.1 client,
+`Wire`), on the same cores as the backends: on a 2-core machine it competes
+with them, so read ratios, not absolute figures; "cores busy" shows how much
+of the machine a layout used. Needs PostgreSQL (`HITL_TEST_PG`, default the local one).
 """
 
 from __future__ import annotations
@@ -99,8 +102,8 @@ def seed(
 
 
 @contextmanager
-def served(target: str | Path, processes: int) -> Iterator[list[str]]:
-    """`processes` real `hitl serve` processes on `target`; their URLs."""
+def served(target: str | Path, processes: int) -> Iterator[tuple[list[str], list[int]]]:
+    """`processes` real `hitl serve` processes on `target`; their URLs and pids."""
     env = {**os.environ, "HITL_SECRET": "bench", "HITL_CONFIG": ""}
     procs, urls = [], []
     for _ in range(processes):
@@ -121,12 +124,48 @@ def served(target: str | Path, processes: int) -> Iterator[list[str]]:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{url} did not come up")
                 time.sleep(0.1)
-        yield urls
+        yield urls, [proc.pid for proc in procs]
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(20)
+
+
+class Wire:
+    """One keep-alive HTTP/1.1 connection, as lean as a load generator can be.
+
+    httpx spends about 2.5 ms of CPU on a request, more than a backend on SQLite
+    spends deciding it; on a 2-core machine that load generator would take the
+    cores the backends and PostgreSQL need (operators' consoles run on their own
+    machines). This sends the one request the benchmark makes and reads the
+    answer by its Content-Length.
+    """
+
+    def __init__(self, url: str, token: str) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.token = token
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def approve(self, did: str, version: int) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(
+            f"POST /v1/drafts/{did}/approve HTTP/1.1\r\nHost: {self.host}\r\n"
+            f'Authorization: Bearer {self.token}\r\nIf-Match: "{version}"\r\n'
+            "Content-Length: 0\r\n\r\n".encode()
+        )
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        length = next(
+            int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length")
+        )
+        return int(head[0].split()[1]), await reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
 
 
 async def decide(
@@ -139,35 +178,49 @@ async def decide(
 
     async def operator(i: int) -> None:
         nonlocal turn
-        pool = [
-            httpx.AsyncClient(
-                base_url=url,
-                headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"},
-                timeout=60,
-            )
-            for url in urls
-        ]
+        pool = [Wire(url, tokens[i % len(tokens)]) for url in urls]
         try:
             while queue:
                 did, version = queue.pop()
-                client = pool[turn % len(pool)]
+                wire = pool[turn % len(pool)]
                 turn += 1
                 started = time.perf_counter()
-                response = await client.post(
-                    f"/v1/drafts/{did}/approve", headers={"If-Match": f'"{version}"'}
-                )
+                status, body = await wire.approve(did, version)
                 latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    raise SystemExit(
-                        f"approve failed: {response.status_code} {response.text[:200]}"
-                    )
+                if status != 200:
+                    raise SystemExit(f"approve failed: {status} {body[:200]!r}")
         finally:
-            for client in pool:
-                await client.aclose()
+            for wire in pool:
+                wire.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(operator(i) for i in range(clients)))
     return time.perf_counter() - started, latencies
+
+
+class Cores:
+    """CPU seconds the whole machine and some processes spent between two readings (Linux)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.start = self._read()
+
+    def _read(self) -> tuple[float, float]:
+        try:
+            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+            tick = os.sysconf("SC_CLK_TCK")
+            ours = 0.0
+            for pid in self.pids:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ours += (int(stat[11]) + int(stat[12])) / tick
+            return (sum(fields) - fields[3] - fields[4]) / tick, ours
+        except (OSError, ValueError):
+            return (float("nan"), float("nan"))
+
+    def spent(self) -> tuple[float, float]:
+        """(CPU seconds of the machine, of the processes) since this was made."""
+        busy, ours = self._read()
+        return busy - self.start[0], ours - self.start[1]
 
 
 def p(values: list[float], q: float) -> float:
@@ -182,10 +235,17 @@ def layout(
     name: str, target: str | Path, processes: int, args: argparse.Namespace
 ) -> dict[str, float]:
     tokens, pending = seed(target, args.drafts, args.clients)
-    with served(target, processes) as urls:
+    with served(target, processes) as (urls, pids):
+        cores = Cores(pids)
         seconds, latencies = asyncio.run(decide(urls, tokens, pending, args.clients))
+        busy, backends = cores.spent()
     row = {"rate": len(pending) / seconds, "p50": p(latencies, 50), "p99": p(latencies, 99)}
-    print(f"{name:<22} {row['rate']:>9.0f} {row['p50']:>9.1f} {row['p99']:>9.1f}", flush=True)
+    print(
+        f"{name:<24} {row['rate']:>11.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} "
+        f"{busy / seconds:>11.2f} {backends / len(pending) * 1000:>11.2f} "
+        f"{(busy - backends) / len(pending) * 1000:>9.2f}",
+        flush=True,
+    )
     return row
 
 
@@ -251,10 +311,11 @@ def journal(url: str, processes: int, count: int) -> float:
 
 
 async def lock_budget(url: str, drafts: int) -> tuple[float, float]:
-    """One process, one operator, in-process: (ms per decision, ms of it under the write lock).
+    """One process, one operator, in-process: (ms per decision, ms of it run alone).
 
-    Writes are serialised across processes (one advisory lock per transaction), so
-    1000 / lock ms is the most decisions per second any number of processes can make.
+    A decision runs alone from its first journal entry to its commit (the append
+    lock: `backend/store/postgres.py`), so 1000 / that is the most decisions per
+    second any number of processes can make.
     """
     from backend.app import create_app
     from backend.settings import Settings
@@ -287,7 +348,10 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=500)
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; {args.drafts} drafts approved by {args.clients} operators\n")
-    print(f"{'layout':<22} {'decisions/s':>9} {'p50 ms':>9} {'p99 ms':>9}")
+    print(
+        f"{'layout':<24} {'decisions/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cores busy':>11} "
+        f"{'backend ms':>11} {'other ms':>9}"
+    )
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         rows["sqlite"] = layout("SQLite, 1 process", Path(tmp) / "bench.db", 1, args)
@@ -303,7 +367,7 @@ def main() -> None:
 
     with postgres() as url:
         tokens, pending = seed(url, 300, 1)
-        with served(url, 2) as urls:
+        with served(url, 2) as (urls, _):
             latencies = asyncio.run(fan_out(urls, tokens[0], pending))
         print(
             f"\nevent fan-out, commit on B -> frame on A: p50 {p(latencies, 50):.1f} ms, "
@@ -311,8 +375,8 @@ def main() -> None:
         )
         ms, locked = asyncio.run(lock_budget(url, 200))
         print(
-            f"one decision in-process: {ms:.1f} ms, {locked:.1f} ms of it under the write "
-            f"lock: at most {1000 / locked:.0f} decisions/s for any number of processes"
+            f"one decision in-process: {ms:.1f} ms, {locked:.1f} ms of it alone (the append "
+            f"lock): at most {1000 / locked:.0f} decisions/s for any number of processes"
         )
         one = journal(url, 1, args.appends)
         four = journal(url, 4, args.appends)

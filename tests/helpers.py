@@ -255,7 +255,7 @@ class _Translating:
         self.conn = conn
 
     def execute(self, sql: str, params: Any = ()) -> Any:
-        from backend.store.postgres import to_pg
+        from backend.store.pg_database import to_pg
 
         return self.conn.execute(to_pg(sql), list(params))
 

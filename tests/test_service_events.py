@@ -54,10 +54,10 @@ async def test_a_decision_announces_each_change_and_the_new_summary(backend: Bac
     assert [e.type for e in events] == [
         EventType.DRAFT_DECIDED,
         EventType.MESSAGE_CREATED,
-        EventType.AUDIT_APPENDED,
         EventType.CONVERSATION_UPDATED,
+        EventType.AUDIT_APPENDED,
     ]
-    decided, message, entry, updated = (e.data for e in events)
+    decided, message, updated, entry = (e.data for e in events)
     assert decided["id"] == draft.id and decided["status"] == "approved"
     assert message["text"] == draft.text and message["author"] == "ai"
     assert entry["action"] == "approve" and entry["draft_id"] == draft.id

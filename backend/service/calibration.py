@@ -10,6 +10,7 @@ afterwards the conversation closes and the reviewer is told (a setting).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from backend_client import (
     CALIBRATION_NOTICE,
@@ -121,7 +122,7 @@ class Calibration(CustomerTurns):
             self._publish(cid, created=True)
         return cid
 
-    def _answer(self, cid: str) -> ConversationDetail:
+    def _answer(self, cid: str, journal: Callable[[], None] | None = None) -> ConversationDetail:
         """After a decision on a calibration draft: close it and, if set, tell the reviewer."""
         row = self._conversation(cid)
         if row["calibration_id"] is not None and row["status"] != ConversationStatus.CLOSED:
@@ -146,4 +147,4 @@ class Calibration(CustomerTurns):
                     )
                 self._move(cid, Act.CLOSE, holder=None, waiting_since=None)
                 self._publish(cid)
-        return super()._answer(cid)
+        return super()._answer(cid, journal)

@@ -8,6 +8,7 @@ only persists what it is handed (and passes it to listeners after commit).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -239,15 +240,19 @@ class ServiceCore:
         )
         self._emit(EventType.AUDIT_APPENDED, cid, entry)
 
-    def _answer(self, cid: str) -> ConversationDetail:
+    def _answer(self, cid: str, journal: Callable[[], None] | None = None) -> ConversationDetail:
         """A decision's response, remembered for its Idempotency-Key inside its transaction.
 
         Called last in the decision's transaction: the key's record commits
         with the effect or not at all, so a retry after any failure either
         runs the decision afresh or gets this answer, never a 409 for a
-        decision that did apply.
+        decision that did apply. `journal`, the decision's `record_decision`,
+        runs after the answer is read: the journal's head, which every process
+        shares, is then held only for the end of the transaction.
         """
         detail = self._detail(cid)
+        if journal is not None:
+            journal()
         claim = CLAIM.get()
         if claim is not None:
             self.store.remember_response(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Any
+
 from backend_client import (
     Action,
     ConversationDetail,
@@ -21,6 +24,14 @@ from .ai import AIDrafting
 
 class DraftDecisions(AIDrafting):
     """A human's verdict on what the AI proposed."""
+
+    def _deciding(self, op: OperatorRecord, did: str) -> AbstractContextManager[Any]:
+        """A decision's transaction, scoped to what it checks and writes: the draft's
+        conversation and the operator (so on PostgreSQL it waits only for decisions on
+        either). Without the draft, a plain one: `_pending_draft` says it is not there."""
+        cid = self.store.draft_conversation(did)
+        scope = (f"conversation:{cid}", f"operator:{op.id}") if cid else ()
+        return self.store.transaction(scope=scope)
 
     def _pending_draft(self, operator: OperatorRecord, did: str, if_match: int | None) -> Draft:
         """The draft to decide, if this operator may decide it now."""
@@ -46,13 +57,17 @@ class DraftDecisions(AIDrafting):
 
     def approve(self, op: OperatorRecord, did: str, if_match: int | None) -> ConversationDetail:
         """Send the draft as written."""
-        with self.store.transaction():
+        with self._deciding(op, did):
             draft = self._pending_draft(op, did, if_match)
             self._refuse_while_paused()
             self._deliver_ai(draft, DraftStatus.APPROVED, op.id, draft.text)
-            self.record_decision(op, Action.APPROVE, draft=draft, final_text=draft.text)
             self._publish(draft.conversation_id)
-            return self._answer(draft.conversation_id)
+            return self._answer(
+                draft.conversation_id,
+                lambda: self.record_decision(
+                    op, Action.APPROVE, draft=draft, final_text=draft.text
+                ),
+            )
 
     def edit(
         self,
@@ -66,15 +81,22 @@ class DraftDecisions(AIDrafting):
         """Send the operator's text instead of the draft."""
         policy.check_text("text", text, self.settings.max_text_length)
         note = policy.check_reason(reason_code, note)
-        with self.store.transaction():
+        with self._deciding(op, did):
             draft = self._pending_draft(op, did, if_match)
             self._refuse_while_paused()
             self._deliver_ai(draft, DraftStatus.EDITED, op.id, text)
-            self.record_decision(
-                op, Action.EDIT, draft=draft, reason_code=reason_code, note=note, final_text=text
-            )
             self._publish(draft.conversation_id)
-            return self._answer(draft.conversation_id)
+            return self._answer(
+                draft.conversation_id,
+                lambda: self.record_decision(
+                    op,
+                    Action.EDIT,
+                    draft=draft,
+                    reason_code=reason_code,
+                    note=note,
+                    final_text=text,
+                ),
+            )
 
     async def reject(
         self,
@@ -87,17 +109,21 @@ class DraftDecisions(AIDrafting):
     ) -> ConversationDetail:
         """Discard the draft; escalate, or ask the AI again when `regenerate`."""
         note = policy.check_reason(reason_code, note)
-        with self.store.transaction():
+        with self._deciding(op, did):
             draft = self._pending_draft(op, did, if_match)
             cid = draft.conversation_id
             self._decide_draft(did, DraftStatus.REJECTED, decided_by=op.id)
-            self.record_decision(op, Action.REJECT, draft=draft, reason_code=reason_code, note=note)
             if regenerate:
                 self._move(cid, Act.DRAFT_DISCARDED)
             else:
                 self._escalate(cid, EscalationReason.DRAFT_REJECTED, tell_customer=False)
             self._publish(cid)
-            self._answer(cid)
+            self._answer(
+                cid,
+                lambda: self.record_decision(
+                    op, Action.REJECT, draft=draft, reason_code=reason_code, note=note
+                ),
+            )
         if regenerate:
             await self.draft_reply(cid)
         return self._detail(cid)
@@ -114,21 +140,22 @@ class DraftDecisions(AIDrafting):
         """Discard the draft and ask the AI for a new one that follows `instruction`."""
         policy.check_text("instruction", instruction, self.settings.max_text_length)
         note = policy.check_reason(reason_code, note)
-        with self.store.transaction():
+        with self._deciding(op, did):
             draft = self._pending_draft(op, did, if_match)
             cid = draft.conversation_id
             self._decide_draft(did, DraftStatus.REJECTED, decided_by=op.id)
-            self.record_decision(
-                op,
-                Action.REGENERATE,
-                draft=draft,
-                reason_code=reason_code,
-                note=f"{note}\ninstruction: {instruction}"
-                if note
-                else f"instruction: {instruction}",
-            )
             self._move(cid, Act.DRAFT_DISCARDED)
             self._publish(cid)
-            self._answer(cid)
+            told = f"instruction: {instruction}"
+            self._answer(
+                cid,
+                lambda: self.record_decision(
+                    op,
+                    Action.REGENERATE,
+                    draft=draft,
+                    reason_code=reason_code,
+                    note=f"{note}\n{told}" if note else told,
+                ),
+            )
         await self.draft_reply(cid, instruction=instruction)
         return self._detail(cid)

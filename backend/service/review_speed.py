@@ -35,7 +35,7 @@ class ReviewSpeed(DraftDecisions):
         pace = self.settings.reading_words_per_second
         if pace is None:
             return super().approve(op, did, if_match)
-        with self.store.transaction():
+        with self._deciding(op, did):
             draft = self._pending_draft(op, did, if_match)
             taken = (self._now() - draft.created_at).total_seconds()
             check = reading_check(draft.text, taken, pace)

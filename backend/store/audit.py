@@ -48,6 +48,7 @@ class AuditRows(Connection):
         final_text: str | None,
     ) -> AuditEntry:
         """Append one entry to the hash chain (in the current transaction)."""
+        self._lock_appends()
         last = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, journal.GENESIS)
         row: dict[str, Any] = {

@@ -9,8 +9,8 @@ import math
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from backend_client import (
     Event,
+    EventType,
     Operator,
     Role,
 )
@@ -100,6 +101,16 @@ class OperatorRecord:
 EventListener = Callable[[list[Event]], None]
 
 
+@dataclass(frozen=True)
+class UnwrittenEvent:
+    """An event appended in the open transaction: its id comes when it is written, at commit."""
+
+    type: EventType
+    at: str
+    conversation_id: str | None
+    data: dict[str, Any]
+
+
 class Connection:
     """One SQLite connection (WAL, synchronous=FULL, foreign keys), its transactions and settings.
 
@@ -138,7 +149,10 @@ class Connection:
         self.listeners: list[EventListener] = []
         self.event_hooks: list[Callable[[Event], None]] = []
         """Called inside the transaction for each appended event (the outbox writes its rows)."""
+        self._unwritten: list[UnwrittenEvent] = []
+        """Events appended in the open transaction, written to the table as it commits."""
         self._pending: list[Event] = []
+        """Events written by the committing transaction, for the listeners once it has."""
         self._depth = 0
         self._lock = threading.RLock()
         self._erased: list[str] = []
@@ -160,8 +174,15 @@ class Connection:
     # -- transactions and events --------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, scope: Sequence[str] = ()) -> Iterator[Connection]:
         """One atomic unit of work; events reach listeners only once it commits.
+
+        `scope` names what the transaction decides on (`conversation:<id>`,
+        `operator:<id>`) when that is all it reads to decide and all it
+        writes, besides the journal and the events. SQLite has one writer
+        anyway; on PostgreSQL, transactions with disjoint scopes run side by
+        side, and one without a scope runs alone (`postgres.PgDatabase.atomic`).
+        The outermost transaction's scope holds for the nested ones.
 
         The backend uses the store from its event loop only, but a test or a
         tool may touch it from another thread: the lock keeps two threads'
@@ -169,16 +190,17 @@ class Connection:
         """
         with self._lock:
             self._depth += 1
-            queued = len(self._pending)
+            queued = len(self._unwritten)
             try:
-                with self.db.atomic():
+                with self._atomic(scope):
                     yield self
                     if self._depth == 1:
                         self._before_commit()
             except BaseException:
                 # What this level queued was rolled back with it: never announce it.
-                del self._pending[queued:]
+                del self._unwritten[queued:]
                 if self._depth == 1:
+                    self._pending.clear()
                     self._erased.clear()
                 raise
             finally:
@@ -192,8 +214,16 @@ class Connection:
                 committed, self._pending = self._pending, []
                 self._announce(committed)
 
+    def _atomic(self, scope: Sequence[str]) -> AbstractContextManager[Any]:
+        """The engine's transaction (or savepoint, nested); one SQLite writer needs no scope."""
+        return self.db.atomic()
+
     def _before_commit(self) -> None:
-        """Last step inside the outermost transaction (PostgreSQL wakes other processes here)."""
+        """Last step inside the outermost transaction (the events are written here)."""
+
+    def _lock_appends(self) -> None:
+        """Before appending to what every process shares in order (the journal, the events):
+        nothing to do with one SQLite writer (PostgreSQL takes its append lock here)."""
 
     def _announce(self, committed: list[Event]) -> None:
         """Hand committed events to the listeners (one process: straight from memory)."""

@@ -90,6 +90,11 @@ class DraftRows(Connection):
         rows = list(self.db.query(f"{_SELECT_DRAFTS} WHERE d.id = ?", [did]))
         return self._draft_from_row(rows[0]) if rows else None
 
+    def draft_conversation(self, did: str) -> str | None:
+        """The conversation a draft belongs to (it never changes), or None without the draft."""
+        row = self.db.execute("SELECT conversation_id FROM drafts WHERE id = ?", [did]).fetchone()
+        return str(row[0]) if row else None
+
     def pending_draft(self, cid: str) -> Draft | None:
         """The draft waiting for a decision in a conversation, if any."""
         rows = list(

@@ -11,7 +11,10 @@ from backend_client import (
     EventType,
 )
 
-from .common import Connection
+from .common import Connection, UnwrittenEvent
+
+WRITE_BATCH = 200
+"""Events written per statement (SQLite allows 32,766 parameters)."""
 
 
 class EventRows(Connection):
@@ -19,24 +22,58 @@ class EventRows(Connection):
 
     def append_event(
         self, type: EventType, conversation_id: str | None, data: dict[str, Any]
-    ) -> Event:
-        """Append an event in the current transaction."""
-        at = self.now()
-        row = self.db.execute(
-            "INSERT INTO events (type, at, conversation_id, data) VALUES (?, ?, ?, ?) RETURNING id",
-            [type.value, at, conversation_id, json.dumps(data)],
-        ).fetchone()
-        event = Event(
-            id=int(row[0]),
-            type=type,
-            at=datetime.fromisoformat(at),
-            conversation_id=conversation_id,
-            data=data,
-        )
-        self._pending.append(event)
-        for hook in self.event_hooks:
-            hook(event)
-        return event
+    ) -> None:
+        """Append an event in the current transaction (written, with its id, as it commits)."""
+        event = UnwrittenEvent(type, self.now(), conversation_id, data)
+        if self._depth:
+            self._unwritten.append(event)
+        else:
+            with self.transaction():
+                self._unwritten.append(event)
+
+    def _before_commit(self) -> None:
+        self._write_events()
+
+    def _write_events(self) -> None:
+        """Write the transaction's events in the order they were appended, then run the hooks.
+
+        Last in the transaction rather than as they are appended: on
+        PostgreSQL the order of the events (their ids) is then held only from
+        here to the commit (`_lock_appends`), so commit order stays id order
+        while the rest of transactions with different scopes run side by side.
+        """
+        if not self._unwritten:
+            return
+        self._lock_appends()
+        while self._unwritten:  # a hook may append events of its own
+            batch, self._unwritten = self._unwritten[:WRITE_BATCH], self._unwritten[WRITE_BATCH:]
+            rows = self.db.execute(
+                "INSERT INTO events (type, at, conversation_id, data) VALUES "
+                + ", ".join("(?, ?, ?, ?)" for _ in batch)
+                + " RETURNING id",
+                [
+                    v
+                    for e in batch
+                    for v in (e.type.value, e.at, e.conversation_id, json.dumps(e.data))
+                ],
+            ).fetchall()
+            # One statement, one writer: the ids are the batch's, in order (RETURNING's own
+            # order is not promised, so they are sorted).
+            ids = sorted(int(r[0]) for r in rows)
+            events = [
+                Event(
+                    id=i,
+                    type=e.type,
+                    at=datetime.fromisoformat(e.at),
+                    conversation_id=e.conversation_id,
+                    data=e.data,
+                )
+                for i, e in zip(ids, batch, strict=True)
+            ]
+            self._pending.extend(events)
+            for event in events:
+                for hook in self.event_hooks:
+                    hook(event)
 
     def events_after(self, after: int, limit: int = 1000) -> list[Event]:
         """Events with an id above `after`, oldest first."""

@@ -11,16 +11,24 @@ meant rewriting every query of a store that works, for no query we need.
 
 What one SQLite connection gave for free, several processes get here:
 
-- **One writer at a time.** Every transaction starts by taking one advisory
-  lock, so writes are serialised across processes as they are on SQLite: the
-  journal's chain, idempotency records, If-Match versions and takeover holds
-  keep the rules they were written for, commit order is id order for events,
-  and no two transactions can deadlock. Reads never wait for it.
+- **Writers side by side where they cannot collide.** A transaction with a
+  scope (a decision on one draft: its conversation and its operator) takes
+  the write lock shared and a lock on each thing it names; one without a
+  scope takes the write lock alone, as every writer did on SQLite. So
+  decisions on different conversations run at once on any processes, while
+  the If-Match versions, takeover holds and idempotency records they check
+  cannot change under them. What all share in order — the journal's chain
+  and the events' ids — is appended under one more lock, taken at the first
+  journal entry or as the events are written at commit, and held to the
+  commit: commit order is id order, the chain has one head, and the locks are
+  always taken in one order (write lock, scope, append lock), so no two
+  transactions can deadlock. Reads never wait.
 - **Events everywhere.** A transaction that appended events sends NOTIFY as
-  it commits; each process LISTENs on its own connection and hands the rows
-  after the last one it saw to its hub, in id order. The table is the truth:
-  a missed notification only delays, never loses, and local commits read the
-  table the same way, so every stream sees one order.
+  it commits, with its newest id; each process LISTENs on its own connection
+  and hands the rows after the last one it handed to its hub, in id order, on
+  that one thread (its own commits too: two threads handing over could race,
+  and a stream pass an event still being handed). The table is the truth: a
+  missed notification only delays, never loses.
 """
 
 from __future__ import annotations
@@ -29,40 +37,21 @@ import contextlib
 import logging
 import re
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import psycopg
-from psycopg import sql
-from psycopg.adapt import Dumper
-from psycopg.types.numeric import FloatLoader
-from psycopg_pool import ConnectionPool
 
 from backend_client import Event
 
 from .common import utcnow
 from .events import EventRows
+from .pg_database import PgDatabase, Result
 from .schema import migrations
 from .sqlite import SQLiteStore
 
 log = logging.getLogger("hitl.store")
-
-WRITE_LOCK = 0x6869746C  # "hitl"
-"""The advisory lock every write transaction holds: one writer at a time, as on SQLite."""
-EVENTS_CHANNEL = "hitl_events"
-ERASED_CHANNEL = "hitl_erased"
-POOL_SIZE = 8
-"""Connections one process keeps: a transaction holds one, reads borrow one per query."""
-
-
-@lru_cache(maxsize=2048)
-def to_pg(sql: str) -> str:
-    """A statement with `?` placeholders as psycopg wants it (`%s`, and `%` doubled)."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
 
 _DDL_RULES = (
     (
@@ -80,142 +69,6 @@ def ddl_to_pg(sql: str) -> str:
     for pattern, replacement in _DDL_RULES:
         sql = pattern.sub(replacement, sql)
     return sql
-
-
-class _BoolAsInt(Dumper):
-    """Booleans are stored as 0/1 in INTEGER columns, as SQLite does."""
-
-    oid = psycopg.postgres.types["int4"].oid
-
-    def dump(self, obj: bool) -> bytes:
-        return b"1" if obj else b"0"
-
-
-class Result:
-    """A statement's rows, fetched before its connection went back to the pool."""
-
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self._cursor = cursor
-        self.rowcount = cursor.rowcount
-        result = cursor.pgresult
-        self._rows: list[tuple[Any, ...]] = cursor.fetchall() if result and result.nfields else []
-        self._next = 0
-
-    @property
-    def description(self) -> Any:
-        """The columns (built on demand: most statements never ask)."""
-        return self._cursor.description
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        rows, self._next = self._rows[self._next :], len(self._rows)
-        return rows
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self.fetchall())
-
-
-class PgDatabase:
-    """What the rows classes ask of sqlite-utils' `Database`, on a psycopg pool."""
-
-    dialect = "postgresql"
-
-    def __init__(self, url: str, *, size: int = POOL_SIZE) -> None:
-        self.url = url
-        # One plain connection first: a wrong URL fails at once with the server's reason,
-        # not after the pool's timeout with its own.
-        psycopg.connect(url, connect_timeout=10).close()
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=size,
-            kwargs={"autocommit": True},
-            configure=self._configure,
-            open=False,
-        )
-        self.pool.open(wait=True, timeout=10)
-        self._local = threading.local()
-        self.lock_held = 0.0
-        """Seconds this process held the write lock, over `writes` transactions."""
-        self.writes = 0
-
-    @staticmethod
-    def _configure(conn: psycopg.Connection[Any]) -> None:
-        conn.adapters.register_dumper(bool, _BoolAsInt)
-        conn.adapters.register_loader("numeric", FloatLoader)
-
-    def close(self) -> None:
-        self.pool.close()
-
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
-        current = getattr(self._local, "conn", None)
-        if current is not None:
-            yield current
-        else:
-            with self.pool.connection() as conn:
-                yield conn
-
-    def execute(self, sql: str, parameters: Any = ()) -> Result:
-        with self._connection() as conn:
-            return Result(conn.execute(to_pg(sql), list(parameters)))
-
-    def executescript(self, sql: str) -> None:
-        with self._connection() as conn:
-            conn.execute(sql.encode())
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """One statement for many rows (`hitl db copy`), psycopg sending them in a pipeline."""
-        with self._connection() as conn, conn.cursor() as cursor:
-            cursor.executemany(to_pg(sql), rows)
-
-    def query(self, sql: str, parameters: Any = ()) -> Iterator[dict[str, Any]]:
-        result = self.execute(sql, parameters)
-        names = [c.name for c in result.description or ()]
-        return iter([dict(zip(names, row, strict=True)) for row in result.fetchall()])
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[PgDatabase]:
-        """A transaction holding the write lock; nested ones are savepoints."""
-        current = getattr(self._local, "conn", None)
-        if current is not None:
-            with current.transaction():
-                yield self
-            return
-        with self.pool.connection() as conn:
-            self._local.conn = conn
-            self._local.notes = []
-            try:
-                # BEGIN and the lock in one round trip, the notifications and COMMIT in
-                # another: the lock is held for every round trip in between.
-                conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})".encode())
-                locked = time.perf_counter()
-                try:
-                    yield self
-                except BaseException:
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute(b"ROLLBACK")
-                    raise
-                notes = [
-                    sql.SQL("SELECT pg_notify({}, {})").format(sql.Literal(c), sql.Literal(p))
-                    for c, p in self._local.notes
-                ]
-                conn.execute(sql.SQL("; ").join([*notes, sql.SQL("COMMIT")]))
-            finally:
-                self._local.conn = None
-            # Lock to commit: every process waits this long per write (see bench_processes).
-            self.lock_held += time.perf_counter() - locked
-            self.writes += 1
-
-    def notify_at_commit(self, channel: str, payload: str = "") -> None:
-        """NOTIFY `channel` with the commit of the current transaction (and not if it fails)."""
-        if (channel, payload) not in self._local.notes:
-            self._local.notes.append((channel, payload))
 
 
 class _MigrationDatabase:
@@ -257,6 +110,12 @@ def migrate(db: PgDatabase) -> list[str]:
     return applied
 
 
+EVENTS_CHANNEL = "hitl_events"
+ERASED_CHANNEL = "hitl_erased"
+PUMP_BATCH = 1000
+"""Events read from the table at a time when handing them to the listeners."""
+
+
 class PgConnection(EventRows):
     """The store's connection and transactions on PostgreSQL, and the cross-process wake-up."""
 
@@ -294,26 +153,41 @@ class PgConnection(EventRows):
         """`db`, typed as what it is here (the rows classes see sqlite-utils' interface)."""
         return self.db  # type: ignore[return-value]
 
+    def _atomic(self, scope: Sequence[str]) -> contextlib.AbstractContextManager[Any]:
+        return self.pg.atomic(scope)
+
+    def _lock_appends(self) -> None:
+        self.pg.lock_appends()
+
     def _before_commit(self) -> None:
+        super()._before_commit()
         if self._pending:
-            self.pg.notify_at_commit(EVENTS_CHANNEL)
+            # The newest id: a process that has handed it already need not read the table.
+            self.pg.notify_at_commit(EVENTS_CHANNEL, str(self._pending[-1].id))
         for cid in self._erased:
             self.pg.notify_at_commit(ERASED_CHANNEL, f"{self.process_id}:{cid}")
 
     def _announce(self, committed: list[Event]) -> None:
-        # The table, not memory: events of other processes interleave by id.
-        self.pump()
+        """Nothing here: the listening thread hands this process's events over too.
+
+        One thread hands every event to the listeners, in the order it reads
+        them from the table; a second one (this, on the event loop) would race
+        it, and a stream could pass an event the other was still handing over.
+        """
 
     def pump(self) -> int:
         """Hand the listeners every committed event after the last one handed; returns how many."""
         handed = 0
         with self._pump_lock:
-            while events := self.events_after(self._seen, 1000):
-                self._seen = events[-1].id
-                handed += len(events)
-                for listener in self.listeners:
-                    listener(events)
-        return handed
+            while True:
+                events = self.events_after(self._seen, PUMP_BATCH)
+                if events:
+                    self._seen = events[-1].id
+                    handed += len(events)
+                    for listener in self.listeners:
+                        listener(events)
+                if len(events) < PUMP_BATCH:
+                    return handed
 
     def _listen(self) -> None:
         """LISTEN for other processes' commits and erasures until the store closes."""
@@ -330,7 +204,7 @@ class PgConnection(EventRows):
                                 return
                             if note.channel == ERASED_CHANNEL:
                                 self._forget_elsewhere(note.payload)
-                            else:
+                            elif not note.payload.isdigit() or int(note.payload) > self._seen:
                                 self.pump()
                         self.pump()  # a safety net: the table is the truth
             except psycopg.Error as exc:  # the database went away: the table keeps everything

@@ -8,7 +8,7 @@ Writes happen inside `transaction()`; events appended during it reach
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -62,8 +62,11 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
         """The current time as stored."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Any]:
-        """One atomic unit of work; events reach listeners only once it commits."""
+    def transaction(self, *, scope: Sequence[str] = ()) -> AbstractContextManager[Any]:
+        """One atomic unit of work; events reach listeners only once it commits.
+
+        `scope`: what it decides on, when that is one conversation and operator
+        (`common.Connection.transaction`)."""
         ...
 
     def get_meta(self, key: str) -> str | None:
@@ -82,8 +85,8 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
 
     def append_event(
         self, type: EventType, conversation_id: str | None, data: dict[str, Any]
-    ) -> Event:
-        """Append an event in the current transaction."""
+    ) -> None:
+        """Append an event in the current transaction (written, with its id, as it commits)."""
         ...
 
     def events_after(self, after: int, limit: int = 1000) -> list[Event]:
@@ -207,6 +210,10 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
 
     def draft(self, did: str) -> Draft | None:
         """A draft by id."""
+        ...
+
+    def draft_conversation(self, did: str) -> str | None:
+        """The conversation a draft belongs to (it never changes), or None without the draft."""
         ...
 
     def pending_draft(self, cid: str) -> Draft | None:

@@ -84,5 +84,5 @@ class SQLiteStore(
             self.db.execute("UPDATE notes SET text = ? WHERE conversation_id = ?", [ERASED, cid])
             self.db.execute("DELETE FROM idempotency WHERE response LIKE ?", [f"%{cid}%"])
             # Events this transaction queued before the erasure carry the texts too.
-            self._pending = [e for e in self._pending if e.conversation_id != cid]
+            self._unwritten = [e for e in self._unwritten if e.conversation_id != cid]
             self._erased.append(cid)
