@@ -1,0 +1,195 @@
+"""PostgreSQL's write locks: which transactions of different processes wait for which.
+
+Each store here is a process's own (its own pool); a transaction is held open
+in a thread while another store tries to write. Whether the second one waits
+is read from PostgreSQL itself (an advisory lock not granted in `pg_locks`),
+so nothing here depends on timing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+from backend.domain.journal import verify_chain
+from backend.store import Store, connect
+from backend_client import Action, Role
+from tests import pg
+
+SECRET = "test-secret"
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    with pg.database() as database_url:
+        yield database_url
+
+
+@pytest.fixture
+def stores(url: str) -> Iterator[list[Store]]:
+    """Three processes' stores on one database."""
+    opened = [connect(url) for _ in range(3)]
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def waiting(url: str) -> int:
+    """Advisory locks asked for on this database and not granted yet."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+class Writer(threading.Thread):
+    """A transaction on its own store and thread: `work` runs inside, then it waits for
+    `finish` (when given) before committing."""
+
+    def __init__(
+        self,
+        store: Store,
+        scope: tuple[str, ...],
+        work: Callable[[Store], Any] = lambda store: None,
+        *,
+        finish: threading.Event | None = None,
+    ) -> None:
+        super().__init__(daemon=True)
+        self.store, self.scope, self.work, self.finish = store, scope, work, finish
+        self.inside = threading.Event()
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.store.transaction(scope=self.scope):
+                self.work(self.store)
+                self.inside.set()
+                if self.finish is not None and not self.finish.wait(60):
+                    raise TimeoutError("never told to finish")
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+@contextmanager
+def holding(writer: Writer) -> Iterator[Writer]:
+    """`writer` inside its transaction for the duration; then it commits."""
+    writer.finish = threading.Event()
+    writer.start()
+    assert writer.inside.wait(30), writer.error
+    try:
+        yield writer
+    finally:
+        writer.finish.set()
+        writer.join(30)
+    assert writer.error is None, writer.error
+
+
+def settles(url: str, writer: Writer) -> str:
+    """Wait until `writer` either committed or waits for a lock: 'done' or 'waiting'."""
+    for _ in range(3000):
+        if writer.done.wait(0.01):
+            assert writer.error is None, writer.error
+            return "done"
+        if waiting(url):
+            return "waiting"
+    raise AssertionError("the writer neither finished nor waited for a lock")
+
+
+def journal(store: Store, operator: Any, note: str) -> None:
+    store.append_audit(
+        SECRET, operator=operator, action=Action.PAUSE, reason_code=None, note=note,
+        conversation_id=None, draft_id=None, bot=None, ai_text=None, final_text=None,
+    )  # fmt: skip
+
+
+def test_decisions_on_other_conversations_by_other_operators_do_not_wait(
+    url: str, stores: list[Store]
+) -> None:
+    first, second, _ = stores
+    with holding(Writer(first, ("conversation:c1", "operator:o1"))):
+        other = Writer(second, ("conversation:c2", "operator:o2"), lambda s: s.set_meta("k", "v"))
+        other.start()
+        assert settles(url, other) == "done"
+    assert first.get_meta("k") == "v"
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [("conversation:c1", "operator:o2"), ("conversation:c2", "operator:o1"), ()],
+    ids=["same conversation", "same operator", "no scope"],
+)
+def test_a_transaction_waits_for_one_that_shares_what_it_decides_on(
+    url: str, stores: list[Store], scope: tuple[str, ...]
+) -> None:
+    first, second, _ = stores
+    with holding(Writer(first, ("conversation:c1", "operator:o1"), lambda s: s.set_meta("k", "1"))):
+        later = Writer(second, scope, lambda s: s.set_meta("k", "2"))
+        later.start()
+        assert settles(url, later) == "waiting"
+        assert not later.done.is_set()
+    assert later.done.wait(30) and later.error is None
+    assert first.get_meta("k") == "2"  # it wrote after the first committed
+
+
+def test_a_scoped_transaction_waits_while_one_without_a_scope_runs(
+    url: str, stores: list[Store]
+) -> None:
+    first, second, _ = stores
+    with holding(Writer(first, ())):
+        scoped = Writer(second, ("conversation:c9", "operator:o9"))
+        scoped.start()
+        assert settles(url, scoped) == "waiting"
+    assert scoped.done.wait(30) and scoped.error is None
+
+
+def test_journal_entries_from_side_by_side_decisions_form_one_chain(
+    url: str, stores: list[Store]
+) -> None:
+    first, second, third = stores
+    alice, _ = first.add_operator("alice", Role.AGENT)
+    with holding(
+        Writer(first, ("conversation:c1", "operator:o1"), lambda s: journal(s, alice, "one"))
+    ):
+        # A decision elsewhere proceeds until its own entry, then waits for the chain's head.
+        other = Writer(
+            second, ("conversation:c2", "operator:o2"), lambda s: journal(s, alice, "two")
+        )
+        other.start()
+        assert settles(url, other) == "waiting"
+    assert other.done.wait(30) and other.error is None
+    rows = list(third.audit_rows())
+    assert [r["note"] for r in rows] == ["one", "two"]
+    assert verify_chain(rows, SECRET).ok
+
+
+def test_events_of_side_by_side_transactions_commit_in_id_order(
+    url: str, stores: list[Store]
+) -> None:
+    """A reader that has seen an id has seen every committed id below it."""
+    from backend_client import EventType
+
+    first, second, third = stores
+
+    def announce(n: int) -> Callable[[Store], None]:
+        return lambda s: s.append_event(EventType.AI_PAUSED, None, {"n": n})
+
+    # The first appends, the second appends and commits first: the first's event must
+    # not get a lower id than one a reader has already passed.
+    with holding(Writer(first, ("conversation:c1", "operator:o1"), announce(1))):
+        other = Writer(second, ("conversation:c2", "operator:o2"), announce(2))
+        other.start()
+        assert settles(url, other) == "done"
+        passed = third.newest_event_id()
+    events = third.events_after(0)
+    assert [e.data["n"] for e in events] == [2, 1]
+    assert all(e.id > passed for e in events if e.data["n"] == 1)
