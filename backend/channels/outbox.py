@@ -80,6 +80,7 @@ class Outbox:
         self.enqueuers: list[Enqueuer] = []
         self.senders: dict[str, Sender] = {}
         self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         if settings.webhooks:
             self.enqueuers.append(enqueue_webhooks)
             self.senders["webhook"] = self._send_webhook
@@ -110,7 +111,21 @@ class Outbox:
         """Start writing deliveries for every event from now on."""
         if self.enqueuers:
             self.store.event_hooks.append(self.hook)
-            self.store.listeners.append(lambda _events: self._wakeup.set())
+            self.store.listeners.append(self._wake)
+
+    def _wake(self, _events: list[Event]) -> None:
+        """After a commit, on whichever thread announces it (PostgreSQL: its listening one)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # the worker is not running: it sends everything due when it starts
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wakeup.set()
+        else:
+            loop.call_soon_threadsafe(self._wakeup.set)
 
     async def _send_webhook(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         try:
@@ -155,6 +170,7 @@ class Outbox:
 
     async def run(self) -> None:
         """The worker: send what is due, then sleep until woken or the next poll."""
+        self._loop = asyncio.get_running_loop()
         async with httpx.AsyncClient(timeout=SEND_TIMEOUT) as client:
             while True:
                 try:
