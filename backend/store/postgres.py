@@ -199,14 +199,15 @@ class PgConnection(EventRows):
                     self._listening.set()
                     self.pump()  # what committed while (re)connecting
                     while not self._closing.is_set():
-                        for note in conn.notifies(timeout=5.0):
-                            if self._closing.is_set():
-                                return
+                        # Whatever has arrived by the first one: one read of the table for all.
+                        notes = list(conn.notifies(timeout=5.0, stop_after=1))
+                        if self._closing.is_set():
+                            return
+                        for note in notes:
                             if note.channel == ERASED_CHANNEL:
                                 self._forget_elsewhere(note.payload)
-                            elif not note.payload.isdigit() or int(note.payload) > self._seen:
-                                self.pump()
-                        self.pump()  # a safety net: the table is the truth
+                        if not notes or any(self._is_news(n) for n in notes):
+                            self.pump()  # with no notes: a safety net, the table is the truth
             except psycopg.Error as exc:  # the database went away: the table keeps everything
                 if not self._closing.is_set():
                     log.warning("listening for events failed (%s); reconnecting", exc)
@@ -214,6 +215,12 @@ class PgConnection(EventRows):
                 if "does not exist" in str(exc):
                     return  # dropped for good: nothing will ever come
                 self._closing.wait(1.0)
+
+    def _is_news(self, note: psycopg.Notify) -> bool:
+        """Whether a notification may announce events not handed over yet."""
+        if note.channel != EVENTS_CHANNEL:
+            return False
+        return not note.payload.isdigit() or int(note.payload) > self._seen
 
     def _forget_elsewhere(self, payload: str) -> None:
         who, _, cid = payload.partition(":")
