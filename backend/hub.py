@@ -11,6 +11,7 @@ or its keep-alive is due.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
@@ -196,10 +197,10 @@ class EventHub:
 
     async def wait(self, timeout: float) -> None:
         """Sleep until the next publish, or `timeout` seconds."""
-        try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout)
-        except TimeoutError:
-            pass
+        # Not wait_for: on Python 3.11 it swallows a cancel that lands with a publish.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._wakeup.wait()
 
     def _reset(self, low: int, high: int, last: int) -> ServerSentEvent:
         """Tell a client its position is gone: reload a snapshot, then follow from `high`.

@@ -178,8 +178,11 @@ class Outbox:
                 except Exception:  # keep delivering: one bad row must not stop the rest
                     log.exception("the outbox worker failed a round")
                 self._wakeup.clear()
+                # Not wait_for: on Python 3.11 a wake-up landing with the shutdown's
+                # cancel made it swallow the cancel, and the worker ran on for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self._wakeup.wait()
 
 
 async def post(client: httpx.AsyncClient, url: str, **kwargs: Any) -> httpx.Response:

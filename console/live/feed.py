@@ -138,6 +138,7 @@ async def fetch_snapshot(
         if page.next_cursor is None:
             return
         if drawn is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(drawn.wait(), FIRST_FRAME_WAIT)
+            with contextlib.suppress(TimeoutError):  # (wait_for could swallow a cancel)
+                async with asyncio.timeout(FIRST_FRAME_WAIT):
+                    await drawn.wait()
         cursor, limit = page.next_cursor, PAGE

@@ -177,7 +177,8 @@ class AuditLogScreen(AuditExportScreen):
             first = cursor is None
             self.post_message(AuditPageLoaded(generation, page, first, drawn, cursor))
             with contextlib.suppress(TimeoutError):  # not drawn: another screen is on top
-                await asyncio.wait_for(drawn.wait(), PAGE_DRAWN_WAIT)
+                async with asyncio.timeout(PAGE_DRAWN_WAIT):  # (wait_for could swallow a cancel)
+                    await drawn.wait()
 
     @work(group="audit-refill", exit_on_error=False)
     async def refill_page(self, generation: int, number: int, cursor: str | None) -> None:
