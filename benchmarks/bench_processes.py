@@ -42,7 +42,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import httpx  # noqa: E402
-from harness import free_port  # noqa: E402
+from harness import Cores, Wire, free_port  # noqa: E402
 
 from backend.store import connect  # noqa: E402
 from backend_client import Action, Author, BotIdentity, ConversationStatus, Customer, Role  # noqa: E402
@@ -132,42 +132,6 @@ def served(target: str | Path, processes: int) -> Iterator[tuple[list[str], list
             proc.wait(20)
 
 
-class Wire:
-    """One keep-alive HTTP/1.1 connection, as lean as a load generator can be.
-
-    httpx spends about 2.5 ms of CPU on a request, more than a backend on SQLite
-    spends deciding it; on a 2-core machine that load generator would take the
-    cores the backends and PostgreSQL need (operators' consoles run on their own
-    machines). This sends the one request the benchmark makes and reads the
-    answer by its Content-Length.
-    """
-
-    def __init__(self, url: str, token: str) -> None:
-        self.host, port = url.removeprefix("http://").split(":")
-        self.port = int(port)
-        self.token = token
-        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def approve(self, did: str, version: int) -> tuple[int, bytes]:
-        if self.streams is None:
-            self.streams = await asyncio.open_connection(self.host, self.port)
-        reader, writer = self.streams
-        writer.write(
-            f"POST /v1/drafts/{did}/approve HTTP/1.1\r\nHost: {self.host}\r\n"
-            f'Authorization: Bearer {self.token}\r\nIf-Match: "{version}"\r\n'
-            "Content-Length: 0\r\n\r\n".encode()
-        )
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        length = next(
-            int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length")
-        )
-        return int(head[0].split()[1]), await reader.readexactly(length)
-
-    def close(self) -> None:
-        if self.streams is not None:
-            self.streams[1].close()
-
-
 async def decide(
     urls: list[str], tokens: list[str], pending: list[tuple[str, int]], clients: int
 ) -> tuple[float, list[float]]:
@@ -198,31 +162,6 @@ async def decide(
     return time.perf_counter() - started, latencies
 
 
-class Cores:
-    """CPU seconds the whole machine and some processes spent between two readings (Linux)."""
-
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
-        self.start = self._read()
-
-    def _read(self) -> tuple[float, float]:
-        try:
-            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-            tick = os.sysconf("SC_CLK_TCK")
-            ours = 0.0
-            for pid in self.pids:
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ours += (int(stat[11]) + int(stat[12])) / tick
-            return (sum(fields) - fields[3] - fields[4]) / tick, ours
-        except (OSError, ValueError):
-            return (float("nan"), float("nan"))
-
-    def spent(self) -> tuple[float, float]:
-        """(CPU seconds of the machine, of the processes) since this was made."""
-        busy, ours = self._read()
-        return busy - self.start[0], ours - self.start[1]
-
-
 def p(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[q - 1]
@@ -239,7 +178,12 @@ def layout(
         cores = Cores(pids)
         seconds, latencies = asyncio.run(decide(urls, tokens, pending, args.clients))
         busy, backends = cores.spent()
-    row = {"rate": len(pending) / seconds, "p50": p(latencies, 50), "p99": p(latencies, 99)}
+    row = {
+        "rate": len(pending) / seconds,
+        "p50": p(latencies, 50),
+        "p99": p(latencies, 99),
+        "busy": busy / seconds,
+    }
     print(
         f"{name:<24} {row['rate']:>11.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} "
         f"{busy / seconds:>11.2f} {backends / len(pending) * 1000:>11.2f} "
@@ -364,6 +308,12 @@ def main() -> None:
         + ", ".join(f"{k} {v['rate'] / base:.2f}x" for k, v in rows.items())
     )
     print(f"PostgreSQL 4 processes / 1 process: {rows['pg4']['rate'] / rows['pg1']['rate']:.2f}x")
+    cores = os.cpu_count() or 1
+    print(
+        f"the most any number of processes could carry on this machine: {cores} cores / "
+        f"{rows['pg1']['busy']:.2f} cores busy with 1 process = "
+        f"{cores / rows['pg1']['busy']:.2f}x (with no cost per process at all)"
+    )
 
     with postgres() as url:
         tokens, pending = seed(url, 300, 1)

@@ -51,7 +51,7 @@ class AIDrafting(ServiceCore):
         reply = await self._ask_bot(cid, history, instruction, job)
         if reply is None:
             return None
-        with self.store.transaction():
+        with self._on_conversation(cid):
             row = self._conversation(cid)
             stale = job is not None and not self.store.draft_job_open(job)
             newer = trigger is not None and self.store.last_customer_message_id(cid) != trigger

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,15 @@ class ServiceCore:
 
     def _now(self) -> datetime:
         return self.store.clock()
+
+    def _on_conversation(
+        self, cid: str, operator: OperatorRecord | None = None
+    ) -> AbstractContextManager[Any]:
+        """A transaction that decides on one conversation (and, given, one operator's own
+        records) and writes nothing else but journal entries and events: on PostgreSQL it
+        runs beside those on other conversations (`store.Connection.transaction`)."""
+        scope = [f"conversation:{cid}"] + ([f"operator:{operator.id}"] if operator else [])
+        return self.store.transaction(scope=scope)
 
     def _conversation(self, cid: str) -> dict[str, Any]:
         row = self.store.conversation_row(cid)

@@ -73,7 +73,7 @@ class CustomerTurns(DraftWorkers):
         caller's, e.g. a channel's that records the delivery with it). True when a drafting
         job was stored: the caller then calls `kick_drafting(cid)` after its commit."""
         policy.check_text("text", text, self.settings.max_text_length)
-        with self.store.transaction():
+        with self._on_conversation(cid):
             row = self._conversation(cid)
             status = ConversationStatus(row["status"])
             if not transitions.allows(status, Act.CUSTOMER_WRITES):

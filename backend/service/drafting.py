@@ -47,7 +47,7 @@ class DraftWorkers(AIDrafting):
                 async with self._slots:
                     if not self.store.draft_job_open(job.id):
                         continue
-                    with self.store.transaction():
+                    with self._on_conversation(cid):
                         mine = self.store.start_draft_job(job.id)
                     if not mine:
                         break  # another backend process drafts it (PostgreSQL)

@@ -26,12 +26,10 @@ class DraftDecisions(AIDrafting):
     """A human's verdict on what the AI proposed."""
 
     def _deciding(self, op: OperatorRecord, did: str) -> AbstractContextManager[Any]:
-        """A decision's transaction, scoped to what it checks and writes: the draft's
-        conversation and the operator (so on PostgreSQL it waits only for decisions on
-        either). Without the draft, a plain one: `_pending_draft` says it is not there."""
+        """A decision's transaction, scoped to the draft's conversation and the operator.
+        Without the draft, a plain one: `_pending_draft` then says it is not there."""
         cid = self.store.draft_conversation(did)
-        scope = (f"conversation:{cid}", f"operator:{op.id}") if cid else ()
-        return self.store.transaction(scope=scope)
+        return self.store.transaction() if cid is None else self._on_conversation(cid, op)
 
     def _pending_draft(self, operator: OperatorRecord, did: str, if_match: int | None) -> Draft:
         """The draft to decide, if this operator may decide it now."""
