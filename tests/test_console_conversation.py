@@ -316,16 +316,20 @@ async def test_an_approve_costs_one_request_and_no_refetch(
         await until(pilot, lambda: any("Approved" in note for note in notes(app)))
         # The approval's events reach the app (the queue row leaves review)...
         await until(pilot, lambda: app.queue.get(chat.id).status is ConversationStatus.BOT)
-        # ...and then, in order on the same stream, news: the customer writes again.
+        # ...and then, in order on the same stream, news: the customer writes again (asking
+        # for a person, so that no new draft follows as more news at a moment of its own).
+        said = "Thanks! Can I talk to a human about the invoice?"
         async with live_backend.channel() as channel:
-            await channel.say(chat, "Thanks! And the invoice?")
+            await channel.say(chat, said)
         await until(
             pilot,
             lambda: (
                 screen.detail is not None
-                and screen.detail.messages[-1].text == "Thanks! And the invoice?"
+                and any(message.text == said for message in screen.detail.messages)
             ),
         )
+        assert screen.detail is not None
+        assert screen.detail.status is ConversationStatus.ESCALATED  # no draft to follow
         assert transport.requests == [
             ("POST", f"/v1/drafts/{draft.id}/approve"),
             ("GET", f"/v1/conversations/{chat.id}"),

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Tabs, TextArea
 
 from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
@@ -89,10 +89,7 @@ def console(backend: Backend, who: str, tmp_path: Path) -> HitlApp:
         sla_seconds=86_400,
         config_path=tmp_path / "absent.toml",
     )
-    app = make_app(config, clock=lambda: NOW)
-    # The tabs' underline slides into place: under load a picture could catch it midway.
-    app.animation_level = "none"
-    return app
+    return make_app(config, clock=lambda: NOW)
 
 
 def seed(backend: Backend) -> dict[str, str]:
@@ -132,6 +129,19 @@ def seed(backend: Backend) -> dict[str, str]:
     return ids
 
 
+def underline_in_place(app: HitlApp) -> bool:
+    """Whether every tab bar's underline spans its active tab (no slide under way)."""
+    for tabs in app.screen.query(Tabs):
+        active = tabs.active_tab
+        if active is None:
+            continue
+        underline: Any = tabs.query_one("Underline")  # Textual's own, not exported
+        span = active.virtual_region.shrink(active.styles.gutter).column_span
+        if (underline.highlight_start, underline.highlight_end) != span:
+            return False
+    return True
+
+
 def settled(then: Callable[[HitlApp, Pilot[Any]], Awaitable[None]] | None = None) -> Any:
     """A `run_before`: wait until the queue is live and loaded, do `then`, drop toasts."""
 
@@ -150,6 +160,9 @@ def settled(then: Callable[[HitlApp, Pilot[Any]], Awaitable[None]] | None = None
         if then is not None:
             await then(app, pilot)
         await pilot.pause()
+        # The tabs' underline slides under the active tab, and again when a count widens
+        # its label: a picture taken under load could catch it on the way.
+        await until(pilot, lambda: underline_in_place(app))
         for field in app.screen.query(Input):
             field.cursor_blink = False
         for area in app.screen.query(TextArea):
