@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from backend.checkpoints import generate_key, load_private_key, sign
@@ -156,3 +157,20 @@ async def test_hitl_report_writes_the_page(
     assert await asyncio.to_thread(main, unsigned) == 0
     assert "its signature FAILED: the checkpoint is not signed" in out.read_text()
     assert "<script>alert" not in page and "<b>x</b>" not in page
+
+
+async def test_a_checkpoint_count_past_64_bits_is_a_bad_field_not_a_crash(
+    backend: Backend,
+) -> None:
+    """Found by the schema fuzzer: 2**63 reached SQLite and came back as a 500."""
+    async with httpx.AsyncClient(
+        transport=backend.transport,
+        base_url=backend.url,
+        headers={"Authorization": "Bearer " + backend.tokens["sam"]},
+    ) as http:
+        response = await http.get(
+            "/v1/reports/oversight",
+            params={"checkpoint_entries": str(2**63), "checkpoint_head": "x"},
+        )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("checkpoint_entries")

@@ -103,7 +103,7 @@ async def oversight_report(
     op: CurrentOperator,
     since: datetime | None = None,
     until: datetime | None = None,
-    checkpoint_entries: Annotated[int | None, Query(ge=0)] = None,
+    checkpoint_entries: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     checkpoint_head: Annotated[str | None, Query(max_length=128)] = None,
 ) -> OversightReport:
     """Supervisor: the figures of the oversight report (`hitl report` renders them);
