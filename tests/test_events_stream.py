@@ -273,6 +273,31 @@ async def test_resume_from_an_id_by_header_or_query(live_backend: Backend, how: 
     assert received == ids[3:]
 
 
+@pytest.mark.parametrize(
+    ("headers", "params"),
+    [
+        ({"Last-Event-ID": str(2**63)}, {}),
+        ({"Last-Event-ID": "9" * 5000}, {}),  # past Python's own limit on int() of a string
+        ({}, {"since": str(2**63)}),
+    ],
+    ids=["header past 64 bits", "header of 5000 digits", "since past 64 bits"],
+)
+async def test_a_position_no_event_can_have_is_a_bad_field(
+    backend: Backend, headers: dict[str, str], params: dict[str, str]
+) -> None:
+    async with (
+        httpx.AsyncClient(transport=backend.transport, base_url=backend.url) as raw,
+        asyncio.timeout(WAIT),  # accepted, it would be a stream that never ends
+    ):
+        response = await raw.get(
+            "/v1/events",
+            headers={"Authorization": f"Bearer {backend.tokens['alice']}", **headers},
+            params=params,
+        )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_a_trainer_sees_masked_personal_data(live_backend: Backend) -> None:
     start = live_backend.store.event_bounds()[1]
     async with (

@@ -19,12 +19,17 @@ from .deps import current_operator, service_of
 
 router = APIRouter()
 
+MAX_EVENT_ID = 2**63 - 1
+"""The largest id an event can have (the database's 64-bit integers)."""
+
 RECHECK_SECONDS = 0.5
 """How often an idle stream looks whether an operator changed (an in-memory read)."""
 
 
 @router.get("/v1/events", tags=["events"])
-async def events(request: Request, since: int | None = Query(None, ge=0)) -> EventSourceResponse:
+async def events(
+    request: Request, since: int | None = Query(None, ge=0, le=MAX_EVENT_ID)
+) -> EventSourceResponse:
     """Live events as Server-Sent Events; resume with `Last-Event-ID` or `?since=`.
 
     A `reset` event means the asked-for position is no longer kept: reload
@@ -35,7 +40,7 @@ async def events(request: Request, since: int | None = Query(None, ge=0)) -> Eve
     header = request.headers.get("last-event-id")
     start = since
     if header is not None and header.strip():
-        if not header.strip().isdigit():
+        if not header.strip().isdigit() or int(header.strip()[:20]) > MAX_EVENT_ID:
             raise Invalid("Last-Event-ID", "must be an event id (a whole number)")
         start = int(header.strip())
     hub: EventHub = request.app.state.hub
