@@ -22,7 +22,12 @@ from .ai import AIDrafting
 
 
 class ConversationDecisions(AIDrafting):
-    """Who holds a conversation, and its end."""
+    """Who holds a conversation, and its end.
+
+    Each decision reads and writes its conversation (and its operator's key), so on
+    PostgreSQL it runs beside decisions on other conversations; erasure, which also
+    clears other operators' remembered answers, runs alone.
+    """
 
     def _open_conversation(self, cid: str) -> dict[str, Any]:
         row = self._conversation(cid)
@@ -48,7 +53,7 @@ class ConversationDecisions(AIDrafting):
         """Hold the conversation: only `op` may write in it, the AI goes silent."""
         policy.require(op.role, Permission.DECIDE)
         note = policy.check_reason(reason_code, note, takeover=True)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
             if row["holder"] not in (None, op.id):
                 raise self._held_by_other(row, op)
@@ -69,7 +74,7 @@ class ConversationDecisions(AIDrafting):
         """The holder writes to the customer."""
         policy.require(op.role, Permission.DECIDE)
         policy.check_text("text", text, self.settings.max_text_length)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
             if row["holder"] is None:
                 raise Conflict(
@@ -87,7 +92,7 @@ class ConversationDecisions(AIDrafting):
     ) -> ConversationDetail:
         """The holder gives the conversation back to the AI."""
         policy.require(op.role, Permission.DECIDE)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
             if row["holder"] != op.id:
                 if row["holder"] is None:
@@ -115,7 +120,7 @@ class ConversationDecisions(AIDrafting):
         """Supervisor: end someone's hold; the conversation escalates for the next person."""
         policy.require(op.role, Permission.SUPERVISE)
         note = policy.check_reason(reason_code, note, takeover=True)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
             if row["holder"] is None:
                 raise Conflict("nobody holds this conversation", current=self._current(cid))
@@ -131,7 +136,7 @@ class ConversationDecisions(AIDrafting):
     def close(self, op: OperatorRecord, cid: str, if_match: int | None) -> ConversationDetail:
         """Close the conversation (someone else's hold only with supervisor rights)."""
         policy.require(op.role, Permission.DECIDE)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
             if row["holder"] not in (None, op.id) and not policy.may(op.role, Permission.SUPERVISE):
                 raise self._held_by_other(row, op)

@@ -12,8 +12,8 @@ meant rewriting every query of a store that works, for no query we need.
 What one SQLite connection gave for free, several processes get here:
 
 - **Writers side by side where they cannot collide.** A transaction with a
-  scope (a decision on a draft: its conversation and its operator; a
-  customer's message or the AI's draft: its conversation) takes
+  scope (a decision on a draft or a conversation: the conversation and the
+  operator; a customer's message or the AI's draft: the conversation) takes
   the write lock shared and a lock on each thing it names; one without a
   scope takes the write lock alone, as every writer did on SQLite. So
   decisions on different conversations run at once on any processes, while
