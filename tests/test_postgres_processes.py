@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from httpx_sse import aconnect_sse
 
 from backend.store import connect
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Role
@@ -161,6 +162,64 @@ def test_twenty_operators_on_three_processes_each_draft_approved_once(
             return counts
 
     assert asyncio.run(replies()) == [1] * len(chats)  # each customer got exactly one reply
+
+
+def test_decisions_side_by_side_reach_every_stream_of_every_process_in_order_once(
+    database: str, three: list[ServeProcess], tokens: dict[str, str]
+) -> None:
+    """Decisions on different conversations commit at once on different processes; every
+    stream still gets exactly the table's events, in id order, none twice, none skipped."""
+    chats = _start_chats(three[0].url, 12)
+    drafts = asyncio.run(_pending_drafts(three[1].url, tokens["sup"], len(chats)))
+    store = connect(database)
+    try:
+        start = store.event_bounds()[1]
+
+        async def stream(url: str, seen: list[int]) -> None:
+            headers = {"Authorization": f"Bearer {tokens['sup']}"}
+            async with (
+                httpx.AsyncClient(base_url=url, timeout=None) as raw,
+                aconnect_sse(
+                    raw, "GET", "/v1/events", headers=headers, params={"since": start}
+                ) as source,
+            ):
+                async for sse in source.aiter_sse():
+                    if sse.data:
+                        seen.append(json.loads(sse.data)["id"])
+
+        async def decide(i: int, did: str, version: int) -> int:
+            server = three[i % len(three)]
+            headers = {"Authorization": f"Bearer {tokens[f'agent{i}']}", "If-Match": f'"{version}"'}
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+                return (await client.post(f"/v1/drafts/{did}/approve", headers=headers)).status_code
+
+        seen: list[list[int]] = [[] for _ in three]
+
+        async def go() -> tuple[list[int], int]:
+            streams = [
+                asyncio.create_task(stream(server.url, ids))
+                for server, ids in zip(three, seen, strict=True)
+            ]
+            codes = await asyncio.gather(
+                *(decide(i, did, version) for i, (_, did, version) in enumerate(drafts))
+            )
+            newest = store.event_bounds()[1]
+            async with asyncio.timeout(30):  # every stream reaches the newest event
+                while not all(ids and ids[-1] >= newest for ids in seen):
+                    await asyncio.sleep(0.05)
+            for task in streams:
+                task.cancel()
+            await asyncio.gather(*streams, return_exceptions=True)
+            return list(codes), newest
+
+        codes, newest = asyncio.run(go())
+        assert codes == [200] * len(drafts)
+        table = [e.id for e in store.events_after(start, 10_000) if e.id <= newest]
+    finally:
+        store.close()
+    assert len(table) >= 4 * len(drafts)
+    for ids in seen:
+        assert [i for i in ids if i <= newest] == table
 
 
 def test_a_decision_on_one_process_reaches_a_stream_on_another_and_resumes_on_a_third(
