@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 
 import uvicorn
@@ -56,8 +57,11 @@ class EmbeddedBackend:
         *,
         log_level: str = "warning",
         prepare: Callable[[FastAPI], object] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        self.clock = clock
+        """The backend's clock (tests move it); the real one when None."""
         # Bound now and kept: a port merely found free could be taken by someone else
         # (another test worker) before uvicorn binds it.
         self._socket: socket.socket | None = _bind(port or 0)
@@ -73,7 +77,11 @@ class EmbeddedBackend:
 
     def start(self, timeout: float = 15.0) -> FastAPI:
         """Start serving a fresh app; raise `RuntimeError` if it does not come up in time."""
-        self.app = create_app(self.settings)
+        self.app = (
+            create_app(self.settings)
+            if self.clock is None
+            else create_app(self.settings, clock=self.clock)
+        )
         if self.prepare is not None:
             self.prepare(self.app)
         config = uvicorn.Config(

@@ -15,7 +15,7 @@ from backend.settings import Settings
 from backend.store import Store
 from backend_client import Action, ConnectionState, ForbiddenError, UnauthorizedError
 from hitl.cli import main
-from tests.helpers import BASE, Backend, ManualClock, seed_operators
+from tests.helpers import BASE, Backend, LiveServer, ManualClock, seed_operators
 
 pytestmark = pytest.mark.both_stores
 """Every test here runs on SQLite and on PostgreSQL."""
@@ -96,6 +96,38 @@ async def test_a_disabled_operators_open_stream_closes_at_once(live_backend: Bac
         await admin.disable_operator("bob")
     with pytest.raises(UnauthorizedError, match="disabled"):
         await asyncio.wait_for(task, 5)
+
+
+async def test_an_open_stream_closes_when_its_token_expires(tmp_path: Path) -> None:
+    clock = ManualClock()
+    settings = Settings(db_path=tmp_path / "h.db", secret="s", token_days=30)
+    with LiveServer(settings, clock=clock) as server:
+        assert server.app is not None
+        backend = seed_operators(Backend(app=server.app, url=server.url, transport=None))
+        states: list[ConnectionState] = []
+        received: list[object] = []
+
+        async def listen() -> None:
+            async with backend.client("bob") as bob:
+                async for event in bob.events(on_state=states.append):
+                    received.append(event)
+
+        task = asyncio.create_task(listen())
+        for _ in range(200):
+            if ConnectionState.LIVE in states:
+                break
+            await asyncio.sleep(0.02)
+        assert ConnectionState.LIVE in states
+        clock.advance(29 * 86400)  # a day before it expires: the stream still brings news
+        await backend.chat("Where is my parcel?")
+        for _ in range(200):
+            if received:
+                break
+            await asyncio.sleep(0.02)
+        assert received and not task.done()
+        clock.advance(2 * 86400)
+        with pytest.raises(UnauthorizedError, match="expired"):
+            await asyncio.wait_for(task, 5)
 
 
 async def test_a_disable_from_the_command_line_closes_the_running_backends_stream(

@@ -11,7 +11,14 @@ def token_refusal(
     """Why a token no longer works (disabled, expired), or None when it does."""
     if disabled_at is not None:
         return "this operator was disabled: ask an admin"
-    if token_days is not None and issued_at is not None:
-        if now >= datetime.fromisoformat(issued_at) + timedelta(days=token_days):
-            return "this token expired: ask an admin to rotate it (hitl operator rotate-token)"
+    expiry = token_expiry(issued_at, token_days)
+    if expiry is not None and now >= expiry:
+        return "this token expired: ask an admin to rotate it (hitl operator rotate-token)"
     return None
+
+
+def token_expiry(issued_at: str | None, token_days: int | None) -> datetime | None:
+    """When a token issued at `issued_at` stops working by age (None: it never does)."""
+    if token_days is None or issued_at is None:
+        return None
+    return datetime.fromisoformat(issued_at) + timedelta(days=token_days)

@@ -62,7 +62,7 @@ async def _while_active(
     operator: OperatorRecord,
     token: str,
 ) -> AsyncIterator[ServerSentEvent | bytes]:
-    """The stream, ended as soon as its operator is disabled or their token rotated.
+    """The stream, ended as soon as its operator is disabled, their token rotated or expired.
 
     Disabling (here, or by `hitl operator disable` in another process, which
     the backend's sweep notices) bumps a generation; each stream looks at it
@@ -70,12 +70,15 @@ async def _while_active(
     database about its operator only when it moved.
     """
     seen = OperatorAdmin.operator_generation
+    expires = service.token_expiry(token)
     pending: asyncio.Task[ServerSentEvent | bytes] | None = None
     try:
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(_next(stream))
             done, _ = await asyncio.wait({pending}, timeout=RECHECK_SECONDS)
+            if expires is not None and service.has_passed(expires):
+                return  # the client reconnects and hears why: this token expired
             if OperatorAdmin.operator_generation != seen:
                 seen = OperatorAdmin.operator_generation
                 if not service.still_active(operator.id, token):

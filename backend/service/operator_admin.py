@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from backend_client import Action, Operator, OperatorChange, Page, Role
 
 from ..domain import policy
-from ..domain.operators import token_refusal
+from ..domain.operators import token_expiry, token_refusal
 from ..domain.policy import Permission
 from ..errors import NotFound, Unauthorized
 from ..store import OperatorRecord
@@ -59,6 +61,17 @@ class OperatorAdmin(ServiceCore):
         """Whether this operator's token still works (an open stream asks after each change)."""
         state = self.store.operator_state_by_token(token)
         return state is not None and state.record.id == operator_id and not self._refusal(state)
+
+    def token_expiry(self, token: str) -> datetime | None:
+        """When this token stops working by age (None: it never does, or it is not one)."""
+        state = self.store.operator_state_by_token(token)
+        if state is None:
+            return None
+        return token_expiry(state.token_issued_at, self.settings.token_days)
+
+    def has_passed(self, moment: datetime) -> bool:
+        """Whether the backend's clock has reached `moment`."""
+        return self._now() >= moment
 
     def operators(self, op: OperatorRecord) -> Page[Operator]:
         """The operator directory, with who is active."""
