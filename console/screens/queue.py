@@ -129,8 +129,12 @@ class QueueScreen(Screen[None]):
 
     @property
     def showing(self) -> bool:
-        """Mounted with its widgets: not before mount, nor while the app takes it down."""
-        return self.is_mounted and bool(self.query(QueueList))
+        """Mounted with its widgets: not before mount, nor while the app takes it down.
+
+        The empty-queue hint is composed after the list and the rest the updates
+        touch, and taken down before them: while it is there, they all are.
+        """
+        return self.is_mounted and bool(self.query(QueueList)) and bool(self.query("#queue-empty"))
 
     def queue_changed(self, ids: set[str] | None, *, now: bool = False) -> None:
         """The queue state changed for `ids` (None: all of it); update list, counts, tabs.
