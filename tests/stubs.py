@@ -250,6 +250,24 @@ class ChatwootStub:
             },
         }
 
+    def conversation_resolved(self, conversation: int) -> dict[str, Any]:
+        """A `conversation_resolved` agent-bot event, shaped like Chatwoot's
+        `Conversation#webhook_data` (the event data, then its own `id` and `account_id`)."""
+        return {
+            "event": "conversation_resolved",
+            "id": conversation,
+            "account_id": self.account_id,
+            "inbox_id": 3,
+            "status": "resolved",
+            "channel": "Channel::WebWidget",
+            "can_reply": True,
+            "additional_attributes": {"browser_language": "en"},
+            "meta": {"sender": {"id": 7, "name": "Jo Customer", "type": "contact"}},
+            "messages": [],
+            "labels": [],
+            "timestamp": 1_767_603_600,
+        }
+
     def signed(
         self,
         payload: dict[str, Any],

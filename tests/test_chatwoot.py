@@ -14,7 +14,7 @@ from textual.widgets import Static
 from backend.app import create_app
 from backend.service import HANDOFF_TEXT
 from backend.settings import BotSettings, ChatwootSettings, OutboxSettings, Settings
-from backend_client import ConversationDetail, ConversationStatus, ReasonCode
+from backend_client import Action, ConversationDetail, ConversationStatus, ReasonCode
 from console.app import make_app
 from console.config import ConsoleConfig
 from console.render.conversation import conversation_header
@@ -381,3 +381,36 @@ async def test_a_pause_holds_an_approved_reply_for_chatwoot_until_resumed(
     async with backend.client("sam") as sam:
         await sam.resume_ai()
     await eventually(lambda: chatwoot.posted(CW) == [disclosure, detail.draft.text])
+
+
+async def test_resolved_in_chatwoot_closes_the_hitl_chat_once(
+    backend: Backend, hitl: httpx.AsyncClient, chatwoot: ChatwootStub
+) -> None:
+    cid = await taken(chatwoot, hitl, "Where is my order?")
+    await waiting_draft(backend, cid)
+    resolved = chatwoot.conversation_resolved(CW)
+
+    first = await chatwoot.send(hitl, resolved, delivery="resolved-1")
+    again = await chatwoot.send(hitl, resolved, delivery="resolved-1")
+    later = await chatwoot.send(hitl, resolved)  # a new delivery of an old resolution
+
+    assert first.json() == {"outcome": f"closed conversation {cid}"}
+    assert again.json() == {"outcome": "duplicate"}
+    assert later.json() == {"outcome": f"ignored: conversation {cid} is closed already"}
+    detail = await detail_of(backend, cid)
+    assert detail.status is ConversationStatus.CLOSED and detail.draft is None
+    async with backend.client("sam") as sam:
+        entries = (await sam.list_audit(conversation=cid)).items
+    close = next(e for e in entries if e.action is Action.CLOSE)
+    assert (close.actor, close.note) == ("system", "resolved in Chatwoot")
+    # Nothing went back to Chatwoot for the close: it is Chatwoot's own.
+    assert chatwoot.toggles(CW) == []
+    # The customer's next message starts a new chat, as after any close.
+    assert await taken(chatwoot, hitl, "One more question") != cid
+
+
+async def test_a_resolution_of_a_conversation_hitl_never_had_is_ignored(
+    hitl: httpx.AsyncClient, chatwoot: ChatwootStub
+) -> None:
+    response = await chatwoot.send(hitl, chatwoot.conversation_resolved(999))
+    assert response.json() == {"outcome": "ignored: no hitl chat for this conversation"}

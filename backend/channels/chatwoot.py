@@ -23,6 +23,7 @@ from backend_client import EMAIL_MAX, LANGUAGE_TAG_PATTERN, NAME_MAX, Conversati
 
 from ..errors import Unauthorized
 from ..service import Hitl
+from ..service.operator_admin import SYSTEM
 from ..settings import ChatwootSettings
 from ..store import Store
 from .chatwoot_out import enqueue_backlog
@@ -124,6 +125,39 @@ def customer_message(payload: Any, account_id: int) -> ChatwootMessage | str:
         text=text,
         customer=_customer(sender, conversation),
     )
+
+
+def resolved_conversation(payload: Any, account_id: int) -> tuple[int, int] | str:
+    """(account, conversation id) of a `conversation_resolved` event (Chatwoot's
+    `Conversation#webhook_data`), or why the bot leaves the event alone."""
+    body = _dict(payload)
+    if body.get("event") != "conversation_resolved":
+        return f"ignored: {body.get('event')!s} is not a resolution"
+    account = _int(body.get("account_id"))
+    if account is not None and account != account_id:
+        return f"ignored: account {account} is not the configured one"
+    chatwoot_id = _int(body.get("id"))
+    if chatwoot_id is None:
+        return "ignored: no conversation id"
+    return account_id, chatwoot_id
+
+
+def resolve(
+    service: Hitl, store: Store, account_id: int, chatwoot_id: int, delivery: str | None
+) -> str:
+    """Chatwoot's agents resolved a conversation: its hitl chat closes too (journaled by the
+    system, the reason in the note). Its next message starts a new chat, as after any close."""
+    with store.transaction():
+        if delivery and not store.claim_chatwoot_delivery(f"delivery:{delivery}"):
+            return "duplicate"
+        cid = store.chatwoot_chat(account_id, chatwoot_id)
+        row = store.conversation_row(cid) if cid is not None else None
+        if cid is None or row is None:
+            return "ignored: no hitl chat for this conversation"
+        if row["status"] == ConversationStatus.CLOSED:
+            return f"ignored: conversation {cid} is closed already"
+        service.close(SYSTEM, cid, None, note="resolved in Chatwoot")
+    return f"closed conversation {cid}"
 
 
 def receive(service: Hitl, store: Store, message: ChatwootMessage, delivery: str | None) -> str:

@@ -10,7 +10,13 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
-from ..channels.chatwoot import check_signature, customer_message, receive
+from ..channels.chatwoot import (
+    check_signature,
+    customer_message,
+    receive,
+    resolve,
+    resolved_conversation,
+)
 from ..channels.chatwoot_out import plug_in
 from ..channels.outbox import outbox_lifespan
 from ..errors import DomainError
@@ -37,12 +43,14 @@ class WebhookReceipt(BaseModel):
     """What hitl did with a Chatwoot event (Chatwoot only needs the 200)."""
 
     outcome: str
-    """`taken into conversation <id>`, `duplicate`, or `ignored: <why>`."""
+    """`taken into conversation <id>`, `closed conversation <id>`, `duplicate`, or
+    `ignored: <why>`."""
 
 
 @router.post("/v1/integrations/chatwoot/webhook")
 async def chatwoot_webhook(request: Request) -> WebhookReceipt:
-    """Chatwoot's agent-bot events (`message_created`, …), signed with the webhook secret.
+    """Chatwoot's agent-bot events, signed with the webhook secret: a customer's
+    `message_created` goes to the AI; `conversation_resolved` closes the hitl chat.
 
     401 unless `X-Chatwoot-Signature` is `sha256=` + the hex HMAC-SHA256 of
     `<X-Chatwoot-Timestamp>.<raw body>` and the timestamp is within 5 minutes.
@@ -57,9 +65,12 @@ async def chatwoot_webhook(request: Request) -> WebhookReceipt:
         payload = json.loads(raw)
     except ValueError:
         raise BadRequest("the body is not JSON") from None
+    service: Hitl = request.app.state.hitl
+    delivery = request.headers.get("x-chatwoot-delivery")
+    resolved = resolved_conversation(payload, settings.chatwoot.account_id)
+    if not isinstance(resolved, str):
+        return WebhookReceipt(outcome=resolve(service, store, *resolved, delivery))
     message = customer_message(payload, settings.chatwoot.account_id)
     if isinstance(message, str):
         return WebhookReceipt(outcome=message)
-    service: Hitl = request.app.state.hitl
-    delivery = request.headers.get("x-chatwoot-delivery")
     return WebhookReceipt(outcome=receive(service, store, message, delivery))

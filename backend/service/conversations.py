@@ -133,8 +133,11 @@ class ConversationDecisions(AIDrafting):
             self._publish(cid)
             return self._answer(cid)
 
-    def close(self, op: OperatorRecord, cid: str, if_match: int | None) -> ConversationDetail:
-        """Close the conversation (someone else's hold only with supervisor rights)."""
+    def close(
+        self, op: OperatorRecord, cid: str, if_match: int | None, *, note: str | None = None
+    ) -> ConversationDetail:
+        """Close the conversation (someone else's hold only with supervisor rights); `note`
+        says why in the journal when no person closed it (a channel's agents did)."""
         policy.require(op.role, Permission.DECIDE)
         with self._on_conversation(cid, op):
             row = self._open_conversation(cid)
@@ -144,7 +147,7 @@ class ConversationDecisions(AIDrafting):
             self._supersede_pending(cid)
             self._move(cid, Act.CLOSE, holder=None, waiting_since=None)
             self.store.close_open_jobs(cid)
-            self.record_decision(op, Action.CLOSE, conversation_id=cid)
+            self.record_decision(op, Action.CLOSE, conversation_id=cid, note=note)
             self._publish(cid)
             return self._answer(cid)
 
