@@ -15,7 +15,7 @@ from backend.settings import Settings
 from backend.store import Store
 from backend_client import Action, ConnectionState, ForbiddenError, UnauthorizedError
 from hitl.cli import main
-from tests.helpers import BASE, Backend, LiveServer, ManualClock, seed_operators
+from tests.helpers import BASE, Backend, LiveServer, ManualClock, eventually, seed_operators
 
 pytestmark = pytest.mark.both_stores
 """Every test here runs on SQLite and on PostgreSQL."""
@@ -78,20 +78,23 @@ async def test_tokens_expire_after_the_configured_days(tmp_path: Path) -> None:
     app.state.store.close()
 
 
-async def test_a_disabled_operators_open_stream_closes_at_once(live_backend: Backend) -> None:
+async def bob_listening(backend: Backend, received: list[object]) -> asyncio.Task[None]:
+    """Bob's event stream, open and live, its events into `received`; the task ends when the
+    backend ends the stream for good."""
     states: list[ConnectionState] = []
 
     async def listen() -> None:
-        async with live_backend.client("bob") as bob:
-            async for _ in bob.events(on_state=states.append):
-                pass
+        async with backend.client("bob") as bob:
+            async for event in bob.events(on_state=states.append):
+                received.append(event)
 
     task = asyncio.create_task(listen())
-    for _ in range(200):
-        if ConnectionState.LIVE in states:
-            break
-        await asyncio.sleep(0.02)
-    assert ConnectionState.LIVE in states
+    await eventually(lambda: ConnectionState.LIVE in states)
+    return task
+
+
+async def test_a_disabled_operators_open_stream_closes_at_once(live_backend: Backend) -> None:
+    task = await bob_listening(live_backend, [])
     async with live_backend.client("ada") as admin:
         await admin.disable_operator("bob")
     with pytest.raises(UnauthorizedError, match="disabled"):
@@ -104,27 +107,12 @@ async def test_an_open_stream_closes_when_its_token_expires(tmp_path: Path) -> N
     with LiveServer(settings, clock=clock) as server:
         assert server.app is not None
         backend = seed_operators(Backend(app=server.app, url=server.url, transport=None))
-        states: list[ConnectionState] = []
         received: list[object] = []
-
-        async def listen() -> None:
-            async with backend.client("bob") as bob:
-                async for event in bob.events(on_state=states.append):
-                    received.append(event)
-
-        task = asyncio.create_task(listen())
-        for _ in range(200):
-            if ConnectionState.LIVE in states:
-                break
-            await asyncio.sleep(0.02)
-        assert ConnectionState.LIVE in states
+        task = await bob_listening(backend, received)
         clock.advance(29 * 86400)  # a day before it expires: the stream still brings news
         await backend.chat("Where is my parcel?")
-        for _ in range(200):
-            if received:
-                break
-            await asyncio.sleep(0.02)
-        assert received and not task.done()
+        await eventually(lambda: received)
+        assert not task.done()
         clock.advance(2 * 86400)
         with pytest.raises(UnauthorizedError, match="expired"):
             await asyncio.wait_for(task, 5)
@@ -134,20 +122,7 @@ async def test_a_disable_from_the_command_line_closes_the_running_backends_strea
     live_backend: Backend, settings: Settings
 ) -> None:
     """`hitl operator disable` writes the database from another process; the backend notices."""
-    states: list[ConnectionState] = []
-    received: list[object] = []
-
-    async def listen() -> None:
-        async with live_backend.client("bob") as bob:
-            async for event in bob.events(on_state=states.append):
-                received.append(event)
-
-    task = asyncio.create_task(listen())
-    for _ in range(200):
-        if ConnectionState.LIVE in states:
-            break
-        await asyncio.sleep(0.02)
-    assert ConnectionState.LIVE in states
+    task = await bob_listening(live_backend, [])
     command = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
