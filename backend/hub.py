@@ -109,6 +109,25 @@ class _Entry:
         ).encode()
 
 
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the calling thread, if one is running."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def call_on_loop(
+    loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: Any
+) -> None:
+    """`callback(*args)` on `loop`: at once when called from it, else handed over thread-safely
+    (asyncio objects belong to their loop; the store may announce from another thread)."""
+    if running_loop() is loop:
+        callback(*args)
+    else:
+        loop.call_soon_threadsafe(callback, *args)
+
+
 class EventHub:
     """Fans committed events out to every open stream without polling the database.
 
@@ -144,20 +163,15 @@ class EventHub:
         loop; asyncio objects are not thread-safe, so the work hops onto the
         loop. It must never raise: the change it announces is already committed.
         """
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
+        running = running_loop()
         if running is not None and (self._loop is None or self._loop.is_closed()):
             self._loop = running
         loop = self._loop
-        if running is not None and running is loop:
-            self._publish_on_loop(events)
-        elif loop is None or loop.is_closed():
+        if loop is None or loop.is_closed():
             # No loop has run a stream yet, so nobody is waiting: just remember.
             self._remember(events)
         else:
-            loop.call_soon_threadsafe(self._publish_on_loop, events)
+            call_on_loop(loop, self._publish_on_loop, events)
 
     def _publish_on_loop(self, events: list[Event]) -> None:
         self._remember(events)

@@ -30,6 +30,7 @@ from fastapi import FastAPI
 from backend_client import Event, EventType
 
 from ..domain import policy
+from ..hub import call_on_loop
 from ..settings import Settings
 from ..store import Store
 from ..store.outbox import AI_WRITTEN, Delivery
@@ -118,14 +119,7 @@ class Outbox:
         loop = self._loop
         if loop is None or loop.is_closed():
             return  # the worker is not running: it sends everything due when it starts
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wakeup.set()
-        else:
-            loop.call_soon_threadsafe(self._wakeup.set)
+        call_on_loop(loop, self._wakeup.set)
 
     async def _send_webhook(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         try:
