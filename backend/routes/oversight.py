@@ -22,6 +22,7 @@ from backend_client import (
     SubjectRequest,
 )
 
+from ..store import INT_MAX
 from .deps import CurrentOperator, Decide, Service
 
 router = APIRouter(tags=["oversight"])
@@ -103,7 +104,7 @@ async def oversight_report(
     op: CurrentOperator,
     since: datetime | None = None,
     until: datetime | None = None,
-    checkpoint_entries: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+    checkpoint_entries: Annotated[int | None, Query(ge=0, le=INT_MAX)] = None,
     checkpoint_head: Annotated[str | None, Query(max_length=128)] = None,
 ) -> OversightReport:
     """Supervisor: the figures of the oversight report (`hitl report` renders them);

@@ -14,6 +14,7 @@ from ..db_url import is_postgres_url
 from .audit import read_audit_rows
 from .common import (
     ERASED,
+    INT_MAX,
     EventListener,
     OperatorRecord,
     decode_cursor,
@@ -40,6 +41,7 @@ def connect(target: str | Path, *, clock: Callable[[], datetime] = utcnow) -> SQ
 
 __all__ = [
     "ERASED",
+    "INT_MAX",
     "EventListener",
     "OperatorRecord",
     "SQLiteStore",

@@ -31,6 +31,9 @@ PREVIEW_LENGTH = 120
 """How much of the latest message a queue row keeps."""
 ERASED = "[erased]"
 """What stands where erased personal data was."""
+INT_MAX = 2**63 - 1
+"""The largest integer either database stores: a number from outside that reaches SQL is
+checked against it first (SQLite raises OverflowError past it, PostgreSQL an error)."""
 
 
 def utcnow() -> datetime:
@@ -79,7 +82,7 @@ def _keyset_value(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return -(2**63) <= value < 2**63
+        return -INT_MAX - 1 <= value <= INT_MAX
     if isinstance(value, float):
         return math.isfinite(value)
     return isinstance(value, str)
