@@ -27,7 +27,6 @@ import json
 import multiprocessing
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 import httpx  # noqa: E402
-from harness import Cores, Wire, free_port  # noqa: E402
+from harness import Cores, Wire, free_port, pct  # noqa: E402
 
 from backend.store import connect  # noqa: E402
 from backend_client import Action, Author, BotIdentity, ConversationStatus, Customer, Role  # noqa: E402
@@ -162,17 +161,9 @@ async def decide(
     return time.perf_counter() - started, latencies
 
 
-def p(values: list[float], q: float) -> float:
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else values[0]
-    )
-
-
 def layout(
     name: str, target: str | Path, processes: int, args: argparse.Namespace
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     tokens, pending = seed(target, args.drafts, args.clients)
     with served(target, processes) as (urls, pids):
         cores = Cores(pids)
@@ -180,8 +171,8 @@ def layout(
         busy, backends = cores.spent()
     row = {
         "rate": len(pending) / seconds,
-        "p50": p(latencies, 50),
-        "p99": p(latencies, 99),
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
         "busy": busy / seconds,
     }
     print(
@@ -320,8 +311,8 @@ def main() -> None:
         with served(url, 2) as (urls, _):
             latencies = asyncio.run(fan_out(urls, tokens[0], pending))
         print(
-            f"\nevent fan-out, commit on B -> frame on A: p50 {p(latencies, 50):.1f} ms, "
-            f"p99 {p(latencies, 99):.1f} ms ({len(latencies)} events)"
+            f"\nevent fan-out, commit on B -> frame on A: p50 {pct(latencies, 50):.1f} ms, "
+            f"p99 {pct(latencies, 99):.1f} ms ({len(latencies)} events)"
         )
         ms, locked = asyncio.run(lock_budget(url, 200))
         print(
