@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
+from textual.widgets import Tabs
+
 from backend_client import ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
@@ -59,3 +62,19 @@ async def escalate(backend: Backend, name: str = "Esme Escalate") -> str:
         assert draft is not None
         await alice.reject(draft.id, draft.version, ReasonCode.INCORRECT, None)
     return chat.id
+
+
+def underline_in_place(app: HitlApp) -> bool:
+    """Whether every tab bar's active tab is laid out at its label's width and the
+    underline spans it (no slide under way, no layout pending)."""
+    for tabs in app.screen.query(Tabs):
+        active = tabs.active_tab
+        if active is None:
+            continue
+        if active.size.width != cell_len(active.label_text):
+            return False
+        underline: Any = tabs.query_one("Underline")  # Textual's own, not exported
+        span = active.virtual_region.shrink(active.styles.gutter).column_span
+        if (underline.highlight_start, underline.highlight_end) != span:
+            return False
+    return True

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Static, Tabs
+from textual.widgets import Static, Tab, Tabs
 
 from backend_client import (
     Author,
@@ -33,7 +33,7 @@ from console.live.queue_state import QueueFilter
 from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
 from console.widgets.header import ConsoleHeader
-from tests.console_helpers import queue_list, shown
+from tests.console_helpers import queue_list, shown, underline_in_place
 from tests.helpers import Backend, LiveServer, until
 
 SIZE = (140, 40)
@@ -157,6 +157,29 @@ async def test_filter_tabs_change_what_is_listed(live_backend: Backend, config: 
         await pilot.click("#filter-review")  # the mouse works too
         await until(pilot, lambda: queue_list(app).filter is QueueFilter.REVIEW)
         assert queue_list(app).has_focus
+
+
+async def test_the_underline_follows_a_tab_its_count_widened(
+    live_backend: Backend, config: ConsoleConfig
+):
+    """News handled while the app batches its updates (a screen or widgets mounting)
+    widens "All 0" to "All 10", and the tab bar measures before the new width is laid
+    out: once it is, the underline follows (issue 13's CI run caught it stale)."""
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await until(pilot, lambda: underline_in_place(app))
+        tabs = app.queue_screen.query_one(Tabs)
+        with app.batch_update():
+            for number in range(10):
+                await live_backend.chat(ESCALATE, name=f"Wide Ner{number}")  # no drafts
+            await until(
+                pilot,
+                lambda: tabs.query_one("#filter-escalated", Tab).label_text == "Escalated 10",
+            )
+            await pilot.pause(0.1)  # the tab bar measures meanwhile (its move waits 20 ms)
+            assert tabs.query_one("#filter-all", Tab).label_text == "All 10"
+        await until(pilot, lambda: underline_in_place(app))
 
 
 async def test_header_counts_follow_the_queue(live_backend: Backend, config: ConsoleConfig):

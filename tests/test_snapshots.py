@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Tabs, TextArea
+from textual.widgets import Input, TextArea
 
 from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
@@ -31,6 +31,7 @@ from console.dialogs.workday import NoteDialog
 from console.screens.conversation import ConversationScreen
 from console.screens.history import HistoryScreen
 from console.screens.saved_replies import SavedReplyFinder
+from tests.console_helpers import underline_in_place
 from tests.helpers import Backend, LiveServer, seed_operators, until
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -127,19 +128,6 @@ def seed(backend: Backend) -> dict[str, str]:
     ):
         backend.store.put_saved_reply(None, title, text, sam)
     return ids
-
-
-def underline_in_place(app: HitlApp) -> bool:
-    """Whether every tab bar's underline spans its active tab (no slide under way)."""
-    for tabs in app.screen.query(Tabs):
-        active = tabs.active_tab
-        if active is None:
-            continue
-        underline: Any = tabs.query_one("Underline")  # Textual's own, not exported
-        span = active.virtual_region.shrink(active.styles.gutter).column_span
-        if (underline.highlight_start, underline.highlight_end) != span:
-            return False
-    return True
 
 
 def settled(then: Callable[[HitlApp, Pilot[Any]], Awaitable[None]] | None = None) -> Any:

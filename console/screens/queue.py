@@ -45,6 +45,21 @@ class FilterTabs(Tabs, can_focus=False):
     """The filter tabs; the list keeps the focus, the screen's keys switch tabs."""
 
 
+class FilterTab(Tab):
+    """A filter tab, whose count widens and narrows it as the queue changes.
+
+    `Tabs` moves its underline when a tab is relabelled, measuring the tabs after
+    the next refresh. A relabel handled while the app batches its updates (a
+    screen or widgets being mounted) is measured before the new width is laid
+    out, and the underline stays under the old width. A resize comes after the
+    layout: the underline is moved again then, as for a relabel.
+    """
+
+    def on_resize(self) -> None:
+        """Laid out at a new width: have the tab bar move its underline."""
+        self.post_message(self.Relabelled(self))
+
+
 class QueueScreen(Screen[None]):
     """The queue, longest waiting first, filtered by the selected tab."""
 
@@ -97,7 +112,10 @@ class QueueScreen(Screen[None]):
         yield DemoLine(self.hitl.chat_url)
         yield PausedBanner()
         yield FilterTabs(
-            *(Tab(queue_filter.title(), id=f"filter-{queue_filter}") for queue_filter in _FILTERS)
+            *(
+                FilterTab(queue_filter.title(), id=f"filter-{queue_filter}")
+                for queue_filter in _FILTERS
+            )
         )
         yield QueueFind(id="queue-find")
         yield QueueColumns(id="queue-columns")
