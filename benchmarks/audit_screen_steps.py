@@ -32,6 +32,12 @@ from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
 
 
+def moved(choice: Choice[object]) -> Callable[[], bool]:
+    """Whether `choice` has left the option it is on now."""
+    index = choice.index
+    return lambda: choice.index != index
+
+
 class Bench:
     """Drives one console through every measurement."""
 
@@ -336,7 +342,7 @@ class Bench:
             have.append(have[-1] + 1)
         assert len(have) > 1, "no two adjacent options with entries to step between"
         while choice.index != have[0]:  # untimed: to the first option with entries
-            await self.key("right", then=lambda index=choice.index: choice.index != index)
+            await self.key("right", then=moved(choice))
         await self.until(self.page_settled)
         metric = FILTER_ACTION if column == "action" else FILTER_REASON
         step = 1
@@ -357,7 +363,7 @@ class Bench:
             self.results.add(metric, await self.timed(key, ready, self.detail_needle))
             await self.until(self.page_settled)
         while choice.index != 0:  # untimed: back to "any"
-            await self.key("left", then=lambda index=choice.index: choice.index != index)
+            await self.key("left", then=moved(choice))
         await self.until(lambda: choice.value is None and self.screen.filters.active is False)
         await self.until(self.page_settled)
 

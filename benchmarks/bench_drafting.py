@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -237,4 +236,4 @@ if __name__ == "__main__":
     elif options.serve:
         run_backend(options.port, options.db, options.model_url)
     else:
-        sys.exit(main())
+        main()

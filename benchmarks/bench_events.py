@@ -31,10 +31,13 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 from harness import BackendProcess, pct
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 CLIENTS = 10
 RATE = 1_000
@@ -73,7 +76,7 @@ def serve_hitl(port: int, db: Path) -> None:
     from backend.settings import Settings
     from backend_client import EventType, Role
 
-    def prepare(app: Any) -> str:
+    def prepare(app: FastAPI) -> str:
         store = app.state.store
         _, token = store.add_operator("bench", Role.ADMIN)
 

@@ -163,18 +163,15 @@ async def decide(
 
 def layout(
     name: str, target: str | Path, processes: int, args: argparse.Namespace
-) -> dict[str, float | None]:
+) -> dict[str, float]:
     tokens, pending = seed(target, args.drafts, args.clients)
     with served(target, processes) as (urls, pids):
         cores = Cores(pids)
         seconds, latencies = asyncio.run(decide(urls, tokens, pending, args.clients))
         busy, backends = cores.spent()
-    row = {
-        "rate": len(pending) / seconds,
-        "p50": pct(latencies, 50),
-        "p99": pct(latencies, 99),
-        "busy": busy / seconds,
-    }
+    p50, p99 = pct(latencies, 50), pct(latencies, 99)
+    assert p50 is not None and p99 is not None, "no decision was timed"
+    row = {"rate": len(pending) / seconds, "p50": p50, "p99": p99, "busy": busy / seconds}
     print(
         f"{name:<24} {row['rate']:>11.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} "
         f"{busy / seconds:>11.2f} {backends / len(pending) * 1000:>11.2f} "

@@ -22,6 +22,7 @@ from queue_data import PER_TRANSACTION, PHRASES, RATE, SIZE, build_summaries, pl
 from backend_client import EventType
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from queue_app import BenchApp
 
 BENCH = str(HERE / "bench_queue.py")
@@ -93,7 +94,7 @@ def serve(rows: int, epoch: float, port: int, db: Path) -> None:
     harness.serve(Settings(db_path=db, secret="bench"), port, partial(_seed, rows, epoch))
 
 
-def _seed(rows: int, epoch: float, app: Any) -> str:
+def _seed(rows: int, epoch: float, app: FastAPI) -> str:
     """Seed the backend's store with `rows` conversations; add the producer's route."""
     from backend_client import Role
 
