@@ -17,6 +17,7 @@ from textual import events
 from textual.driver import Driver
 
 from console.app import HitlApp
+from console.widgets.choice import Choice
 
 SIZE = (160, 50)
 TARGET_MS = 100.0
@@ -163,3 +164,9 @@ END_VERIFYING = "end → next page, verify in flight"
 METRICS = [OPEN, REOPEN, DOWN_VERIFYING, END_VERIFYING, DOWN, END_LOCAL, END_PAGE]
 METRICS += [FILTER_ACTION, FILTER_REASON, SEARCH]
 """The order of the table's lines."""
+
+
+def moved(choice: Choice[object]) -> Callable[[], bool]:
+    """Whether `choice` has left the option it is on now."""
+    index = choice.index
+    return lambda: choice.index != index

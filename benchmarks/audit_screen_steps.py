@@ -22,6 +22,7 @@ from audit_screen_clock import (
     VERIFY_TIMEOUT,
     FrameClock,
     Results,
+    moved,
 )
 from textual.widgets import Input
 
@@ -30,12 +31,6 @@ from console.app import HitlApp
 from console.screens.audit_log import AuditLogScreen
 from console.widgets.audit_list import AuditList
 from console.widgets.choice import Choice
-
-
-def moved(choice: Choice[object]) -> Callable[[], bool]:
-    """Whether `choice` has left the option it is on now."""
-    index = choice.index
-    return lambda: choice.index != index
 
 
 class Bench:
