@@ -16,9 +16,13 @@ from typing import Any
 import psycopg
 import pytest
 
+from backend.bots import make_bot
+from backend.domain.disclosure import disclosure_version
 from backend.domain.journal import verify_chain
+from backend.service import Hitl
+from backend.settings import Settings
 from backend.store import Store, connect
-from backend_client import Action, Role
+from backend_client import Action, Customer, Role
 from tests import pg
 
 SECRET = "test-secret"
@@ -94,7 +98,7 @@ def holding(writer: Writer) -> Iterator[Writer]:
     assert writer.error is None, writer.error
 
 
-def settles(url: str, writer: Writer) -> str:
+def settles(url: str, writer: Writer | Opening) -> str:
     """Wait until `writer` either committed or waits for a lock: 'done' or 'waiting'."""
     for _ in range(3000):
         if writer.done.wait(0.01):
@@ -193,3 +197,68 @@ def test_events_of_side_by_side_transactions_commit_in_id_order(
     events = third.events_after(0)
     assert [e.data["n"] for e in events] == [2, 1]
     assert all(e.id > passed for e in events if e.data["n"] == 1)
+
+
+# -- the service's transactions: what opening a chat waits for ---------------------------
+
+
+def service(store: Store, url: str) -> Hitl:
+    """A process's rules on its own store (no HTTP around them)."""
+    settings = Settings(db_url=url, secret=SECRET)
+    return Hitl(store, settings, make_bot(settings.bot))
+
+
+class Opening(threading.Thread):
+    """A customer opening a chat through `hitl`, on its own thread."""
+
+    def __init__(self, hitl: Hitl, name: str) -> None:
+        super().__init__(daemon=True)
+        self.hitl, self.name_ = hitl, name
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.hitl.start_chat(Customer(name=self.name_))
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+def test_a_chat_opens_while_a_decision_on_another_conversation_is_under_way(
+    url: str, stores: list[Store]
+) -> None:
+    first, second, third = stores
+    service(third, url).start_chat(Customer(name="First"))  # journals the disclosure
+    with holding(Writer(first, ("conversation:c1", "operator:o1"))):
+        opening = Opening(service(second, url), "Second")
+        opening.start()
+        assert settles(url, opening) == "done"
+    assert [row["customer_name"] for row in third.db.query(
+        "SELECT customer_name FROM conversations ORDER BY created_at"
+    )] == ["First", "Second"]  # fmt: skip
+
+
+def test_the_first_chats_of_a_disclosure_version_journal_it_once(
+    url: str, stores: list[Store]
+) -> None:
+    """Two processes open the first chats of a version at once: one entry, one chain."""
+    first, second, third = stores
+    settings = Settings(db_url=url, secret=SECRET)
+    version = disclosure_version(settings.disclosure_for(None)[1])
+    with holding(Writer(first, (f"disclosure:{version}",))):
+        openings = [Opening(service(store, url), name) for store, name in
+                    ((second, "Ann"), (third, "Bo"))]  # fmt: skip
+        for opening in openings:
+            opening.start()
+        for _ in range(3000):  # both wait for the version's lock, neither has journaled
+            if waiting(url) == 2:
+                break
+            assert not any(opening.done.wait(0.01) for opening in openings)
+        assert waiting(url) == 2
+    for opening in openings:
+        assert opening.done.wait(30) and opening.error is None, opening.error
+    rows = list(third.audit_rows())
+    assert [row["action"] for row in rows] == ["disclosure"]
+    assert verify_chain(rows, SECRET).ok

@@ -78,16 +78,24 @@ class Calibration(CustomerTurns):
         )
 
     def start_chat(self, customer: Customer) -> ChatStarted:
-        """A customer's chat; at the seeding rate, a calibration conversation comes along."""
-        started = super().start_chat(customer)
+        """A customer's chat; at the seeding rate, a calibration conversation comes along.
+
+        While seeding, the chat and the running total are one transaction that runs
+        alone, so processes side by side neither lose a count nor seed twice.
+        """
         rate = self._calibration_rate()
-        if rate > 0 and self.store.calibration_items():
-            # A running total instead of a dice roll: the rate holds exactly, tests need no seed.
-            total = float(self.store.get_meta("calibration_due") or 0) + rate
-            if total >= 1:
-                self.seed_calibration()
-                total -= 1
-            self.store.set_meta("calibration_due", repr(total))
+        if rate <= 0:
+            return super().start_chat(customer)
+        with self.store.transaction():
+            started = super().start_chat(customer)
+            if self.store.calibration_items():
+                # A running total instead of a dice roll: the rate holds exactly, tests need
+                # no seed.
+                total = float(self.store.get_meta("calibration_due") or 0) + rate
+                if total >= 1:
+                    self.seed_calibration()
+                    total -= 1
+                self.store.set_meta("calibration_due", repr(total))
         return started
 
     def seed_calibration(self) -> str:
@@ -103,7 +111,7 @@ class Calibration(CustomerTurns):
             self.store.update_conversation(
                 cid, calibration_id=item["id"], customer_token_hash=NO_CHANNEL
             )
-            self._disclose(cid, None)
+            self._disclose(cid, self._disclosure(None))
             said = self._say(cid, Author.CUSTOMER, item["customer_message"])
             self._move(cid, Act.CUSTOMER_WRITES, waiting_since=said.created_at.isoformat())
             draft = self.store.add_draft(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import NamedTuple
 
 from backend_client import Action, Author, ChatStarted, ConversationStatus, Customer, Message, Page
 
@@ -16,6 +17,14 @@ from .operator_admin import SYSTEM
 CUSTOMER_NAME_LIMIT = 200
 
 
+class Disclosure(NamedTuple):
+    """The AI disclosure a chat opens with: its language key, its words, their version."""
+
+    key: str | None
+    text: str
+    version: str
+
+
 class CustomerTurns(DraftWorkers):
     """What customers do, and what the AI does in answer."""
 
@@ -23,20 +32,38 @@ class CustomerTurns(DraftWorkers):
         """A customer opens a chat: the AI disclosure is its first message (invariant 2)."""
         policy.check_text("customer.name", customer.name, CUSTOMER_NAME_LIMIT)
         token = secrets.token_urlsafe(24)
-        with self.store.transaction():
+        disclosure = self._disclosure(customer.language)
+        with self.store.transaction(scope=self._opening_scope(disclosure.version)):
             cid = self.store.create_conversation(customer, token)
-            self._disclose(cid, customer.language)
+            self._disclose(cid, disclosure)
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
 
-    def _disclose(self, cid: str, language: str | None) -> None:
-        """Open the chat with the disclosure in the customer's language and record its version.
+    def _opening_scope(self, version: str) -> list[str]:
+        """What opening a chat decides on (`store.transaction`'s scope).
+
+        A new conversation is nobody else's yet, so on PostgreSQL it opens
+        beside decisions and other openings. Only the first chat a disclosure
+        version opens decides something shared, the version's journal entry:
+        those openings take that version's lock. The flag, once set, is never
+        cleared, so reading it before the transaction is safe.
+        """
+        if self.store.get_meta(_journaled(version)) is None:
+            return [f"disclosure:{version}"]
+        return [f"opening:{secrets.token_hex(8)}"]
+
+    def _disclosure(self, language: str | None) -> Disclosure:
+        """The disclosure a customer speaking `language` is shown."""
+        key, text = self.settings.disclosure_for(language)
+        return Disclosure(key, text, disclosure_version(text))
+
+    def _disclose(self, cid: str, disclosure: Disclosure) -> None:
+        """Open the chat with the disclosure and record its version.
 
         The version goes on the conversation; the first chat a version opens
         also journals it (`_journal_disclosure`).
         """
-        key, text = self.settings.disclosure_for(language)
-        version = disclosure_version(text)
+        key, text, version = disclosure
         self.store.update_conversation(cid, disclosure_version=version)
         self._say(cid, Author.SYSTEM, text)
         self._journal_disclosure(version, key, text)
@@ -50,7 +77,7 @@ class CustomerTurns(DraftWorkers):
         conversation names the version it was shown (`disclosure_version`).
         A changed text is a new version, journaled by the first chat it opens.
         """
-        seen = f"disclosure_journaled:{version}"
+        seen = _journaled(version)
         if self.store.get_meta(seen) is not None:
             return
         self.store.set_meta(seen, self.store.now())
@@ -100,3 +127,8 @@ class CustomerTurns(DraftWorkers):
         if after is not None and not self.store.message_exists(cid, after):
             raise Invalid("after", f"no message {after!r} in this conversation")
         return Page[Message](items=self.store.messages(cid, after))
+
+
+def _journaled(version: str) -> str:
+    """The meta key set once a disclosure version's entry is in the journal."""
+    return f"disclosure_journaled:{version}"
