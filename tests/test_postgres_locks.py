@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -98,7 +99,7 @@ def holding(writer: Writer) -> Iterator[Writer]:
     assert writer.error is None, writer.error
 
 
-def settles(url: str, writer: Writer | Opening) -> str:
+def settles(url: str, writer: Writer | Calling) -> str:
     """Wait until `writer` either committed or waits for a lock: 'done' or 'waiting'."""
     for _ in range(3000):
         if writer.done.wait(0.01):
@@ -208,18 +209,23 @@ def service(store: Store, url: str) -> Hitl:
     return Hitl(store, settings, make_bot(settings.bot))
 
 
-class Opening(threading.Thread):
-    """A customer opening a chat through `hitl`, on its own thread."""
+def opens(hitl: Hitl) -> None:
+    """A customer opens a chat."""
+    hitl.start_chat(Customer(name="Ann"))
 
-    def __init__(self, hitl: Hitl, name: str) -> None:
+
+class Calling(threading.Thread):
+    """A service call (`work`) on its own thread."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
         super().__init__(daemon=True)
-        self.hitl, self.name_ = hitl, name
+        self.work = work
         self.done = threading.Event()
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.hitl.start_chat(Customer(name=self.name_))
+            self.work()
         except BaseException as exc:  # reported by the test
             self.error = exc
         finally:
@@ -232,7 +238,7 @@ def test_a_chat_opens_while_a_decision_on_another_conversation_is_under_way(
     first, second, third = stores
     service(third, url).start_chat(Customer(name="First"))  # journals the disclosure
     with holding(Writer(first, ("conversation:c1", "operator:o1"))):
-        opening = Opening(service(second, url), "Second")
+        opening = Calling(lambda: service(second, url).start_chat(Customer(name="Second")))
         opening.start()
         assert settles(url, opening) == "done"
     assert [row["customer_name"] for row in third.db.query(
@@ -248,8 +254,7 @@ def test_the_first_chats_of_a_disclosure_version_journal_it_once(
     settings = Settings(db_url=url, secret=SECRET)
     version = disclosure_version(settings.disclosure_for(None)[1])
     with holding(Writer(first, (f"disclosure:{version}",))):
-        openings = [Opening(service(store, url), name) for store, name in
-                    ((second, "Ann"), (third, "Bo"))]  # fmt: skip
+        openings = [Calling(partial(opens, service(store, url))) for store in (second, third)]
         for opening in openings:
             opening.start()
         for _ in range(3000):  # both wait for the version's lock, neither has journaled
@@ -262,3 +267,24 @@ def test_the_first_chats_of_a_disclosure_version_journal_it_once(
     rows = list(third.audit_rows())
     assert [row["action"] for row in rows] == ["disclosure"]
     assert verify_chain(rows, SECRET).ok
+
+
+@pytest.mark.parametrize("act", ["note", "assign"])
+@pytest.mark.parametrize("elsewhere", [True, False], ids=["elsewhere", "same conversation"])
+def test_notes_and_assignments_wait_only_for_their_own_conversation(
+    url: str, stores: list[Store], act: str, elsewhere: bool
+) -> None:
+    first, second, third = stores
+    hitl = service(second, url)
+    alice, _ = third.add_operator("alice", Role.AGENT)
+    cid = hitl.start_chat(Customer(name="Ann")).id
+    work = {
+        "note": lambda: hitl.add_note(alice, cid, "rang her back"),
+        "assign": lambda: hitl.assign(alice, cid, None, "alice"),
+    }[act]
+    held = "conversation:other" if elsewhere else f"conversation:{cid}"
+    with holding(Writer(first, (held, "operator:other"))):
+        call = Calling(work)
+        call.start()
+        assert settles(url, call) == ("done" if elsewhere else "waiting")
+    assert call.done.wait(30) and call.error is None, call.error

@@ -54,7 +54,7 @@ class Workday(Reading):
         refusal = note_refusal(text, self.settings.max_text_length)
         if refusal is not None:
             raise Invalid("text", refusal)
-        with self.store.transaction():
+        with self._on_conversation(cid):
             self._conversation(cid)
             note = self.store.add_note(cid, op.id, text.strip())
             self._emit(EventType.NOTE_CREATED, cid, note)
@@ -88,7 +88,7 @@ class Workday(Reading):
                 raise Invalid("operator", refusal)
             assert state is not None
             assignee = state.record
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._conversation(cid)
             if row["status"] == "closed":
                 raise Conflict("this conversation is closed", current=self._current(cid))
