@@ -33,24 +33,25 @@ class CustomerTurns(DraftWorkers):
         policy.check_text("customer.name", customer.name, CUSTOMER_NAME_LIMIT)
         token = secrets.token_urlsafe(24)
         disclosure = self._disclosure(customer.language)
-        with self.store.transaction(scope=self._opening_scope(disclosure.version)):
+        with self.store.transaction(scope=self._opening_scope(disclosure.version, token)):
             cid = self.store.create_conversation(customer, token)
             self._disclose(cid, disclosure)
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
 
-    def _opening_scope(self, version: str) -> list[str]:
+    def _opening_scope(self, version: str, token: str) -> list[str]:
         """What opening a chat decides on (`store.transaction`'s scope).
 
         A new conversation is nobody else's yet, so on PostgreSQL it opens
         beside decisions and other openings. Only the first chat a disclosure
         version opens decides something shared, the version's journal entry:
         those openings take that version's lock. The flag, once set, is never
-        cleared, so reading it before the transaction is safe.
+        cleared, so reading it before the transaction is safe. The chat's own name is
+        its new customer token: unique, and only a hash of it reaches PostgreSQL.
         """
         if self.store.get_meta(_journaled(version)) is None:
             return [f"disclosure:{version}"]
-        return [f"opening:{secrets.token_hex(8)}"]
+        return [f"opening:{token}"]
 
     def _disclosure(self, language: str | None) -> Disclosure:
         """The disclosure a customer speaking `language` is shown."""
