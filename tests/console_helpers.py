@@ -1,5 +1,6 @@
 """What the console's Pilot tests share: the app against a real backend, a chat opened, the
-queue's lines as text, an escalated chat. (Test files import this, never each other.)"""
+queue's lines as text, an escalated chat, the notifications and alerts an app raised. (Test
+files import this, never each other.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Tabs
 from backend_client import ReasonCode
 from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
+from console.live.alert_log import AlertKind
 from console.screens.conversation import ConversationScreen
 from console.widgets.queue_list import QueueList
 from tests.helpers import Backend, until
@@ -78,3 +80,34 @@ def underline_in_place(app: HitlApp) -> bool:
         if (underline.highlight_start, underline.highlight_end) != span:
             return False
     return True
+
+
+class Recorded:
+    """The notifications and alerts an app raised, as (message, title, severity, markup).
+
+    Issue 15 made escalations and late drafts alerts (the header's count, f9's
+    list, one alert line) rather than toasts; they are recorded here alike.
+    Alerts are drawn as plain text, never markup.
+    """
+
+    def __init__(self, app: HitlApp) -> None:
+        self.items: list[dict[str, Any]] = []
+        original = app.notify
+        original_alert = app.raise_alert
+
+        def notify(message: str, **kwargs: Any) -> None:
+            self.items.append({"message": message, **kwargs})
+            original(message, **kwargs)
+
+        def raise_alert(
+            kind: AlertKind, title: str, text: str, conversation_id: str | None = None
+        ) -> None:
+            self.items.append({"message": text, "title": title, "markup": False})
+            original_alert(kind, title, text, conversation_id)
+
+        app.notify = notify  # type: ignore[method-assign]
+        app.raise_alert = raise_alert  # type: ignore[method-assign]
+
+    def titled(self, title: str) -> list[dict[str, Any]]:
+        """Notifications with this title."""
+        return [item for item in self.items if item.get("title") == title]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ async def journal(backend: Backend, chat: ChatStarted) -> list[Action]:
         return [e.action for e in (await sam.list_audit(conversation=chat.id)).items]
 
 
-def split(results: list[object]) -> tuple[list[ConversationDetail], list[BaseException]]:
+def split(results: Sequence[object]) -> tuple[list[ConversationDetail], list[BaseException]]:
     wins = [r for r in results if isinstance(r, ConversationDetail)]
     losses = [r for r in results if isinstance(r, BaseException)]
     assert len(wins) + len(losses) == len(results)

@@ -120,8 +120,14 @@ async def test_a_second_request_with_a_key_in_flight_waits_for_the_first_answer(
     async with _raw(backend) as raw:
         path = f"/v1/drafts/{draft.id}/regenerate"
         first = asyncio.create_task(raw.post(path, json=body, headers=headers))
+
         # The decision applied; the first request now waits for the bot, holding the key.
-        await eventually(lambda: backend.store.draft(draft.id).status.value == "rejected")
+        def rejected() -> bool:
+            stored = backend.store.draft(draft.id)
+            assert stored is not None
+            return stored.status.value == "rejected"
+
+        await eventually(rejected)
         second = asyncio.create_task(raw.post(path, json=body, headers=headers))
         await eventually(lambda: hitl._key_locks[key].users == 2)
         bot.gate.set()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Static, TextArea
+from textual.widgets import DataTable, Label, OptionList, Static, TextArea
 
 from backend_client import ChatStarted, ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
@@ -84,7 +84,7 @@ async def test_slash_finds_in_the_live_queue(live_backend: Backend, tmp_path: Pa
         # Nothing matching says so, not "No open conversations."
         await pilot.press("slash", *" zebra")
         await until(pilot, lambda: "Bo Park" not in shown(app))
-        hint = str(app.queue_screen.query_one("#queue-empty").visual)
+        hint = str(app.queue_screen.query_one("#queue-empty", Label).visual)
         assert "matches" in hint and "zebra" in hint
         await pilot.press("escape")
         await until(pilot, lambda: "Ann Lee" in shown(app) and "Bo Park" in shown(app))
@@ -110,7 +110,7 @@ async def test_an_internal_note_is_seen_by_colleagues_live_and_in_replay(
         dialog = await until(alice, lambda: isinstance(alice_app.screen, NoteDialog))
         assert dialog
         await alice.press("ctrl+s")  # empty: refused, with a reason
-        assert "empty" in str(alice_app.screen.query_one("#dialog-error").visual)
+        assert "empty" in str(alice_app.screen.query_one("#dialog-error", Static).visual)
         alice_app.screen.query_one(TextArea).insert("Courier says it left today.")
         await alice.press("ctrl+s")
         await until(alice, lambda: any("Courier" in n for n in notes_shown(mine)))
@@ -191,7 +191,7 @@ async def test_assigning_to_a_colleague_tells_them_and_fills_their_mine_tab(
         options.highlighted = next(i for i, label in enumerate(labels) if label.startswith("alice"))
         await sam.press("enter")
         await until(sam, lambda: screen.detail is not None and screen.detail.assignee is not None)
-        line = str(screen.query_one("#agent-line").visual)
+        line = str(screen.query_one("#agent-line", Static).visual)
         assert "Assigned to alice" in line
         # Alice hears of it (an alert), and it is in her Mine tab.
         me = alice_app.me

@@ -41,7 +41,7 @@ async def open_screen(app: HitlApp, pilot: Pilot[Any], chat: ChatStarted) -> Con
     # From inside the app, so the screen's tasks see this app as theirs even
     # when a test runs two apps in one loop (Textual keeps the app in a contextvar).
     app.call_later(app.open_conversation, chat.id)
-    screen = await until(
+    screen: ConversationScreen = await until(
         pilot,
         lambda: app.screen if isinstance(app.screen, ConversationScreen) else None,
     )
@@ -218,7 +218,9 @@ async def test_two_consoles_deciding_one_draft(live_backend: Backend, tmp_path: 
         winner = "bob" if loser is alice else "alice"
         assert f"it was approved by {winner}" in note
         # The loser's screen shows the delivered reply: its view was refreshed.
-        ai_messages = [m for m in (loser.screen.detail.messages) if m.author is Author.AI]
+        loser_screen = loser.screen
+        assert isinstance(loser_screen, ConversationScreen) and loser_screen.detail is not None
+        ai_messages = [m for m in loser_screen.detail.messages if m.author is Author.AI]
         assert len(ai_messages) == 1
     messages = await customer_sees(live_backend, chat)
     assert [author for author, _ in messages].count(Author.AI) == 1
@@ -314,8 +316,14 @@ async def test_an_approve_costs_one_request_and_no_refetch(
         transport.requests.clear()
         await pilot.press("a")
         await until(pilot, lambda: any("Approved" in note for note in notes(app)))
+
         # The approval's events reach the app (the queue row leaves review)...
-        await until(pilot, lambda: app.queue.get(chat.id).status is ConversationStatus.BOT)
+        def status() -> ConversationStatus:
+            row = app.queue.get(chat.id)
+            assert row is not None
+            return row.status
+
+        await until(pilot, lambda: status() is ConversationStatus.BOT)
         # ...and then, in order on the same stream, news: the customer writes again (asking
         # for a person, so that no new draft follows as more news at a moment of its own).
         said = "Thanks! Can I talk to a human about the invoice?"

@@ -53,7 +53,7 @@ def shown(app: HitlApp) -> str:
 async def open_screen(app: HitlApp, pilot: Pilot[Any], cid: str) -> ConversationScreen:
     await until(pilot, lambda: app.me is not None)
     app.call_later(app.open_conversation, cid)
-    screen = await until(
+    screen: ConversationScreen = await until(
         pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
     )
     await until(pilot, lambda: screen.detail is not None)

@@ -41,7 +41,7 @@ def console(backend: Backend, who: str, tmp_path: Path) -> HitlApp:
 async def open_chat(app: HitlApp, pilot: Pilot[Any], cid: str) -> ConversationScreen:
     await until(pilot, lambda: app.me is not None and app.connection is ConnectionState.LIVE)
     app.call_later(app.open_conversation, cid)
-    screen = await until(
+    screen: ConversationScreen = await until(
         pilot, lambda: app.screen if isinstance(app.screen, ConversationScreen) else None
     )
     await until(pilot, lambda: screen.detail is not None and screen.detail.draft is not None)

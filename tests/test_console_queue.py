@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Static, Tab, Tabs
+from textual.widgets import DataTable, Label, Static, Tab, Tabs
 
 from backend_client import (
     Author,
@@ -30,10 +30,11 @@ from console.app import HitlApp, make_app
 from console.config import ConsoleConfig
 from console.live.feed import FIRST_PAGE
 from console.live.queue_state import QueueFilter
+from console.screens.conversation import ConversationScreen
 from console.screens.help import HelpScreen
 from console.screens.refused import TokenRefusedScreen
 from console.widgets.header import ConsoleHeader
-from tests.console_helpers import queue_list, shown, underline_in_place
+from tests.console_helpers import Recorded, queue_list, shown, underline_in_place
 from tests.helpers import Backend, LiveServer, until
 
 SIZE = (140, 40)
@@ -49,35 +50,6 @@ def config(live_backend: Backend, tmp_path: Path) -> ConsoleConfig:
         token=live_backend.tokens["sam"],
         config_path=tmp_path / "absent.toml",
     )
-
-
-class Recorded:
-    """The notifications and alerts an app raised, as (message, title, severity, markup).
-
-    Issue 15 made escalations and late drafts alerts (the header's count, f9's
-    list, one alert line) rather than toasts; they are recorded here alike.
-    Alerts are drawn as plain text, never markup.
-    """
-
-    def __init__(self, app: HitlApp) -> None:
-        self.items: list[dict[str, Any]] = []
-        original = app.notify
-        original_alert = app.raise_alert
-
-        def notify(message: str, **kwargs: Any) -> None:
-            self.items.append({"message": message, **kwargs})
-            original(message, **kwargs)
-
-        def raise_alert(kind: Any, title: str, text: str, *args: Any) -> None:
-            self.items.append({"message": text, "title": title, "markup": False})
-            original_alert(kind, title, text, *args)
-
-        app.notify = notify  # type: ignore[method-assign]
-        app.raise_alert = raise_alert  # type: ignore[method-assign]
-
-    def titled(self, title: str) -> list[dict[str, Any]]:
-        """Notifications with this title."""
-        return [item for item in self.items if item.get("title") == title]
 
 
 def header_text(app: HitlApp, part: str) -> str:
@@ -96,7 +68,9 @@ async def started(pilot: Pilot[None]) -> HitlApp:
     return app
 
 
-async def test_queue_shows_existing_conversations(live_backend: Backend, config: ConsoleConfig):
+async def test_queue_shows_existing_conversations(
+    live_backend: Backend, config: ConsoleConfig
+) -> None:
     await live_backend.chat(QUESTION, name="Ann Early")
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
@@ -110,7 +84,7 @@ async def test_queue_shows_existing_conversations(live_backend: Backend, config:
 
 async def test_escalation_appears_and_notifies_without_a_key(
     live_backend: Backend, config: ConsoleConfig
-):
+) -> None:
     app = make_app(config)
     notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -124,7 +98,9 @@ async def test_escalation_appears_and_notifies_without_a_key(
         await until(pilot, lambda: "1 escalated" in header_text(app, "counts"))
 
 
-async def test_filter_tabs_change_what_is_listed(live_backend: Backend, config: ConsoleConfig):
+async def test_filter_tabs_change_what_is_listed(
+    live_backend: Backend, config: ConsoleConfig
+) -> None:
     await live_backend.chat(QUESTION, name="Rev Iewer")
     await live_backend.chat(ESCALATE, name="Esc Alated")
     app = make_app(config)
@@ -148,7 +124,9 @@ async def test_filter_tabs_change_what_is_listed(live_backend: Backend, config: 
         await pilot.press("tab", "tab")  # Escalated, then Mine: sam holds nothing
         await until(pilot, lambda: queue_list(app).filter is QueueFilter.MINE)
         assert "Rev Iewer" not in shown(app) and "Esc Alated" not in shown(app)
-        assert "You hold no conversations" in str(app.queue_screen.query_one("#queue-empty").visual)
+        assert "You hold no conversations" in str(
+            app.queue_screen.query_one("#queue-empty", Label).visual
+        )
 
         await pilot.press("tab")  # wraps to All
         await until(pilot, lambda: "Rev Iewer" in shown(app) and "Esc Alated" in shown(app))
@@ -161,7 +139,7 @@ async def test_filter_tabs_change_what_is_listed(live_backend: Backend, config: 
 
 async def test_the_underline_follows_a_tab_its_count_widened(
     live_backend: Backend, config: ConsoleConfig
-):
+) -> None:
     """News handled while the app batches its updates (a screen or widgets mounting)
     widens "All 0" to "All 10", and the tab bar measures before the new width is laid
     out: once it is, the underline follows (issue 13's CI run caught it stale)."""
@@ -182,7 +160,7 @@ async def test_the_underline_follows_a_tab_its_count_widened(
         await until(pilot, lambda: underline_in_place(app))
 
 
-async def test_header_counts_follow_the_queue(live_backend: Backend, config: ConsoleConfig):
+async def test_header_counts_follow_the_queue(live_backend: Backend, config: ConsoleConfig) -> None:
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -193,8 +171,7 @@ async def test_header_counts_follow_the_queue(live_backend: Backend, config: Con
         await until(pilot, lambda: "1 escalated" in header_text(app, "counts"))
 
 
-async def test_enter_and_n_open_conversations(live_backend: Backend, config: ConsoleConfig):
-    conversation = pytest.importorskip("console.screens.conversation")
+async def test_enter_and_n_open_conversations(live_backend: Backend, config: ConsoleConfig) -> None:
     first = await live_backend.chat(QUESTION, name="First Waiting")
     await live_backend.chat("Do you ship to Norway?", name="Second Waiting")
     escalated = await live_backend.chat(ESCALATE, name="Top Escalated")
@@ -204,17 +181,19 @@ async def test_enter_and_n_open_conversations(live_backend: Backend, config: Con
         await until(pilot, lambda: app.queue.len_of(QueueFilter.REVIEW) == 2)
 
         await pilot.press("3", "enter")
-        await until(pilot, lambda: isinstance(app.screen, conversation.ConversationScreen))
+        await until(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        assert isinstance(app.screen, ConversationScreen)
         assert app.screen.conversation_id == escalated.id
 
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.queue_screen)
         await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, conversation.ConversationScreen))
+        await until(pilot, lambda: isinstance(app.screen, ConversationScreen))
+        assert isinstance(app.screen, ConversationScreen)
         assert app.screen.conversation_id == first.id  # its draft has waited longest
 
 
-async def test_n_with_nothing_waiting_says_so(live_backend: Backend, config: ConsoleConfig):
+async def test_n_with_nothing_waiting_says_so(live_backend: Backend, config: ConsoleConfig) -> None:
     app = make_app(config)
     notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -228,7 +207,7 @@ async def test_n_with_nothing_waiting_says_so(live_backend: Backend, config: Con
 
 async def test_open_next_draft_skips_the_excluded_one(
     live_backend: Backend, config: ConsoleConfig, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     first = await live_backend.chat(QUESTION)
     second = await live_backend.chat("Do you ship to Norway?")
     app = make_app(config)
@@ -245,7 +224,7 @@ async def test_open_next_draft_skips_the_excluded_one(
 
 async def test_connection_drop_and_catch_up(
     live_server: LiveServer, live_backend: Backend, config: ConsoleConfig
-):
+) -> None:
     app = make_app(config)
     notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -266,7 +245,7 @@ async def test_connection_drop_and_catch_up(
 
 async def test_markup_in_a_customer_name_is_shown_literally(
     live_backend: Backend, config: ConsoleConfig
-):
+) -> None:
     app = make_app(config)
     notes = Recorded(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -277,20 +256,22 @@ async def test_markup_in_a_customer_name_is_shown_literally(
         assert "[bold red]X[/]" in notes.titled("Escalated")[0]["message"]
 
 
-async def test_help_lists_the_keys_of_the_queue(live_backend: Backend, config: ConsoleConfig):
+async def test_help_lists_the_keys_of_the_queue(
+    live_backend: Backend, config: ConsoleConfig
+) -> None:
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        table = app.screen.query_one("#help-keys")
+        table = app.screen.query_one("#help-keys", DataTable)
         rows = [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
         assert "Open" in rows and "Next draft" in rows and "Escalated" in rows
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.queue_screen)
 
 
-async def test_sla_warns_once_per_draft(live_backend: Backend, tmp_path: Path):
+async def test_sla_warns_once_per_draft(live_backend: Backend, tmp_path: Path) -> None:
     config = ConsoleConfig(
         url=live_backend.url,
         token=live_backend.tokens["sam"],
@@ -313,7 +294,9 @@ async def test_sla_warns_once_per_draft(live_backend: Backend, tmp_path: Path):
         assert "Slow Reply" in note["message"]
 
 
-async def test_pause_ai_from_the_palette_shows_paused(live_backend: Backend, config: ConsoleConfig):
+async def test_pause_ai_from_the_palette_shows_paused(
+    live_backend: Backend, config: ConsoleConfig
+) -> None:
     app = make_app(config)
 
     def palette_offers(name: str) -> bool:
@@ -330,7 +313,7 @@ async def test_pause_ai_from_the_palette_shows_paused(live_backend: Backend, con
         assert app.ai_state is not None and app.ai_state.paused
 
 
-async def test_an_agent_cannot_pause_and_sees_why(live_backend: Backend, tmp_path: Path):
+async def test_an_agent_cannot_pause_and_sees_why(live_backend: Backend, tmp_path: Path) -> None:
     config = ConsoleConfig(
         url=live_backend.url,
         token=live_backend.tokens["alice"],
@@ -345,7 +328,7 @@ async def test_an_agent_cannot_pause_and_sees_why(live_backend: Backend, tmp_pat
         assert "AI running" in header_text(app, "ai")
 
 
-async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Path):
+async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Path) -> None:
     config = ConsoleConfig(
         url=live_backend.url, token="not-a-token", config_path=tmp_path / "absent.toml"
     )
@@ -361,7 +344,7 @@ async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Pat
 
 async def test_a_big_queue_is_drawn_from_its_first_page_and_loses_no_event_meanwhile(
     live_backend: Backend, config: ConsoleConfig, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     store = live_backend.store
     chats: dict[str, ChatStarted] = {}
     with store.transaction():  # as `start_chat` does, 1,200 times at once

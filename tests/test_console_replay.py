@@ -181,7 +181,11 @@ async def test_takeover_and_hand_back_steps_say_who_did_what_and_why(
             step = kinds.index(action) + 1
             for _ in range(step - 1):
                 await pilot.press("right")
-            await until(pilot, lambda step=step: screen.position == step)
+
+            def at_step(step: int = step) -> bool:
+                return screen.position == step
+
+            await until(pilot, at_step)
             panel = text_of(screen, "#replay-step-text")
             assert "No AI draft yet" not in panel
             assert f"{action} by alice (agent)" in panel and words in panel

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from backend.settings import Settings
 from backend_client import ConnectionState, Role
@@ -152,8 +152,10 @@ async def test_enter_without_a_reason_says_pick_a_reason(
         await signed_in(app, pilot)
         await open_chat(app, pilot, chat.id)
         await pilot.press("e")
-        editor = await until(pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen)
-        editor.query_one("TextArea").text = "Your order ships tomorrow."  # type: ignore[attr-defined]
+        editor: DraftEditor = await until(
+            pilot, lambda: isinstance(app.screen, DraftEditor) and app.screen
+        )
+        editor.query_one(TextArea).text = "Your order ships tomorrow."
         await pilot.press("ctrl+s")
         dialog = await until(
             pilot, lambda: isinstance(app.screen, EditConfirmDialog) and app.screen

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.style import Style
 
-from console.render.diff import render_diff, word_diff
+from console.render.diff import DiffOp, render_diff, word_diff
 
 
-def sides(pieces: list[tuple[str, str]]) -> tuple[str, str]:
+def sides(pieces: list[tuple[DiffOp, str]]) -> tuple[str, str]:
     """Rebuild (before, after) from a diff."""
     before = "".join(text for op, text in pieces if op != "insert")
     after = "".join(text for op, text in pieces if op != "delete")

@@ -127,15 +127,15 @@ async def test_conversation_decisions_are_journalled(backend: Backend) -> None:
         await sam.resume_ai()
 
     entries = list(reversed(await decisions(backend)))
-    alice, sam = backend.operator_ids["alice"], backend.operator_ids["sam"]
+    alice_id, sam_id = backend.operator_ids["alice"], backend.operator_ids["sam"]
     assert [(e.action, e.actor, e.role, e.reason_code, e.note) for e in entries] == [
-        (Action.TAKEOVER, alice, Role.AGENT, ReasonCode.CUSTOMER_REQUEST, None),
-        (Action.HANDBACK, alice, Role.AGENT, None, None),
-        (Action.TAKEOVER, alice, Role.AGENT, ReasonCode.POLICY, "again"),
-        (Action.RELEASE, sam, Role.SUPERVISOR, ReasonCode.OTHER, "stuck"),
-        (Action.CLOSE, sam, Role.SUPERVISOR, None, None),
-        (Action.PAUSE, sam, Role.SUPERVISOR, None, None),
-        (Action.RESUME, sam, Role.SUPERVISOR, None, None),
+        (Action.TAKEOVER, alice_id, Role.AGENT, ReasonCode.CUSTOMER_REQUEST, None),
+        (Action.HANDBACK, alice_id, Role.AGENT, None, None),
+        (Action.TAKEOVER, alice_id, Role.AGENT, ReasonCode.POLICY, "again"),
+        (Action.RELEASE, sam_id, Role.SUPERVISOR, ReasonCode.OTHER, "stuck"),
+        (Action.CLOSE, sam_id, Role.SUPERVISOR, None, None),
+        (Action.PAUSE, sam_id, Role.SUPERVISOR, None, None),
+        (Action.RESUME, sam_id, Role.SUPERVISOR, None, None),
     ]
     assert [e.conversation_id for e in entries[:5]] == [chat.id] * 5
     assert [e.seq for e in entries] == list(range(2, 9))  # 1: the disclosure's version
@@ -363,18 +363,18 @@ async def test_audit_filters(journal: Backend) -> None:
         await bob.takeover(chat.id, detail.version, ReasonCode.OTHER, "Refund dispute Zebra42")
 
     everything = await audit(journal)
-    bob = await audit(journal, actor=journal.operator_ids["bob"])
+    by_bob = await audit(journal, actor=journal.operator_ids["bob"])
     edits = await audit(journal, action="edit")
     incomplete = await audit(journal, reason_code="incomplete")
     of_chat = await audit(journal, conversation=chat.id)
 
     assert len(everything) == 8  # with the disclosure version's entry
-    assert [e.action for e in bob] == [Action.TAKEOVER]
+    assert [e.action for e in by_bob] == [Action.TAKEOVER]
     assert [e.action for e in edits] == [Action.EDIT, Action.EDIT]
     assert incomplete == edits
-    assert of_chat == bob
-    assert await audit(journal, q="zebra42") == bob  # notes, any case
-    assert await audit(journal, q="dispute refund") == bob  # every word, any order
+    assert of_chat == by_bob
+    assert await audit(journal, q="zebra42") == by_bob  # notes, any case
+    assert await audit(journal, q="dispute refund") == by_bob  # every word, any order
     assert [e.final_text for e in await audit(journal, q="Soon")] == ["Soon."]  # texts
     assert await audit(journal, q="nowhere-to-be-found") == []
     assert await audit(journal, q='" OR 1=1 --') == []

@@ -9,6 +9,7 @@ operation, no deadline per example.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import schemathesis
@@ -23,6 +24,9 @@ from schemathesis.checks import (
 from backend.app import create_app
 from backend.settings import Settings
 from backend_client import Role
+
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 EXAMPLES = 5
 """Examples per operation: enough to reach every error path's shape, quick in CI."""
@@ -48,7 +52,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.exclude(path="/v1/events").parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_response_is_what_the_document_says(
-    case: schemathesis.Case, api_state: dict[str, object]
+    case: OpenApiCase, api_state: dict[str, object]
 ) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {api_state['token']}"},

@@ -109,7 +109,9 @@ async def test_the_report_builds_from_a_seeded_database_and_matches_the_api(
         reviewers = await sam.reviewer_metrics(since=start)
     page = render(figures)
 
-    embedded = json.loads(re.search(r'id="figures">(.*?)</script>', page, re.S).group(1))
+    found = re.search(r'id="figures">(.*?)</script>', page, re.S)
+    assert found is not None
+    embedded = json.loads(found.group(1))
     assert embedded == figures.model_dump(mode="json")
     assert embedded["reviewers"] == reviewers.model_dump(mode="json")["reviewers"]
     assert figures.decisions == 4 and figures.overrides == 2 and figures.override_rate == 0.5

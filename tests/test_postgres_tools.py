@@ -74,7 +74,8 @@ async def test_db_copy_moves_a_deployment_and_its_journal_verifies(
     assert await asyncio.to_thread(main, ["audit", "verify", "--db", target]) == 0
     copied = connect(target)
     try:
-        assert copied.conversation_row(cid)["holder"] == backend.operator_ids["alice"]
+        row = copied.conversation_row(cid)
+        assert row is not None and row["holder"] == backend.operator_ids["alice"]
         assert [m.text for m in copied.messages(cid)] == [
             m.text for m in backend.store.messages(cid)
         ]

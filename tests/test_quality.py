@@ -42,8 +42,8 @@ def test_mypy_strict_client() -> None:
 
 @pytest.mark.quality
 def test_mypy_backend_and_console() -> None:
-    """The backend, the console, hitl and the benchmarks type-check (non-strict)."""
-    result = _run("mypy", "backend", "console", "hitl", "benchmarks")
+    """The backend, the console, hitl, the benchmarks and the tests type-check (non-strict)."""
+    result = _run("mypy", "backend", "console", "hitl", "benchmarks", "tests")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

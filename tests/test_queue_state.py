@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend_client import ConversationStatus, ConversationSummary, Customer, Event, EventType
+from console.live.queue_rows import QueueRow
 from console.live.queue_state import QueueFilter, QueueState
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def updated(s: ConversationSummary) -> Event:
     return event(EventType.CONVERSATION_UPDATED, s)
 
 
-def ids(rows: list[ConversationSummary]) -> list[str]:
+def ids(rows: list[QueueRow]) -> list[str]:
     return [row.id for row in rows]
 
 

@@ -67,7 +67,8 @@ async def test_personal_data_goes_when_due_and_the_journal_texts_later(
     clock.advance(2 * DAY)
     dry = hitl.run_retention(dry_run=True)
     assert dry.conversations == [closed] and dry.journal_seq is None
-    assert backend.store.conversation_row(closed)["erased_at"] is None  # a dry run changes nothing
+    row = backend.store.conversation_row(closed)
+    assert row is not None and row["erased_at"] is None  # a dry run changes nothing
 
     run = hitl.run_retention()
     assert run.conversations == [closed] and run.journal_texts == 0

@@ -95,7 +95,7 @@ class FakeChannel:
         self.ids = itertools.count(1)
 
     def _message(self, chat: str, author: str, text: str) -> dict[str, object]:
-        message = {
+        message: dict[str, object] = {
             "id": f"m{next(self.ids):06d}",
             "conversation_id": chat,
             "author": author,

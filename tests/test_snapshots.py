@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, Static, TextArea
 
 from backend_client import ConnectionState, ReasonCode
 from console.app import HitlApp, make_app
@@ -199,10 +199,10 @@ def test_edit_diff(fixed_backend: Backend, tmp_path: Path, snap_compare: SnapCom
     async def edit(app: HitlApp, pilot: Pilot[Any]) -> None:
         await open_conversation(app, pilot, ids["review"])
         await pilot.press("e")
-        area = await until(pilot, lambda: app.screen.query(TextArea).first(None))
+        area: TextArea = await until(pilot, lambda: app.screen.query_one_optional(TextArea))
         area.text = "Your order left our warehouse on Friday; the tracking link is in your email."
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: app.screen.query("#diff").first(None))
+        await until(pilot, lambda: app.screen.query_one_optional("#diff"))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=settled(edit))
 
@@ -228,7 +228,7 @@ def test_override_log(fixed_backend: Backend, tmp_path: Path, snap_compare: Snap
         await pilot.press("f6")
 
         def shows(selector: str, words: str) -> bool:
-            return words in str(app.screen.query_one(selector).visual)
+            return words in str(app.screen.query_one(selector, Static).visual)
 
         await until(pilot, lambda: shows("#audit-chain", "Chain verified"))
         # The newest entry, the edit, is selected: its detail shows the note and the diff.
@@ -246,7 +246,9 @@ def test_replay(fixed_backend: Backend, tmp_path: Path, snap_compare: SnapCompar
         await pilot.press("f7")
         # By id: a trainer's search matches only what a trainer sees, and names are masked.
         await pilot.press(*edited, "enter")
-        await until(pilot, lambda: app.screen.query_one("#replay-results").row_count == 1)
+        await until(
+            pilot, lambda: app.screen.query_one("#replay-results", DataTable).row_count == 1
+        )
         await pilot.press("enter")
         await until(pilot, lambda: getattr(app.screen, "timeline", None) is not None)
         await pilot.press("end")
@@ -283,14 +285,16 @@ async def _show_held(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> No
 
 async def _show_log(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
     await pilot.press("f6")
-    await until(pilot, lambda: "Chain verified" in str(app.screen.query_one("#audit-chain").visual))
+    await until(
+        pilot, lambda: "Chain verified" in str(app.screen.query_one("#audit-chain", Static).visual)
+    )
 
 
 async def _show_replay(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
     await pilot.press("f7")
     # By id: a trainer's search matches only what a trainer sees, and names are masked.
     await pilot.press(*ids["edited"], "enter")
-    await until(pilot, lambda: app.screen.query_one("#replay-results").row_count == 1)
+    await until(pilot, lambda: app.screen.query_one("#replay-results", DataTable).row_count == 1)
     await pilot.press("enter")
     await until(pilot, lambda: getattr(app.screen, "timeline", None) is not None)
     await pilot.press("end")
@@ -306,12 +310,12 @@ async def _show_help(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> No
     about = app.about().replace(app.config.url, "http://127.0.0.1:8765")
     app.about = lambda: about  # type: ignore[method-assign]
     await pilot.press("question_mark")
-    await until(pilot, lambda: app.screen.query("#help-keys").first(None))
+    await until(pilot, lambda: app.screen.query_one_optional("#help-keys"))
 
 
 async def _show_alerts(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
     await pilot.press("f9")
-    await until(pilot, lambda: app.screen.query("#alerts-list").first(None))
+    await until(pilot, lambda: app.screen.query_one_optional("#alerts-list"))
 
 
 async def _show_note(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
@@ -324,7 +328,7 @@ async def _show_note(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> No
 async def _show_assign(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
     await open_conversation(app, pilot, ids["review"])
     await pilot.press("m")
-    await until(pilot, lambda: app.screen.query("#assignees").first(None))
+    await until(pilot, lambda: app.screen.query_one_optional("#assignees"))
 
 
 async def _show_history(app: HitlApp, pilot: Pilot[Any], ids: dict[str, str]) -> None:
@@ -342,7 +346,7 @@ async def _show_saved_replies(app: HitlApp, pilot: Pilot[Any], ids: dict[str, st
         pilot,
         lambda: (
             isinstance(app.screen, SavedReplyFinder)
-            and "Loading" not in str(app.screen.query_one("#replies-state").visual)
+            and "Loading" not in str(app.screen.query_one("#replies-state", Static).visual)
         ),
     )
 

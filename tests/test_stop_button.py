@@ -81,7 +81,7 @@ async def _backend(settings: Settings, clock: ManualClock, bot: object) -> Async
 
 @pytest.mark.parametrize("mode", [ReviewMode.OFF, ReviewMode.FLAGGED])
 async def test_a_pause_while_the_ai_is_writing_stops_that_draft(
-    tmp_path, manual: ManualClock, mode: ReviewMode
+    tmp_path: Path, manual: ManualClock, mode: ReviewMode
 ) -> None:
     settings = Settings(
         db_path=tmp_path / "h.db", secret="s", review=ReviewSettings(mode=mode, hold_seconds=1)
@@ -109,7 +109,7 @@ async def test_a_pause_while_the_ai_is_writing_stops_that_draft(
 
 
 async def test_a_pause_inside_the_hold_window_holds_until_resumed(
-    tmp_path, manual: ManualClock
+    tmp_path: Path, manual: ManualClock
 ) -> None:
     settings = Settings(
         db_path=tmp_path / "h.db",
@@ -133,7 +133,7 @@ async def test_a_pause_inside_the_hold_window_holds_until_resumed(
 
 
 async def test_pause_reason_and_end_are_shown_and_journaled_and_the_end_lifts_it(
-    tmp_path, manual: ManualClock
+    tmp_path: Path, manual: ManualClock
 ) -> None:
     settings = Settings(
         db_path=tmp_path / "h.db",

@@ -5,13 +5,13 @@ import asyncio
 import pytest
 
 from backend.store import Store
-from backend_client import EventType
+from backend_client import Event, EventType
 from tests.helpers import Backend, eventually
 
 
 @pytest.mark.both_stores
 async def test_nested_failure_announces_nothing_rolled_back(store: Store) -> None:
-    seen = []
+    seen: list[Event] = []
     store.listeners.append(seen.extend)
     with store.transaction():
         store.append_event(EventType.AI_PAUSED, None, {"n": 1})

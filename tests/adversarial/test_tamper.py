@@ -21,7 +21,8 @@ from tests.helpers import Backend, pending_draft
 
 SECRET = "test-secret"
 
-Tamper = Callable[[sqlite3.Connection], None]
+Tamper = Callable[[sqlite3.Connection], object]
+"""Edits the journal's file; what it returns (a cursor) is not looked at."""
 
 TAMPERINGS: dict[str, Tamper] = {
     "edit a note": lambda db: db.execute("UPDATE audit SET note = 'fine' WHERE seq = 2"),
