@@ -8,6 +8,7 @@ so nothing here depends on timing.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,9 +22,9 @@ from backend.bots import make_bot
 from backend.domain.disclosure import disclosure_version
 from backend.domain.journal import verify_chain
 from backend.service import Hitl
-from backend.settings import Settings
+from backend.settings import ReviewSettings, Settings
 from backend.store import Store, connect
-from backend_client import Action, Customer, Role
+from backend_client import Action, Author, Customer, Role
 from tests import pg
 
 SECRET = "test-secret"
@@ -203,9 +204,9 @@ def test_events_of_side_by_side_transactions_commit_in_id_order(
 # -- the service's transactions: what opening a chat waits for ---------------------------
 
 
-def service(store: Store, url: str) -> Hitl:
+def service(store: Store, url: str, **settings_: Any) -> Hitl:
     """A process's rules on its own store (no HTTP around them)."""
-    settings = Settings(db_url=url, secret=SECRET)
+    settings = Settings(db_url=url, secret=SECRET, **settings_)
     return Hitl(store, settings, make_bot(settings.bot))
 
 
@@ -222,10 +223,11 @@ class Calling(threading.Thread):
         self.work = work
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.result: Any = None
 
     def run(self) -> None:
         try:
-            self.work()
+            self.result = self.work()
         except BaseException as exc:  # reported by the test
             self.error = exc
         finally:
@@ -288,3 +290,28 @@ def test_notes_and_assignments_wait_only_for_their_own_conversation(
         call.start()
         assert settles(url, call) == ("done" if elsewhere else "waiting")
     assert call.done.wait(30) and call.error is None, call.error
+
+
+def test_a_pause_committed_on_another_process_stops_a_due_send_that_waited_for_it(
+    url: str, stores: list[Store]
+) -> None:
+    """The stop button's promise across processes: the hold-window sender reads the
+    pause inside its send, so one that commits while the sender waits is obeyed."""
+    first, second, third = stores
+    review = ReviewSettings(mode="flagged", confidence_threshold=0, hold_seconds=0)
+    hitl = service(second, url, review=review)
+    cid = hitl.start_chat(Customer(name="Ann")).id
+    hitl.customer_turn(cid, "Where is my order?")
+    draft = asyncio.run(hitl.draft_reply(cid))
+    assert draft is not None and draft.send_at is not None  # held, and already due
+
+    def pause(store: Store) -> None:  # the stop button, pressed on another process
+        store.set_meta("ai_paused", "1")
+
+    with holding(Writer(first, (), pause)):
+        sender = Calling(hitl.send_due_drafts)
+        sender.start()
+        assert settles(url, sender) == "waiting"
+    assert sender.done.wait(30) and sender.error is None, sender.error
+    assert sender.result == 0
+    assert [m.author for m in third.messages(cid)] == [Author.SYSTEM, Author.CUSTOMER]

@@ -127,12 +127,17 @@ class AIDrafting(ServiceCore):
         return newest is None or newest.id <= job
 
     def send_due_drafts(self) -> int:
-        """Send drafts whose hold window passed (review mode `flagged`); none while paused."""
+        """Send drafts whose hold window passed (review mode `flagged`); none while paused.
+
+        The pause is read inside each send's transaction: a pause commits either
+        before it (nothing is sent) or after it, never between the look and the send,
+        whichever process pauses.
+        """
         sent = 0
         for due in self.store.due_drafts():
-            if self.paused:
-                break
-            with self.store.transaction():
+            with self._on_conversation(due.conversation_id):
+                if self.paused:
+                    break
                 draft = self.store.draft(due.id)
                 row = self._conversation(due.conversation_id)
                 if draft is None or draft.status is not DraftStatus.PENDING:
