@@ -113,7 +113,7 @@ class AIDrafting(ServiceCore):
             if job is not None and not self.store.draft_job_open(job):
                 return None
         detail = f"the model failed {bot.retries + 1} times; last: {failure}"[:300]
-        with self.store.transaction():
+        with self._on_conversation(cid):
             if job is not None:
                 self.store.finish_draft_job(job, "failed")
             if self._open_for_ai(cid) and (job is None or self._job_is_latest(cid, job)):

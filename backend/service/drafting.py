@@ -64,7 +64,7 @@ class DraftWorkers(AIDrafting):
                         self._inflight.pop(cid, None)
                 if not inner.cancelled() and inner.exception() is not None:
                     log.error("drafting in %s failed", cid, exc_info=inner.exception())
-                    with self.store.transaction():
+                    with self._on_conversation(cid):
                         self.store.finish_draft_job(job.id, "failed")
                         self._publish(cid)
         finally:
