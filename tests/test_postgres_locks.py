@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from backend.bots import make_bot
+from backend.channels.chatwoot import ChatwootMessage, receive
 from backend.domain.disclosure import disclosure_version
 from backend.domain.journal import verify_chain
 from backend.service import Hitl
@@ -28,6 +29,7 @@ from backend_client import Action, Author, Customer, Role
 from tests import pg
 
 SECRET = "test-secret"
+ESCALATE = "I want to talk to a real person"
 
 
 @pytest.fixture
@@ -315,3 +317,40 @@ def test_a_pause_committed_on_another_process_stops_a_due_send_that_waited_for_i
     assert sender.done.wait(30) and sender.error is None, sender.error
     assert sender.result == 0
     assert [m.author for m in third.messages(cid)] == [Author.SYSTEM, Author.CUSTOMER]
+
+
+# -- Chatwoot's webhooks: the link is read, then the linked chat locked --------------------
+
+
+def from_chatwoot(chatwoot_id: int, message_id: int) -> ChatwootMessage:
+    """A customer's message in a Chatwoot conversation (asking for a person: no drafting)."""
+    return ChatwootMessage(1, chatwoot_id, message_id, ESCALATE, Customer(name="Cat"))
+
+
+@pytest.mark.parametrize("elsewhere", [True, False], ids=["elsewhere", "its linked chat"])
+def test_a_chatwoot_message_waits_only_for_a_decision_on_its_linked_chat(
+    url: str, stores: list[Store], elsewhere: bool
+) -> None:
+    first, second, _ = stores
+    hitl = service(second, url)
+    assert receive(hitl, second, from_chatwoot(7, 1), None).startswith("taken")
+    cid = second.chatwoot_chat(1, 7)
+    held = "conversation:other" if elsewhere else f"conversation:{cid}"
+    with holding(Writer(first, (held, "operator:o1"))):
+        call = Calling(partial(receive, hitl, second, from_chatwoot(7, 2), None))
+        call.start()
+        assert settles(url, call) == ("done" if elsewhere else "waiting")
+    assert call.done.wait(30) and call.error is None, call.error
+    assert call.result == f"taken into conversation {cid}"
+
+
+def test_a_scope_widens_only_before_the_first_append(url: str, stores: list[Store]) -> None:
+    """After it, waiting for a scope lock under the append lock could deadlock."""
+    store = stores[0]
+    alice, _ = store.add_operator("alice", Role.AGENT)
+    with pytest.raises(RuntimeError, match="widened after"):
+        with store.transaction(scope=("conversation:c1",)):
+            store.widen_scope("conversation:c2")  # before: fine
+            journal(store, alice, "one")
+            store.widen_scope("conversation:c3")
+    assert list(store.audit_rows()) == []

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,15 +143,30 @@ def resolved_conversation(payload: Any, account_id: int) -> tuple[int, int] | st
     return account_id, chatwoot_id
 
 
+@contextmanager
+def on_link(store: Store, account_id: int, chatwoot_id: int, *also: str) -> Iterator[str | None]:
+    """A transaction on a Chatwoot conversation and the hitl chat it is linked to (yielded).
+
+    On PostgreSQL it runs beside work on other conversations: it locks the Chatwoot
+    conversation (links change only under that lock), reads the link, and locks the
+    linked chat as a decision on it would, before writing anything. `also`: more
+    names for its scope (`Hitl.disclosure_scope`, for a chat it may open).
+    """
+    with store.transaction(scope=[f"chatwoot:{account_id}:{chatwoot_id}", *also]):
+        cid = store.chatwoot_chat(account_id, chatwoot_id)
+        if cid is not None:
+            store.widen_scope(f"conversation:{cid}")
+        yield cid
+
+
 def resolve(
     service: Hitl, store: Store, account_id: int, chatwoot_id: int, delivery: str | None
 ) -> str:
     """Chatwoot's agents resolved a conversation: its hitl chat closes too (journaled by the
     system, the reason in the note). Its next message starts a new chat, as after any close."""
-    with store.transaction():
+    with on_link(store, account_id, chatwoot_id) as cid:
         if delivery and not store.claim_chatwoot_delivery(f"delivery:{delivery}"):
             return "duplicate"
-        cid = store.chatwoot_chat(account_id, chatwoot_id)
         row = store.conversation_row(cid) if cid is not None else None
         if cid is None or row is None:
             return "ignored: no hitl chat for this conversation"
@@ -168,7 +184,8 @@ def receive(service: Hitl, store: Store, message: ChatwootMessage, delivery: str
     message's outbox rows commit together, or nothing does (Chatwoot's
     repeat then finds nothing taken). The draft is written in the background.
     """
-    with store.transaction():
+    opening = service.disclosure_scope(message.customer.language)
+    with on_link(store, message.account_id, message.chatwoot_id, *opening) as cid:
         keys = []
         if message.message_id is not None:
             keys.append(f"message:{message.account_id}:{message.message_id}")
@@ -177,7 +194,6 @@ def receive(service: Hitl, store: Store, message: ChatwootMessage, delivery: str
         # Both are claimed: a repeat under either name is dropped.
         if not all([store.claim_chatwoot_delivery(key) for key in keys]):
             return "duplicate"
-        cid = store.chatwoot_chat(message.account_id, message.chatwoot_id)
         row = store.conversation_row(cid) if cid is not None else None
         if cid is None or row is None or row["status"] == ConversationStatus.CLOSED:
             cid = service.start_chat(message.customer).id

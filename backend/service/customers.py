@@ -32,26 +32,26 @@ class CustomerTurns(DraftWorkers):
         """A customer opens a chat: the AI disclosure is its first message (invariant 2)."""
         policy.check_text("customer.name", customer.name, CUSTOMER_NAME_LIMIT)
         token = secrets.token_urlsafe(24)
-        disclosure = self._disclosure(customer.language)
-        with self.store.transaction(scope=self._opening_scope(disclosure.version, token)):
+        # A new conversation is nobody else's yet: on PostgreSQL it opens beside decisions
+        # and other openings, under a name of its own (its new customer token; only a hash
+        # of it reaches PostgreSQL).
+        scope = [f"opening:{token}", *self.disclosure_scope(customer.language)]
+        with self.store.transaction(scope=scope):
             cid = self.store.create_conversation(customer, token)
-            self._disclose(cid, disclosure)
+            self._disclose(cid, self._disclosure(customer.language))
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
 
-    def _opening_scope(self, version: str, token: str) -> list[str]:
-        """What opening a chat decides on (`store.transaction`'s scope).
-
-        A new conversation is nobody else's yet, so on PostgreSQL it opens
-        beside decisions and other openings. Only the first chat a disclosure
-        version opens decides something shared, the version's journal entry:
-        those openings take that version's lock. The flag, once set, is never
-        cleared, so reading it before the transaction is safe. The chat's own name is
-        its new customer token: unique, and only a hash of it reaches PostgreSQL.
-        """
+    def disclosure_scope(self, language: str | None) -> list[str]:
+        """What opening a chat in `language` decides on that others share (for
+        `store.transaction`'s scope): nothing, except while the disclosure's version is
+        not journaled yet; the first chats it opens take the version's lock, so its
+        entry is written once. The flag, once set, is never cleared, so reading it
+        before the transaction is safe."""
+        version = self._disclosure(language).version
         if self.store.get_meta(_journaled(version)) is None:
             return [f"disclosure:{version}"]
-        return [f"opening:{token}"]
+        return []
 
     def _disclosure(self, language: str | None) -> Disclosure:
         """The disclosure a customer speaking `language` is shown."""

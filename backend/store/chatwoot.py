@@ -15,7 +15,12 @@ class ChatwootRows(Connection):
         """Remember a webhook delivery; False when it was taken before (a repeat)."""
         now = self.now()
         cutoff = self.later(-SEEN_DAYS * 86_400)
-        self.db.execute("DELETE FROM chatwoot_seen WHERE seen_at < ?", [cutoff])
+        # Webhooks for different Chatwoot conversations are taken side by side on
+        # PostgreSQL: each prunes what no other is pruning, so none waits for another.
+        expired = "SELECT key FROM chatwoot_seen WHERE seen_at < ?"
+        if self.dialect == "postgresql":
+            expired += " FOR UPDATE SKIP LOCKED"
+        self.db.execute(f"DELETE FROM chatwoot_seen WHERE key IN ({expired})", [cutoff])
         row = self.db.execute(
             "INSERT INTO chatwoot_seen (key, seen_at) VALUES (?, ?) "
             "ON CONFLICT (key) DO NOTHING RETURNING key",

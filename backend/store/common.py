@@ -221,6 +221,11 @@ class Connection:
         """The engine's transaction (or savepoint, nested); one SQLite writer needs no scope."""
         return self.db.atomic()
 
+    def widen_scope(self, *names: str) -> None:
+        """Add `names` to the current transaction's scope, for a thing it learns it decides
+        on only once it has read (the chat a Chatwoot conversation is linked to). Before
+        any journal entry or event: nothing to do with one SQLite writer."""
+
     def _before_commit(self) -> None:
         """Last step inside the outermost transaction (the events are written here)."""
 

@@ -149,6 +149,7 @@ class PgDatabase:
             self._local.conn = conn
             self._local.notes = []
             self._local.alone_since = None
+            self._local.scoped = bool(scope)
             try:
                 # BEGIN and the locks in one round trip, the notifications and COMMIT in
                 # another.
@@ -179,6 +180,22 @@ class PgDatabase:
         if conn is not None and self._local.alone_since is None:
             conn.execute(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})".encode())
             self._local.alone_since = time.perf_counter()
+
+    def lock_scope(self, names: Sequence[str]) -> None:
+        """Lock more things a scoped transaction decides on, in the order given.
+
+        Only before its first append: locks are taken in one order (write lock, scope,
+        append lock), and a scope lock waited for under the append lock could deadlock.
+        A transaction without a scope runs alone already: nothing to take.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not self._local.scoped:
+            return
+        if self._local.alone_since is not None:
+            raise RuntimeError("a scope widened after the transaction's first append")
+        locks = [f"SELECT pg_advisory_xact_lock({SCOPE_LOCKS}, {scope_key(n)})" for n in names]
+        if locks:
+            conn.execute("; ".join(locks).encode())
 
     def notify_at_commit(self, channel: str, payload: str = "") -> None:
         """NOTIFY `channel` with the commit of the current transaction (and not if it fails)."""

@@ -160,6 +160,9 @@ class PgConnection(EventRows):
     def _lock_appends(self) -> None:
         self.pg.lock_appends()
 
+    def widen_scope(self, *names: str) -> None:
+        self.pg.lock_scope(names)
+
     def _before_commit(self) -> None:
         super()._before_commit()
         if self._pending:

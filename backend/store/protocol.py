@@ -69,6 +69,10 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
         (`common.Connection.transaction`)."""
         ...
 
+    def widen_scope(self, *names: str) -> None:
+        """Add to the current transaction's scope (`common.Connection.widen_scope`)."""
+        ...
+
     def get_meta(self, key: str) -> str | None:
         """A stored setting, or None."""
         ...
