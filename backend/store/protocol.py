@@ -65,7 +65,7 @@ class StoreProtocol(WorkdayStoreProtocol, OversightStoreProtocol, Protocol):
     def transaction(self, *, scope: Sequence[str] = ()) -> AbstractContextManager[Any]:
         """One atomic unit of work; events reach listeners only once it commits.
 
-        `scope`: what it decides on, when that is one conversation and operator
+        `scope`: the things it decides on (a conversation, an operator, ...)
         (`common.Connection.transaction`)."""
         ...
 
