@@ -25,7 +25,7 @@ from backend.domain.journal import verify_chain
 from backend.service import Hitl
 from backend.settings import ReviewSettings, Settings
 from backend.store import Store, connect
-from backend_client import Action, Author, Customer, Role
+from backend_client import Action, Author, Customer, ReasonCode, Role
 from tests import pg
 
 SECRET = "test-secret"
@@ -273,18 +273,24 @@ def test_the_first_chats_of_a_disclosure_version_journal_it_once(
     assert verify_chain(rows, SECRET).ok
 
 
-@pytest.mark.parametrize("act", ["note", "assign"])
+@pytest.mark.parametrize("act", ["note", "assign", "complain", "correct"])
 @pytest.mark.parametrize("elsewhere", [True, False], ids=["elsewhere", "same conversation"])
-def test_notes_and_assignments_wait_only_for_their_own_conversation(
+def test_work_on_one_conversation_waits_only_for_that_conversation(
     url: str, stores: list[Store], act: str, elsewhere: bool
 ) -> None:
     first, second, third = stores
     hitl = service(second, url)
     alice, _ = third.add_operator("alice", Role.AGENT)
     cid = hitl.start_chat(Customer(name="Ann")).id
+    hitl.takeover(alice, cid, None, ReasonCode.CUSTOMER_REQUEST, None)
+    said = hitl.send_message(alice, cid, "Your refund is on its way.").messages[-1]
     work = {
         "note": lambda: hitl.add_note(alice, cid, "rang her back"),
         "assign": lambda: hitl.assign(alice, cid, None, "alice"),
+        "complain": lambda: hitl.complain(cid, "Nobody answers me"),
+        "correct": lambda: hitl.correct(
+            alice, cid, said.id, "Your refund left today.", ReasonCode.INCORRECT, None
+        ),
     }[act]
     held = "conversation:other" if elsewhere else f"conversation:{cid}"
     with holding(Writer(first, (held, "operator:other"))):

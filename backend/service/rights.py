@@ -93,7 +93,7 @@ class Rights(AIDrafting):
             about=ABOUT,
             conversations=[self._dsr_conversation(cid) for cid in cids],
         )
-        with self.store.transaction():
+        with self.store.transaction(scope=[f"operator:{op.id}"]):  # its entry alone
             self.record_decision(
                 op, Action.DSR_EXPORT, note=f"access export of {len(cids)} conversation(s)"
             )
@@ -154,7 +154,7 @@ class Rights(AIDrafting):
         if text is not None and text.strip():
             policy.check_text("text", text, self.settings.max_text_length)
         minutes = self.settings.complaint_reply_minutes
-        with self.store.transaction():
+        with self._on_conversation(cid):
             row = self._conversation(cid)
             status = ConversationStatus(row["status"])
             if not transitions.allows(status, Act.CUSTOMER_WRITES):
@@ -197,7 +197,7 @@ class Rights(AIDrafting):
         policy.require(op.role, Permission.DECIDE)
         policy.check_text("text", text, self.settings.max_text_length)
         note = policy.check_reason(reason_code, note)
-        with self.store.transaction():
+        with self._on_conversation(cid, op):
             row = self._conversation(cid)
             if row["erased_at"] is not None:
                 raise Conflict("this conversation was erased")
