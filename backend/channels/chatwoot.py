@@ -70,6 +70,18 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _number(conversation: Mapping[str, Any]) -> int | None:
+    """The number of a Chatwoot conversation, as its dashboard and REST paths know it.
+
+    Upstream's event data carries it as `id` (`EventDataPresenter#push_data` puts
+    `display_id` there); a payload that names `display_id` itself (Chatwoot's
+    documented webhook sample) is taken at its word, as `id` may then be the
+    database's row id.
+    """
+    number = _int(conversation.get("display_id"))
+    return number if number is not None else _int(conversation.get("id"))
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -115,7 +127,7 @@ def customer_message(payload: Any, account_id: int) -> ChatwootMessage | str:
         account = _int(conversation.get("account_id"))
     if account is not None and account != account_id:
         return f"ignored: account {account} is not the configured one"
-    chatwoot_id = _int(conversation.get("id"))
+    chatwoot_id = _number(conversation)
     text = body.get("content")
     if chatwoot_id is None or not isinstance(text, str) or not text.strip():
         return "ignored: no conversation id or no text"
@@ -137,7 +149,7 @@ def resolved_conversation(payload: Any, account_id: int) -> tuple[int, int] | st
     account = _int(body.get("account_id"))
     if account is not None and account != account_id:
         return f"ignored: account {account} is not the configured one"
-    chatwoot_id = _int(body.get("id"))
+    chatwoot_id = _number(body)
     if chatwoot_id is None:
         return "ignored: no conversation id"
     return account_id, chatwoot_id
