@@ -14,7 +14,7 @@ from backend.app import create_app
 from backend.settings import ReviewSettings, Settings
 from backend.store import Store, connect, utcnow
 from tests import pg
-from tests.helpers import BASE, Backend, LiveServer, seed_operators
+from tests.helpers import BASE, Backend, LiveServer, ServeProcess, seed_operators
 from tests.stubs import ModelStub
 
 STORES = ("sqlite", "postgresql")
@@ -42,6 +42,26 @@ def database(store_kind: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             yield {"db_url": url}
     else:
         yield {"db_path": tmp_path / "hitl.db"}
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of the test's own, as a URL (skips without PostgreSQL)."""
+    with pg.database() as url:
+        yield url
+
+
+@pytest.fixture
+def tokens(pg_url: str) -> dict[str, str]:
+    """Multi-process tests: `pg.AGENTS` agents and a supervisor in `pg_url`, by name."""
+    return pg.add_agents(pg_url)
+
+
+@pytest.fixture
+def three(pg_url: str, tokens: dict[str, str]) -> Iterator[list[ServeProcess]]:
+    """Multi-process tests: three real `hitl serve` processes on `pg_url`, with `tokens`."""
+    with pg.serving(pg_url) as servers:
+        yield servers
 
 
 @pytest.fixture

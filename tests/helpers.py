@@ -14,21 +14,24 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
+from httpx_sse import aconnect_sse
 
 from backend.settings import Settings
 from backend.store import Store
 from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Draft, Role
 from hitl.embedded import EmbeddedBackend, free_port
+
+T = TypeVar("T")
 
 BASE = "http://hitl.test"
 
@@ -361,3 +364,41 @@ class ServeProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+async def streamed(
+    urls: list[str], token: str, since: int, work: Awaitable[T], newest: Callable[[], int]
+) -> tuple[T, int, list[list[int]]]:
+    """`work`, run while a raw event stream from after `since` is open on each of `urls`.
+
+    Once it is done, waits until every stream has reached `newest()` (read then).
+    Returns what `work` returned, that id, and the ids each stream carried up to it.
+    """
+    seen: list[list[int]] = [[] for _ in urls]
+    tasks = [
+        asyncio.create_task(_event_ids(url, token, since, ids))
+        for url, ids in zip(urls, seen, strict=True)
+    ]
+    try:
+        result = await work
+        last = newest()
+        async with asyncio.timeout(30):
+            while not all(ids and ids[-1] >= last for ids in seen):
+                await asyncio.sleep(0.05)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return result, last, [[i for i in ids if i <= last] for ids in seen]
+
+
+async def _event_ids(url: str, token: str, since: int, seen: list[int]) -> None:
+    """Read the event stream at `url` from after `since`, appending each id to `seen`."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=None) as raw,
+        aconnect_sse(raw, "GET", "/v1/events", headers=headers, params={"since": since}) as source,
+    ):
+        async for sse in source.aiter_sse():
+            if sse.data:
+                seen.append(json.loads(sse.data)["id"])

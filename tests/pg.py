@@ -16,6 +16,10 @@ from functools import cache
 
 import pytest
 
+from backend.store import connect
+from backend_client import Role
+from tests.helpers import ServeProcess
+
 ADMIN_URL = os.environ.get("HITL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -61,3 +65,33 @@ def database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+AGENTS = 20
+"""How many agents `add_agents` makes unless told (the multi-process tests' `tokens`)."""
+
+
+def add_agents(url: str, agents: int = AGENTS) -> dict[str, str]:
+    """`agents` agents (agent0, agent1, ...) and a supervisor (sup) in the database at
+    `url`, made before any process starts; their tokens by name."""
+    store = connect(url)
+    try:
+        made = {f"agent{i}": store.add_operator(f"agent{i}", Role.AGENT)[1] for i in range(agents)}
+        made["sup"] = store.add_operator("sup", Role.SUPERVISOR)[1]
+    finally:
+        store.close()
+    return made
+
+
+@contextmanager
+def serving(url: str, count: int = 3, *extra: str) -> Iterator[list[ServeProcess]]:
+    """`count` real `hitl serve` processes on the database at `url` (`extra`: more
+    arguments for each), up; stopped after."""
+    servers = [ServeProcess(url, *extra) for _ in range(count)]
+    try:
+        for server in servers:
+            server.wait_up()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

@@ -26,16 +26,15 @@ from backend.service import Hitl
 from backend.settings import ReviewSettings, Settings
 from backend.store import Store, connect
 from backend_client import Action, Author, Customer, ReasonCode, Role
-from tests import pg
 
 SECRET = "test-secret"
 ESCALATE = "I want to talk to a real person"
 
 
 @pytest.fixture
-def url() -> Iterator[str]:
-    with pg.database() as database_url:
-        yield database_url
+def url(pg_url: str) -> str:
+    """The test's database (the tests here name it shortly: they pass it around a lot)."""
+    return pg_url
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ gap, and every process's stream carries exactly the table's events, in id order.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Awaitable, Iterator
-
-import httpx
-import pytest
-from httpx_sse import aconnect_sse
+from collections.abc import Awaitable
 
 from backend.store import Store, connect
 from backend_client import (
@@ -23,44 +18,12 @@ from backend_client import (
     AsyncBackendClient,
     ChannelClient,
     ChatStarted,
-    Role,
 )
-from tests import pg
-from tests.helpers import ServeProcess
+from tests.helpers import ServeProcess, streamed
 
 CHATS = 9
 """Chats of the first storm (three per process); each then gets a decision."""
 QUESTION = "Where is my parcel?"
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    with pg.database() as url:
-        yield url
-
-
-@pytest.fixture
-def tokens(database: str) -> dict[str, str]:
-    """An agent per chat and a supervisor, made before any process starts."""
-    store = connect(database)
-    try:
-        made = {f"agent{i}": store.add_operator(f"agent{i}", Role.AGENT)[1] for i in range(CHATS)}
-        made["sup"] = store.add_operator("sup", Role.SUPERVISOR)[1]
-    finally:
-        store.close()
-    return made
-
-
-@pytest.fixture
-def three(database: str, tokens: dict[str, str]) -> Iterator[list[ServeProcess]]:
-    servers = [ServeProcess(database) for _ in range(3)]
-    try:
-        for server in servers:
-            server.wait_up()
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 async def _open(url: str, name: str, text: str) -> ChatStarted:
@@ -86,25 +49,14 @@ async def _drafts(
     raise AssertionError("the drafts did not arrive")
 
 
-async def _stream(url: str, token: str, since: int, seen: list[int]) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with (
-        httpx.AsyncClient(base_url=url, timeout=None) as raw,
-        aconnect_sse(raw, "GET", "/v1/events", headers=headers, params={"since": since}) as source,
-    ):
-        async for sse in source.aiter_sse():
-            if sse.data:
-                seen.append(json.loads(sse.data)["id"])
-
-
 def _events(store: Store, since: int, newest: int) -> list[int]:
     return [e.id for e in store.events_after(since, 100_000) if e.id <= newest]
 
 
 def test_a_working_day_on_three_processes_keeps_the_chain_and_every_stream_whole(
-    database: str, three: list[ServeProcess], tokens: dict[str, str]
+    pg_url: str, three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
-    store = connect(database)
+    store = connect(pg_url)
     try:
         asyncio.run(_day(store, three, tokens))
     finally:
@@ -121,13 +73,6 @@ async def _day(store: Store, three: list[ServeProcess], tokens: dict[str, str]) 
     )
     async with AsyncBackendClient(on(0), tokens["sup"]) as sup:
         drafts = await _drafts(sup, chats)
-
-        since = store.event_bounds()[1]
-        seen: list[list[int]] = [[] for _ in three]
-        streams = [
-            asyncio.create_task(_stream(server.url, tokens["sup"], since, ids))
-            for server, ids in zip(three, seen, strict=True)
-        ]
 
         async def approve(i: int, chat: ChatStarted) -> None:
             did, version = drafts[chat.id]
@@ -147,20 +92,18 @@ async def _day(store: Store, three: list[ServeProcess], tokens: dict[str, str]) 
         work: list[Awaitable[object]] = []
         for i, chat in enumerate(chats):
             work += [approve(i, chat), note_and_assign(i, chat), arrive_and_complain(i)]
-        await asyncio.gather(*work)
-
-        newest = store.event_bounds()[1]
-        async with asyncio.timeout(30):  # every stream reaches the newest event
-            while not all(ids and ids[-1] >= newest for ids in seen):
-                await asyncio.sleep(0.05)
-        for task in streams:
-            task.cancel()
-        await asyncio.gather(*streams, return_exceptions=True)
-
+        since = store.event_bounds()[1]
+        _, newest, seen = await streamed(
+            [server.url for server in three],
+            tokens["sup"],
+            since,
+            asyncio.gather(*work),
+            lambda: store.event_bounds()[1],
+        )
         table = _events(store, since, newest)
         assert len(table) >= 5 * CHATS
         for ids in seen:
-            assert [i for i in ids if i <= newest] == table
+            assert ids == table
 
         verdict = await sup.verify_audit()
         assert verdict.ok, verdict

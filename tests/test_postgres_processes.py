@@ -11,52 +11,17 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from httpx_sse import aconnect_sse
 
 from backend.store import connect
-from backend_client import AsyncBackendClient, ChannelClient, ChatStarted, Role
+from backend_client import AsyncBackendClient, ChannelClient, ChatStarted
 from tests import pg
-from tests.helpers import Receiver, ServeProcess
+from tests.helpers import Receiver, ServeProcess, streamed
 
 ROOT = Path(__file__).resolve().parent.parent
-OPERATORS = 20
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    with pg.database() as url:
-        yield url
-
-
-@pytest.fixture
-def tokens(database: str) -> dict[str, str]:
-    """20 agents and a supervisor, made in the shared database before any process starts."""
-    store = connect(database)
-    try:
-        made = {
-            f"agent{i}": store.add_operator(f"agent{i}", Role.AGENT)[1] for i in range(OPERATORS)
-        }
-        made["sup"] = store.add_operator("sup", Role.SUPERVISOR)[1]
-    finally:
-        store.close()
-    return made
-
-
-@pytest.fixture
-def three(database: str, tokens: dict[str, str]) -> Iterator[list[ServeProcess]]:
-    servers = [ServeProcess(database) for _ in range(3)]
-    try:
-        for server in servers:
-            server.wait_up()
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
+OPERATORS = pg.AGENTS
 
 
 async def _pending_drafts(url: str, token: str, chats: int) -> list[tuple[str, str, int]]:
@@ -165,27 +130,15 @@ def test_twenty_operators_on_three_processes_each_draft_approved_once(
 
 
 def test_decisions_side_by_side_reach_every_stream_of_every_process_in_order_once(
-    database: str, three: list[ServeProcess], tokens: dict[str, str]
+    pg_url: str, three: list[ServeProcess], tokens: dict[str, str]
 ) -> None:
     """Decisions on different conversations commit at once on different processes; every
     stream still gets exactly the table's events, in id order, none twice, none skipped."""
     chats = _start_chats(three[0].url, 12)
     drafts = asyncio.run(_pending_drafts(three[1].url, tokens["sup"], len(chats)))
-    store = connect(database)
+    store = connect(pg_url)
     try:
         start = store.event_bounds()[1]
-
-        async def stream(url: str, seen: list[int]) -> None:
-            headers = {"Authorization": f"Bearer {tokens['sup']}"}
-            async with (
-                httpx.AsyncClient(base_url=url, timeout=None) as raw,
-                aconnect_sse(
-                    raw, "GET", "/v1/events", headers=headers, params={"since": start}
-                ) as source,
-            ):
-                async for sse in source.aiter_sse():
-                    if sse.data:
-                        seen.append(json.loads(sse.data)["id"])
 
         async def decide(i: int, did: str, version: int) -> int:
             server = three[i % len(three)]
@@ -193,33 +146,24 @@ def test_decisions_side_by_side_reach_every_stream_of_every_process_in_order_onc
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
                 return (await client.post(f"/v1/drafts/{did}/approve", headers=headers)).status_code
 
-        seen: list[list[int]] = [[] for _ in three]
-
-        async def go() -> tuple[list[int], int]:
-            streams = [
-                asyncio.create_task(stream(server.url, ids))
-                for server, ids in zip(three, seen, strict=True)
-            ]
-            codes = await asyncio.gather(
-                *(decide(i, did, version) for i, (_, did, version) in enumerate(drafts))
+        async def decisions() -> list[int]:
+            return list(
+                await asyncio.gather(
+                    *(decide(i, did, version) for i, (_, did, version) in enumerate(drafts))
+                )
             )
-            newest = store.event_bounds()[1]
-            async with asyncio.timeout(30):  # every stream reaches the newest event
-                while not all(ids and ids[-1] >= newest for ids in seen):
-                    await asyncio.sleep(0.05)
-            for task in streams:
-                task.cancel()
-            await asyncio.gather(*streams, return_exceptions=True)
-            return list(codes), newest
 
-        codes, newest = asyncio.run(go())
+        urls = [server.url for server in three]
+        codes, newest, seen = asyncio.run(
+            streamed(urls, tokens["sup"], start, decisions(), lambda: store.event_bounds()[1])
+        )
         assert codes == [200] * len(drafts)
         table = [e.id for e in store.events_after(start, 10_000) if e.id <= newest]
     finally:
         store.close()
     assert len(table) >= 4 * len(drafts)
     for ids in seen:
-        assert [i for i in ids if i <= newest] == table
+        assert ids == table
 
 
 def test_a_decision_on_one_process_reaches_a_stream_on_another_and_resumes_on_a_third(
@@ -359,7 +303,7 @@ def test_one_idempotency_key_and_one_takeover_win_across_processes(
 
 
 def test_two_processes_deliver_each_webhook_once(
-    database: str, tokens: dict[str, str], tmp_path: Path
+    pg_url: str, tokens: dict[str, str], tmp_path: Path
 ) -> None:
     with Receiver() as receiver:
         config = tmp_path / "company.toml"
@@ -369,10 +313,7 @@ def test_two_processes_deliver_each_webhook_once(
             'events = ["message.delivered"]\n',
             "utf-8",
         )
-        servers = [ServeProcess(database, "--config", str(config)) for _ in range(2)]
-        try:
-            for server in servers:
-                server.wait_up()
+        with pg.serving(pg_url, 2, "--config", str(config)) as servers:
             chats = _start_chats(servers[0].url, 4)
             drafts = asyncio.run(_pending_drafts(servers[1].url, tokens["sup"], len(chats)))
             for i, (_, did, version) in enumerate(drafts):
@@ -389,9 +330,6 @@ def test_two_processes_deliver_each_webhook_once(
             while len(receiver.requests) < 2 * len(chats) and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(1.0)  # both workers polled again meanwhile: a repeat would show now
-        finally:
-            for server in servers:
-                server.stop()
     ids = [r.headers["webhook-id"] for r in receiver.requests]
     assert len(ids) == 2 * len(chats)
     assert len(set(ids)) == len(ids)  # none sent twice, though two processes deliver

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,9 +26,9 @@ def postgres() -> None:
 
 
 @pytest.fixture
-def target() -> Iterator[str]:
-    with pg.database() as url:
-        yield url
+def target(pg_url: str) -> str:
+    """The PostgreSQL database a deployment moves to."""
+    return pg_url
 
 
 async def _deployment(backend: Backend) -> str:
