@@ -196,7 +196,7 @@ def receive(service: Hitl, store: Store, message: ChatwootMessage, delivery: str
     message's outbox rows commit together, or nothing does (Chatwoot's
     repeat then finds nothing taken). The draft is written in the background.
     """
-    opening = service.disclosure_scope(message.customer.language)
+    opening = service.disclosure_scope(service.disclosure(message.customer.language))
     with on_link(store, message.account_id, message.chatwoot_id, *opening) as cid:
         keys = []
         if message.message_id is not None:

@@ -111,7 +111,7 @@ class Calibration(CustomerTurns):
             self.store.update_conversation(
                 cid, calibration_id=item["id"], customer_token_hash=NO_CHANNEL
             )
-            self._disclose(cid, self._disclosure(None))
+            self._disclose(cid, self.disclosure(None))
             said = self._say(cid, Author.CUSTOMER, item["customer_message"])
             self._move(cid, Act.CUSTOMER_WRITES, waiting_since=said.created_at.isoformat())
             draft = self.store.add_draft(

@@ -35,25 +35,25 @@ class CustomerTurns(DraftWorkers):
         # A new conversation is nobody else's yet: on PostgreSQL it opens beside decisions
         # and other openings, under a name of its own (its new customer token; only a hash
         # of it reaches PostgreSQL).
-        scope = [f"opening:{token}", *self.disclosure_scope(customer.language)]
+        disclosure = self.disclosure(customer.language)
+        scope = [f"opening:{token}", *self.disclosure_scope(disclosure)]
         with self.store.transaction(scope=scope):
             cid = self.store.create_conversation(customer, token)
-            self._disclose(cid, self._disclosure(customer.language))
+            self._disclose(cid, disclosure)
             self._publish(cid, created=True)
         return ChatStarted(id=cid, customer_token=token)
 
-    def disclosure_scope(self, language: str | None) -> list[str]:
-        """What opening a chat in `language` decides on that others share (for
-        `store.transaction`'s scope): nothing, except while the disclosure's version is
-        not journaled yet; the first chats it opens take the version's lock, so its
-        entry is written once. The flag, once set, is never cleared, so reading it
-        before the transaction is safe."""
-        version = self._disclosure(language).version
-        if self.store.get_meta(_journaled(version)) is None:
-            return [f"disclosure:{version}"]
+    def disclosure_scope(self, disclosure: Disclosure) -> list[str]:
+        """What opening a chat with `disclosure` decides on that others share (for
+        `store.transaction`'s scope): nothing, except while its version is not
+        journaled yet; the first chats it opens take the version's lock, so its entry
+        is written once. The flag, once set, is never cleared, so reading it before
+        the transaction is safe."""
+        if self.store.get_meta(_journaled(disclosure.version)) is None:
+            return [f"disclosure:{disclosure.version}"]
         return []
 
-    def _disclosure(self, language: str | None) -> Disclosure:
+    def disclosure(self, language: str | None) -> Disclosure:
         """The disclosure a customer speaking `language` is shown."""
         key, text = self.settings.disclosure_for(language)
         return Disclosure(key, text, disclosure_version(text))

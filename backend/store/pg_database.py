@@ -193,9 +193,8 @@ class PgDatabase:
             return
         if self._local.alone_since is not None:
             raise RuntimeError("a scope widened after the transaction's first append")
-        locks = [f"SELECT pg_advisory_xact_lock({SCOPE_LOCKS}, {scope_key(n)})" for n in names]
-        if locks:
-            conn.execute("; ".join(locks).encode())
+        if names:
+            conn.execute("; ".join(f"SELECT {_scope_lock(n)}" for n in names).encode())
 
     def notify_at_commit(self, channel: str, payload: str = "") -> None:
         """NOTIFY `channel` with the commit of the current transaction (and not if it fails)."""
@@ -210,11 +209,16 @@ def scope_key(name: str) -> int:
     )
 
 
+def _scope_lock(name: str) -> str:
+    """The call that locks a thing a scope names, to the transaction's end."""
+    return f"pg_advisory_xact_lock({SCOPE_LOCKS}, {scope_key(name)})"
+
+
 def _begin(scope: Sequence[str]) -> bytes:
     """BEGIN with the locks a transaction of this scope holds to its end."""
     if not scope:
         return f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})".encode()
     locks = [f"pg_advisory_xact_lock_shared({WRITE_LOCK})"]
     # In the order given (conversation, then operator), after the write lock: one order.
-    locks += [f"pg_advisory_xact_lock({SCOPE_LOCKS}, {scope_key(n)})" for n in dict.fromkeys(scope)]
+    locks += [_scope_lock(n) for n in dict.fromkeys(scope)]
     return ("BEGIN; " + "; ".join(f"SELECT {lock}" for lock in locks)).encode()
