@@ -335,10 +335,15 @@ async def test_a_refused_token_is_explained(live_backend: Backend, tmp_path: Pat
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
         # Issue 15: a whole screen rather than a toast that goes away.
-        screen = await until(
-            pilot, lambda: isinstance(app.screen, TokenRefusedScreen) and app.screen
+        # The screen is pushed before its widgets are mounted: wait for its title.
+        title = await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, TokenRefusedScreen)
+                and app.screen.query_one_optional("#refused-title", Static)
+            ),
         )
-        assert "refused the token" in str(screen.query_one("#refused-title", Static).render())
+        assert "refused the token" in str(title.render())
         assert app.queue_screen.is_attached  # still running, saying why
 
 
